@@ -10,6 +10,8 @@ public enum ProtocolError : byte
     None = 0,
     /// <summary>A client frame without the MASK bit (section 5.1).</summary>
     UnmaskedFrame,
+    /// <summary>A server frame with the MASK bit, seen by a client (section 5.1).</summary>
+    MaskedFrame,
     /// <summary>An opcode of 3-7 or 11-15 (section 5.2).</summary>
     ReservedOpcode,
     /// <summary>RSV1, RSV2 or RSV3 set with no extension negotiated that defines it (section 5.2).</summary>
@@ -55,6 +57,7 @@ public static class ProtocolErrors
     {
         ProtocolError.None => "",
         ProtocolError.UnmaskedFrame => "client frames must be masked",
+        ProtocolError.MaskedFrame => "server frames must not be masked",
         ProtocolError.ReservedOpcode => "reserved opcode",
         ProtocolError.ReservedBitsSet => "reserved bits set without a negotiated extension",
         ProtocolError.ControlFrameTooLong => "control frame payload over 125 bytes",
