@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the interop clients need on a fresh Debian 12 machine (run as root).
+# Safe to re-run: each step is skipped when its tool is already usable.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+
+# The Python client must run on Debian's own interpreter, which sees only apt's packages.
+if /usr/bin/python3 -c 'import websockets' 2>/dev/null; then
+  echo "interop: python3-websockets already installed"
+else
+  echo "interop: installing python3-websockets"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-websockets
+fi
+
+if [ -f node_modules/ws/package.json ]; then
+  echo "interop: node ws already installed"
+elif [ -f package-lock.json ]; then
+  echo "interop: npm ci"
+  npm ci --no-audit --no-fund
+else
+  echo "interop: npm install"
+  npm install --no-audit --no-fund
+fi
+
+echo "interop: ready"
