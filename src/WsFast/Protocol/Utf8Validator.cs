@@ -43,6 +43,12 @@ public struct Utf8Validator
     /// </summary>
     public bool Validate(ReadOnlySpan<byte> bytes)
     {
+        // Once failed, a message stays failed, even when the next chunk is empty.
+        if (_state == Reject)
+        {
+            return false;
+        }
+
         byte state = _state;
         int i = 0;
 
