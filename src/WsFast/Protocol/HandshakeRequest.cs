@@ -1,0 +1,107 @@
+namespace WsFast.Protocol;
+
+/// <summary>
+/// A complete, valid HTTP/1.1 request head as read by <see cref="HandshakeReader"/>: either a WebSocket
+/// opening handshake (<see cref="IsWebSocketUpgrade"/>) or a plain request the server may serve itself.
+/// Immutable.
+/// </summary>
+/// <remarks>
+/// Strings are made from the bytes as received: the path and query are not percent-decoded, and header
+/// bytes above 0x7F become the Latin-1 characters of the same value (so the original bytes can be recovered).
+/// </remarks>
+public sealed class HandshakeRequest
+{
+    private readonly KeyValuePair<string, string>[] _headers;
+
+    internal HandshakeRequest(
+        string method,
+        string path,
+        string query,
+        KeyValuePair<string, string>[] headers,
+        string host,
+        string? origin,
+        string key,
+        IReadOnlyList<string> subprotocols,
+        IReadOnlyList<ExtensionOffer> extensions,
+        long? contentLength,
+        HandshakeError nonUpgradeReason)
+    {
+        Method = method;
+        Path = path;
+        Query = query;
+        _headers = headers;
+        Host = host;
+        Origin = origin;
+        Key = key;
+        Subprotocols = subprotocols;
+        Extensions = extensions;
+        ContentLength = contentLength;
+        NonUpgradeReason = nonUpgradeReason;
+    }
+
+    /// <summary>The request method, case-sensitive as HTTP defines it (e.g. <c>GET</c>, <c>POST</c>).</summary>
+    public string Method { get; }
+
+    /// <summary>The request-target up to, and without, the first <c>?</c>. Always starts with <c>/</c>.</summary>
+    public string Path { get; }
+
+    /// <summary>The request-target after the first <c>?</c>, without it; empty when there is none.</summary>
+    public string Query { get; }
+
+    /// <summary>The <c>Host</c> header value (possibly empty, RFC 7230 section 5.4).</summary>
+    public string Host { get; }
+
+    /// <summary>The first <c>Origin</c> header value; null when absent (non-browser clients).</summary>
+    public string? Origin { get; }
+
+    /// <summary>The <c>Sec-WebSocket-Key</c> of an upgrade (24 base64 characters); empty for a plain request.</summary>
+    public string Key { get; }
+
+    /// <summary>
+    /// The subprotocols offered in <c>Sec-WebSocket-Protocol</c>, across repeated headers, in the order sent.
+    /// Empty for a plain request.
+    /// </summary>
+    public IReadOnlyList<string> Subprotocols { get; }
+
+    /// <summary>
+    /// The extensions offered in <c>Sec-WebSocket-Extensions</c>, across repeated headers, in the order sent.
+    /// Empty for a plain request.
+    /// </summary>
+    public IReadOnlyList<ExtensionOffer> Extensions { get; }
+
+    /// <summary>
+    /// The <c>Content-Length</c>; null when absent. The body is not part of the head: it follows it, unread.
+    /// </summary>
+    public long? ContentLength { get; }
+
+    /// <summary>Whether this is a valid RFC 6455 opening handshake.</summary>
+    public bool IsWebSocketUpgrade => NonUpgradeReason == HandshakeError.None;
+
+    /// <summary>
+    /// For a plain request, why it is no upgrade: <see cref="HandshakeError.MissingUpgrade"/> or
+    /// <see cref="HandshakeError.MissingConnectionUpgrade"/>, to answer with 426 on a WebSocket-only path.
+    /// <see cref="HandshakeError.None"/> for an upgrade.
+    /// </summary>
+    public HandshakeError NonUpgradeReason { get; }
+
+    /// <summary>Every header as a name/value pair, names as sent, values trimmed, in the order received.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers => Array.AsReadOnly(_headers);
+
+    /// <summary>
+    /// The value of the header named <paramref name="name"/> (ASCII case ignored); null when absent. Repeated
+    /// headers are combined with <c>", "</c>, as RFC 7230 section 3.2.2 allows for list headers.
+    /// </summary>
+    public string? GetHeader(string name)
+    {
+        string? found = null;
+        foreach (KeyValuePair<string, string> header in _headers)
+        {
+            if (string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                found = found is null ? header.Value : found + ", " + header.Value;
+            }
+        }
+
+        return found;
+    }
+}
