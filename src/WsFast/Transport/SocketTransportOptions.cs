@@ -1,0 +1,66 @@
+namespace WsFast.Transport;
+
+/// <summary>Settings of a <see cref="SocketListener"/> and the connections it accepts.</summary>
+public sealed class SocketTransportOptions
+{
+    /// <summary>
+    /// Accept operations kept outstanding per bound endpoint, so that a burst of connections is taken in
+    /// parallel. Default: twice the processor count, at least 4.
+    /// </summary>
+    public int AcceptsPerEndPoint { get; set; } = Math.Max(4, Environment.ProcessorCount * 2);
+
+    /// <summary>The listen backlog. Default 512.</summary>
+    public int Backlog { get; set; } = 512;
+
+    /// <summary>
+    /// Unread received bytes at which a connection stops receiving until the reader catches up. Default 1 MiB.
+    /// </summary>
+    public long InputPauseThreshold { get; set; } = 1024 * 1024;
+
+    /// <summary>Unread received bytes at which a paused connection receives again. Default 512 KiB.</summary>
+    public long InputResumeThreshold { get; set; } = 512 * 1024;
+
+    /// <summary>
+    /// How long, after our FIN went out, a connection keeps reading and discarding while it waits for the peer
+    /// to close its side, before closing the socket anyway. Default 5 seconds.
+    /// </summary>
+    public TimeSpan LingerTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The pause after a failed accept (for example, out of file descriptors). Default 100 ms.</summary>
+    public TimeSpan AcceptErrorDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Closed connection objects kept for reuse. Default 1024.</summary>
+    public int MaxRetainedConnections { get; set; } = 1024;
+
+    /// <summary>
+    /// Whether the reader of <see cref="SocketConnection.Input"/> continues on the receiving thread (true) or is
+    /// dispatched to the thread pool (false). Default true; see <see cref="SocketConnection"/> for why.
+    /// </summary>
+    internal bool InlineReaderScheduling { get; set; } = true;
+
+    /// <summary>
+    /// Whether to wait for data with a zero-byte receive before every receive (true) or only after a receive
+    /// that did not fill its buffer (false). Default false.
+    /// </summary>
+    internal bool AlwaysWaitForData { get; set; }
+
+    /// <summary>
+    /// Up to this many bytes, several queued buffers are copied into one block and sent as one buffer instead of
+    /// gathered with a buffer list; 0 turns copying off. Default: one block (4 KiB).
+    /// </summary>
+    internal int CoalesceThreshold { get; set; } = PinnedBlockMemoryPool.BlockSize;
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(AcceptsPerEndPoint);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Backlog);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(InputPauseThreshold);
+        ArgumentOutOfRangeException.ThrowIfNegative(InputResumeThreshold);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(InputResumeThreshold, InputPauseThreshold);
+        ArgumentOutOfRangeException.ThrowIfLessThan(LingerTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(AcceptErrorDelay, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxRetainedConnections);
+        ArgumentOutOfRangeException.ThrowIfNegative(CoalesceThreshold);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(CoalesceThreshold, PinnedBlockMemoryPool.BlockSize);
+    }
+}
