@@ -65,7 +65,21 @@ public sealed partial class SocketConnection
     /// <see cref="WaitForDrainAsync"/>. The bytes must not change until sent. Invalid arguments throw without
     /// taking the reference.
     /// </remarks>
-    public bool Enqueue(SharedBuffer buffer, int offset, int count)
+    public bool Enqueue(SharedBuffer buffer, int offset, int count) => Enqueue(buffer, offset, count, last: false);
+
+    /// <summary>
+    /// Queues <see cref="SharedBuffer.Length"/> bytes of <paramref name="buffer"/> as the last bytes this
+    /// connection sends: the same as <see cref="Enqueue(SharedBuffer)"/> followed by <see cref="CompleteOutput"/>,
+    /// done atomically, so that no other thread's bytes can land after these (a WebSocket close frame).
+    /// </summary>
+    /// <returns>True if queued; false if output was already completed (the reference is then released).</returns>
+    public bool EnqueueLast(SharedBuffer buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        return Enqueue(buffer, 0, buffer.Length, last: true);
+    }
+
+    private bool Enqueue(SharedBuffer buffer, int offset, int count, bool last)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -80,7 +94,8 @@ public sealed partial class SocketConnection
             {
                 _queue.Enqueue(buffer, offset, count);
                 queued = true;
-                if (!_corked)
+                _outputCompleted = last;
+                if (!_corked || last)
                 {
                     wake = _sendLoopWaiting;
                     _sendLoopWaiting = false;
@@ -89,12 +104,20 @@ public sealed partial class SocketConnection
             else if (!_outputCompleted)
             {
                 queued = true;   // nothing to send; accepted, and released below
+                _outputCompleted = last;
+                wake = last && _sendLoopWaiting;
+                _sendLoopWaiting &= !wake;
             }
         }
 
         if (!queued || count == 0)
         {
             buffer.Release();
+            if (wake)
+            {
+                _sendSignal.Set();
+            }
+
             return queued;
         }
 

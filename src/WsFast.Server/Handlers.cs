@@ -1,0 +1,51 @@
+using WsFast.Server;
+
+namespace WsFast.ServerApp;
+
+/// <summary><c>/echo</c>: every message goes back to its sender, as it came.</summary>
+internal sealed class EchoHandler : WebSocketHandler
+{
+    public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message)
+    {
+        ValueTask<bool> sent = connection.SendAsync(message);
+        return sent.IsCompletedSuccessfully ? default : new ValueTask(sent.AsTask());
+    }
+}
+
+/// <summary>
+/// <c>/broadcast</c>: every message goes to every client connected to the endpoint, the sender included,
+/// framed once and shared.
+/// </summary>
+internal sealed class BroadcastHandler : WebSocketHandler
+{
+    public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message)
+    {
+        connection.Endpoint.Broadcast(message);
+        return default;
+    }
+}
+
+/// <summary><c>/ticker</c>: a text message every second to every connected client.</summary>
+internal sealed class TickerHandler : WebSocketHandler
+{
+    /// <summary>Sends "tick N" to the endpoint's clients every second until <paramref name="stop"/> is cancelled.</summary>
+    public static async Task RunAsync(WebSocketEndpoint endpoint, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        long tick = 0;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                tick++;
+                if (endpoint.ConnectionCount > 0)
+                {
+                    endpoint.Broadcast($"tick {tick} {DateTimeOffset.UtcNow:O}");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

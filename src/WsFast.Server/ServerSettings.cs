@@ -1,0 +1,176 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using WsFast.Server;
+
+namespace WsFast.ServerApp;
+
+/// <summary>
+/// The executable's settings. Each one is a command-line flag; when the flag is not given, the environment
+/// variable <c>WSFAST_NAME</c> (the flag's name in capitals, dashes as underscores), then the JSON file's key
+/// of the flag's name, then the default.
+/// </summary>
+internal sealed class ServerSettings
+{
+    public static readonly Option<string> Config = new("--config") { Description = "A JSON file of settings: keys are the flag names without dashes, e.g. { \"port\": 9000, \"allowed-origin\": [\"https://example.com\"] }." };
+    public static readonly Option<string> Host = new("--host") { Description = "Address to listen on (IPv4 or IPv6); 'any' listens on every IPv4 and IPv6 address.", DefaultValueFactory = _ => "127.0.0.1" };
+    public static readonly Option<int> Port = new("--port", "-p") { Description = "TCP port to listen on.", DefaultValueFactory = _ => 8080 };
+    public static readonly Option<string> EchoPath = new("--echo-path") { Description = "Path of the echo endpoint: every message back to its sender. Empty disables it.", DefaultValueFactory = _ => "/echo" };
+    public static readonly Option<string> BroadcastPath = new("--broadcast-path") { Description = "Path of the broadcast endpoint: every message to every client connected there, the sender included. Empty disables it.", DefaultValueFactory = _ => "/broadcast" };
+    public static readonly Option<string> TickerPath = new("--ticker-path") { Description = "Path of the ticker endpoint: a text message every second to every client connected there. Empty disables it.", DefaultValueFactory = _ => "/ticker" };
+    public static readonly Option<string[]> AllowedOrigins = new("--allowed-origin") { Description = "An Origin allowed to open WebSockets (repeat for several); others get 403. None given: any origin.", AllowMultipleArgumentsPerToken = true };
+    public static readonly Option<string[]> SubProtocols = new("--subprotocol") { Description = "A subprotocol the endpoints speak (repeat for several); the first one a client offers from this list is selected.", AllowMultipleArgumentsPerToken = true };
+    public static readonly Option<long> MaxMessageSize = new("--max-message-size") { Description = "Largest message in bytes, over all its fragments; larger closes the connection with 1009.", DefaultValueFactory = _ => 16L * 1024 * 1024 };
+    public static readonly Option<int> MaxHeaderBytes = new("--max-header-bytes") { Description = "Largest HTTP request header block in bytes; larger is refused with 431.", DefaultValueFactory = _ => 8 * 1024 };
+    public static readonly Option<int> MaxConnections = new("--max-connections") { Description = "Most connections at once; beyond it new clients get 503.", DefaultValueFactory = _ => 100_000 };
+    public static readonly Option<long> MaxQueuedBytes = new("--max-queued-bytes") { Description = "Outbound bytes a connection may have queued; a sender waits (or a broadcast skips that client) beyond it.", DefaultValueFactory = _ => 1024L * 1024 };
+    public static readonly Option<double> PingInterval = new("--ping-interval") { Description = "Seconds of silence from a client before it is pinged; 0 disables heartbeats.", DefaultValueFactory = _ => 30 };
+    public static readonly Option<double> PingTimeout = new("--ping-timeout") { Description = "Seconds a ping may go unanswered before the client is dropped.", DefaultValueFactory = _ => 20 };
+    public static readonly Option<double> IdleTimeout = new("--idle-timeout") { Description = "Seconds without a message either way before a connection is closed; 0 never.", DefaultValueFactory = _ => 0 };
+    public static readonly Option<double> HandshakeTimeout = new("--handshake-timeout") { Description = "Seconds a client has to send its HTTP request.", DefaultValueFactory = _ => 10 };
+    public static readonly Option<double> CloseTimeout = new("--close-timeout") { Description = "Seconds the close handshake may take before the TCP connection is closed anyway.", DefaultValueFactory = _ => 5 };
+    public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => LogLevel.Information };
+
+    public static IEnumerable<Option> All =>
+    [
+        Config, Host, Port, EchoPath, BroadcastPath, TickerPath, AllowedOrigins, SubProtocols, MaxMessageSize,
+        MaxHeaderBytes, MaxConnections, MaxQueuedBytes, PingInterval, PingTimeout, IdleTimeout, HandshakeTimeout,
+        CloseTimeout, LogLevelOption,
+    ];
+
+    public required IReadOnlyList<IPEndPoint> Endpoints { get; init; }
+    public required string EchoPathValue { get; init; }
+    public required string BroadcastPathValue { get; init; }
+    public required string TickerPathValue { get; init; }
+    public required string[] SubProtocolsValue { get; init; }
+    public required LogLevel LogLevel { get; init; }
+    public required WsFastServerOptions Options { get; init; }
+
+    /// <summary>Resolves every setting; throws <see cref="FormatException"/> naming the source of a bad value.</summary>
+    public static ServerSettings Resolve(ParseResult parse)
+    {
+        var sources = new Sources(parse, ReadJson(parse.GetValue(Config) ?? Environment.GetEnvironmentVariable("WSFAST_CONFIG")));
+        var options = new WsFastServerOptions
+        {
+            MaxMessageSize = sources.Get(MaxMessageSize),
+            MaxHeaderBytes = sources.Get(MaxHeaderBytes),
+            MaxConnections = sources.Get(MaxConnections),
+            MaxQueuedOutboundBytes = sources.Get(MaxQueuedBytes),
+            PingInterval = TimeSpan.FromSeconds(sources.Get(PingInterval)),
+            PingTimeout = TimeSpan.FromSeconds(sources.Get(PingTimeout)),
+            IdleTimeout = TimeSpan.FromSeconds(sources.Get(IdleTimeout)),
+            HandshakeTimeout = TimeSpan.FromSeconds(sources.Get(HandshakeTimeout)),
+            CloseTimeout = TimeSpan.FromSeconds(sources.Get(CloseTimeout)),
+        };
+        options.AllowedOrigins.AddRange(sources.Get(AllowedOrigins) ?? []);
+        IReadOnlyList<IPEndPoint> endpoints = ParseEndpoints(sources.Get(Host)!, sources.Get(Port));
+        options.Endpoints.AddRange(endpoints);
+
+        return new ServerSettings
+        {
+            Endpoints = endpoints,
+            EchoPathValue = sources.Get(EchoPath) ?? "",
+            BroadcastPathValue = sources.Get(BroadcastPath) ?? "",
+            TickerPathValue = sources.Get(TickerPath) ?? "",
+            SubProtocolsValue = sources.Get(SubProtocols) ?? [],
+            LogLevel = sources.Get(LogLevelOption),
+            Options = options,
+        };
+    }
+
+    private static IReadOnlyList<IPEndPoint> ParseEndpoints(string host, int port)
+    {
+        if (port is < 0 or > 65535)
+        {
+            throw new FormatException($"port {port} is not between 0 and 65535");
+        }
+
+        if (host.Equals("any", StringComparison.OrdinalIgnoreCase))
+        {
+            return [new IPEndPoint(IPAddress.Any, port), new IPEndPoint(IPAddress.IPv6Any, port)];
+        }
+
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            host = "127.0.0.1";
+        }
+
+        return IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address)
+            ? [new IPEndPoint(address, port)]
+            : throw new FormatException($"host '{host}' is not an IP address (or 'any', 'localhost')");
+    }
+
+    private static Dictionary<string, JsonElement> ReadJson(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return [];
+        }
+
+        try
+        {
+            using FileStream file = File.OpenRead(path);
+            return JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(file, new JsonSerializerOptions { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })
+                ?? [];
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            throw new FormatException($"config file '{path}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads one setting from the flag, the environment, the JSON file, or the default, in that order.</summary>
+    private sealed class Sources(ParseResult parse, Dictionary<string, JsonElement> json)
+    {
+        public T? Get<T>(Option<T> option)
+        {
+            string name = option.Name.TrimStart('-');
+            if (parse.GetResult(option) is { Implicit: false })
+            {
+                return parse.GetValue(option);
+            }
+
+            string variable = "WSFAST_" + name.Replace('-', '_').ToUpperInvariant();
+            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } text)
+            {
+                return Convert<T>(text, variable);
+            }
+
+            if (json.TryGetValue(name, out JsonElement element))
+            {
+                string value = element.ValueKind switch
+                {
+                    JsonValueKind.Array => string.Join(',', element.EnumerateArray().Select(e => e.ToString())),
+                    _ => element.ToString(),
+                };
+                return Convert<T>(value, $"config key '{name}'");
+            }
+
+            return parse.GetValue(option);
+        }
+
+        private static T Convert<T>(string text, string source)
+        {
+            try
+            {
+                object value = typeof(T) switch
+                {
+                    Type t when t == typeof(string) => text,
+                    Type t when t == typeof(int) => int.Parse(text, CultureInfo.InvariantCulture),
+                    Type t when t == typeof(long) => long.Parse(text, CultureInfo.InvariantCulture),
+                    Type t when t == typeof(double) => double.Parse(text, CultureInfo.InvariantCulture),
+                    Type t when t == typeof(string[]) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    Type t when t == typeof(LogLevel) => Enum.Parse<LogLevel>(text, ignoreCase: true),
+                    _ => throw new NotSupportedException(typeof(T).Name),
+                };
+                return (T)value;
+            }
+            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+            {
+                throw new FormatException($"{source}: '{text}' is not a valid {typeof(T).Name}", e);
+            }
+        }
+    }
+}

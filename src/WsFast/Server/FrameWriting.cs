@@ -1,0 +1,37 @@
+using System.Buffers;
+using WsFast.Protocol;
+using WsFast.Transport;
+
+namespace WsFast.Server;
+
+/// <summary>Frames a message into a pooled, reference-counted buffer, ready to be queued on connections.</summary>
+internal static class FrameWriting
+{
+    /// <summary>A buffer holding one frame of <paramref name="payload"/>, with one reference for the caller.</summary>
+    public static SharedBuffer Frame(Opcode opcode, ReadOnlySpan<byte> payload)
+    {
+        int header = FrameWriter.HeaderSize(payload.Length);
+        SharedBuffer buffer = SharedBufferPool.Shared.Rent(header + payload.Length);
+        FrameWriter.WriteHeader(buffer.Span, opcode, payload.Length);
+        payload.CopyTo(buffer.Span.Slice(header));
+        buffer.Length = header + payload.Length;
+        return buffer;
+    }
+
+    /// <inheritdoc cref="Frame(Opcode, ReadOnlySpan{byte})"/>
+    public static SharedBuffer Frame(Opcode opcode, in ReadOnlySequence<byte> payload)
+    {
+        if (payload.IsSingleSegment)
+        {
+            return Frame(opcode, payload.FirstSpan);
+        }
+
+        int length = checked((int)payload.Length);
+        int header = FrameWriter.HeaderSize(length);
+        SharedBuffer buffer = SharedBufferPool.Shared.Rent(header + length);
+        FrameWriter.WriteHeader(buffer.Span, opcode, length);
+        payload.CopyTo(buffer.Span.Slice(header));
+        buffer.Length = header + length;
+        return buffer;
+    }
+}

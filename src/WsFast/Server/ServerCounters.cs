@@ -1,0 +1,77 @@
+using WsFast.Protocol;
+
+namespace WsFast.Server;
+
+/// <summary>Running totals of what the server has done since it started, read by <c>/healthz</c> and tests.</summary>
+public sealed class ServerCounters
+{
+    private long _accepted;
+    private long _opened;
+    private long _closed;
+    private long _refused;
+    private long _protocolErrors;
+    private long _messagesIn;
+    private long _bytesIn;
+    private long _messagesOut;
+    private long _bytesOut;
+    private long _abnormalClosures;
+
+    /// <summary>TCP connections accepted.</summary>
+    public long Accepted => Interlocked.Read(ref _accepted);
+
+    /// <summary>WebSocket connections opened (handshakes accepted).</summary>
+    public long Opened => Interlocked.Read(ref _opened);
+
+    /// <summary>WebSocket connections that ended.</summary>
+    public long Closed => Interlocked.Read(ref _closed);
+
+    /// <summary>Connections that ended without a close frame (1006).</summary>
+    public long AbnormalClosures => Interlocked.Read(ref _abnormalClosures);
+
+    /// <summary>Requests refused before the upgrade (4xx, 5xx).</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>Connections failed for breaking RFC 6455.</summary>
+    public long ProtocolErrors => Interlocked.Read(ref _protocolErrors);
+
+    /// <summary>Messages received.</summary>
+    public long MessagesIn => Interlocked.Read(ref _messagesIn);
+
+    /// <summary>Payload bytes received.</summary>
+    public long BytesIn => Interlocked.Read(ref _bytesIn);
+
+    /// <summary>Messages queued to send (a broadcast counts once per connection).</summary>
+    public long MessagesOut => Interlocked.Read(ref _messagesOut);
+
+    /// <summary>Frame bytes queued to send.</summary>
+    public long BytesOut => Interlocked.Read(ref _bytesOut);
+
+    internal void OnAccepted() => Interlocked.Increment(ref _accepted);
+
+    internal void OnOpened() => Interlocked.Increment(ref _opened);
+
+    internal void OnClosed(CloseCode code)
+    {
+        Interlocked.Increment(ref _closed);
+        if (code == CloseCode.AbnormalClosure)
+        {
+            Interlocked.Increment(ref _abnormalClosures);
+        }
+    }
+
+    internal void OnRefused() => Interlocked.Increment(ref _refused);
+
+    internal void OnProtocolError() => Interlocked.Increment(ref _protocolErrors);
+
+    internal void OnMessageReceived(long bytes)
+    {
+        Interlocked.Increment(ref _messagesIn);
+        Interlocked.Add(ref _bytesIn, bytes);
+    }
+
+    internal void OnMessageSent(long bytes)
+    {
+        Interlocked.Increment(ref _messagesOut);
+        Interlocked.Add(ref _bytesOut, bytes);
+    }
+}

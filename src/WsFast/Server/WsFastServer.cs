@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using WsFast.Transport;
+
+namespace WsFast.Server;
+
+/// <summary>
+/// A WebSocket server: listens, upgrades requests on mapped paths, and runs each connection through its
+/// endpoint's <see cref="WebSocketHandler"/>. Plain HTTP requests on the same port get mapped content,
+/// <c>/healthz</c>, or a precise refusal.
+/// </summary>
+/// <example>
+/// <code>
+/// var server = new WsFastServer(new WsFastServerOptions());
+/// server.Map("/echo", new EchoHandler());
+/// await server.StartAsync();
+/// </code>
+/// </example>
+public sealed class WsFastServer : IAsyncDisposable
+{
+    private readonly Dictionary<string, WebSocketEndpoint> _endpoints = new(StringComparer.Ordinal);
+    private readonly ConnectionSet<WebSocketConnection> _connections = new();
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly Stopwatch _uptime = new();
+    private SocketListener? _listener;
+    private CancellationTokenSource? _timerStop;
+    private Task _timer = Task.CompletedTask;
+    private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _connectionCount;
+    private volatile bool _stopping;
+
+    /// <summary>Creates a server with the given options; nothing listens until <see cref="StartAsync"/>.</summary>
+    public WsFastServer(WsFastServerOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        Logger = _loggerFactory.CreateLogger<WsFastServer>();
+        Http = new HttpResponder(this);
+    }
+
+    /// <summary>The options the server was created with. Do not change them once started.</summary>
+    public WsFastServerOptions Options { get; }
+
+    /// <summary>Running totals since start.</summary>
+    public ServerCounters Counters { get; } = new();
+
+    /// <summary>The addresses actually listened on (with the ports picked for port 0).</summary>
+    public IReadOnlyList<IPEndPoint> EndPoints => _listener?.EndPoints ?? [];
+
+    /// <summary>Connections held now, upgraded or still in their handshake.</summary>
+    public int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    /// <summary>Time since <see cref="StartAsync"/>.</summary>
+    public TimeSpan Uptime => _uptime.Elapsed;
+
+    /// <summary>The WebSocket endpoints, by path.</summary>
+    public IReadOnlyDictionary<string, WebSocketEndpoint> Endpoints => _endpoints;
+
+    internal ILogger Logger { get; }
+
+    internal HttpResponder Http { get; }
+
+    internal bool IsStopping => _stopping;
+
+    /// <summary>Serves WebSocket connections on <paramref name="path"/> (exact match) with <paramref name="handler"/>.</summary>
+    public WebSocketEndpoint Map(string path, WebSocketHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        CheckPath(path);
+        var endpoint = new WebSocketEndpoint(path, handler);
+        _endpoints.Add(path, endpoint);
+        return endpoint;
+    }
+
+    /// <summary>Answers <c>GET <paramref name="path"/></c> with fixed content, such as a page.</summary>
+    public void MapContent(string path, string contentType, byte[] body)
+    {
+        CheckPath(path);
+        ArgumentException.ThrowIfNullOrWhiteSpace(contentType);
+        ArgumentNullException.ThrowIfNull(body);
+        Http.Map(path, contentType, body);
+    }
+
+    /// <summary>Binds the endpoints and starts accepting connections.</summary>
+    /// <exception cref="System.Net.Sockets.SocketException">An address could not be bound.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_listener is not null)
+        {
+            throw new InvalidOperationException("The server is already started.");
+        }
+
+        IPEndPoint[] endpoints = Options.Endpoints.Count > 0 ? [.. Options.Endpoints] : [new IPEndPoint(IPAddress.Loopback, 8080)];
+        var transport = new SocketTransportOptions { LingerTimeout = Options.CloseTimeout };
+        _listener = new SocketListener(endpoints, OnAccepted, transport, _loggerFactory.CreateLogger<SocketListener>());
+        _listener.Start();
+        _uptime.Start();
+        foreach (IPEndPoint endpoint in _listener.EndPoints)
+        {
+            Log.Listening(Logger, endpoint);
+        }
+
+        _timerStop = new CancellationTokenSource();
+        _timer = RunTimerAsync(_timerStop.Token);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Graceful shutdown: stops accepting, sends 1001 to every open connection, waits up to
+    /// <see cref="WsFastServerOptions.ShutdownTimeout"/> for the close handshakes, then closes what remains.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_listener is null || _stopping)
+        {
+            return;
+        }
+
+        _stopping = true;
+        _listener.StopAccepting();
+        Log.Stopping(Logger, ConnectionCount);
+        foreach (WebSocketConnection? connection in _connections.Snapshot())
+        {
+            connection?.Shutdown();
+        }
+
+        if (ConnectionCount > 0)
+        {
+            Task drained = _drained.Task;
+            if (ConnectionCount > 0)
+            {
+                await Task.WhenAny(drained, Task.Delay(Options.ShutdownTimeout, cancellationToken)).ConfigureAwait(false);
+            }
+
+            foreach (WebSocketConnection? connection in _connections.Snapshot())
+            {
+                connection?.Abort();
+            }
+
+            await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
+        }
+
+        _timerStop?.Cancel();
+        await _timer.ConfigureAwait(false);
+        Log.Stopped(Logger);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        _timerStop?.Dispose();
+    }
+
+    internal WebSocketEndpoint? FindEndpoint(string path) => _endpoints.GetValueOrDefault(path);
+
+    internal bool IsOriginAllowed(WebSocketEndpoint endpoint, string? origin)
+    {
+        List<string> allowed = endpoint.AllowedOrigins.Count > 0 ? endpoint.AllowedOrigins : Options.AllowedOrigins;
+        if (allowed.Count == 0)
+        {
+            return true;
+        }
+
+        if (origin is null)
+        {
+            return false;
+        }
+
+        foreach (string candidate in allowed)
+        {
+            if (string.Equals(candidate, origin, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    internal void Unregister(int slot)
+    {
+        if (slot < 0)
+        {
+            return;
+        }
+
+        _connections.Remove(slot);
+        if (Interlocked.Decrement(ref _connectionCount) == 0 && _stopping)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    private void OnAccepted(SocketConnection transport)
+    {
+        Counters.OnAccepted();
+        var connection = new WebSocketConnection(this, transport);
+        if (_stopping || Interlocked.Increment(ref _connectionCount) > Options.MaxConnections)
+        {
+            if (!_stopping)
+            {
+                Interlocked.Decrement(ref _connectionCount);
+            }
+
+            Log.TooManyConnections(Logger, transport.RemoteEndPoint, Options.MaxConnections);
+            Counters.OnRefused();
+            _ = connection.RefuseAsync(HttpResponses.Status(503, "server busy: too many connections", KeyValuePair.Create("Retry-After", "1")));
+            return;
+        }
+
+        connection.SetServerSlot(_connections.Add(connection));
+        _ = connection.RunAsync();
+    }
+
+    private async Task RunTimerAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TickInterval());
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                long now = Environment.TickCount64;
+                foreach (WebSocketConnection? connection in _connections.Snapshot())
+                {
+                    connection?.OnTick(now);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    // A quarter of the shortest timeout, so that every deadline is met within 25% of its length.
+    private TimeSpan TickInterval()
+    {
+        TimeSpan shortest = Min(Options.HandshakeTimeout, Options.CloseTimeout);
+        if (Options.PingInterval > TimeSpan.Zero)
+        {
+            shortest = Min(shortest, Min(Options.PingInterval, Options.PingTimeout));
+        }
+
+        if (Options.IdleTimeout > TimeSpan.Zero)
+        {
+            shortest = Min(shortest, Options.IdleTimeout);
+        }
+
+        return TimeSpan.FromMilliseconds(Math.Clamp(shortest.TotalMilliseconds / 4, 10, 1000));
+
+        static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    }
+
+    private static void CheckPath(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!path.StartsWith('/') || path.Contains('?'))
+        {
+            throw new ArgumentException("A path starts with '/' and has no query.", nameof(path));
+        }
+    }
+}
