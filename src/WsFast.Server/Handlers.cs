@@ -12,19 +12,6 @@ internal sealed class EchoHandler : WebSocketHandler
     }
 }
 
-/// <summary>
-/// <c>/broadcast</c>: every message goes to every client connected to the endpoint, the sender included,
-/// framed once and shared.
-/// </summary>
-internal sealed class BroadcastHandler : WebSocketHandler
-{
-    public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message)
-    {
-        connection.Endpoint.Broadcast(message);
-        return default;
-    }
-}
-
 /// <summary><c>/ticker</c>: a text message every second to every connected client.</summary>
 internal sealed class TickerHandler : WebSocketHandler
 {

@@ -51,25 +51,23 @@ static async Task<int> RunAsync(ServerSettings settings)
         return 2;
     }
 
+    // Dedicated mode serves topics alone: the broadcast endpoint with its HTTP routes, metrics and the page.
     WebSocketEndpoint? ticker = null;
-    foreach ((string path, WebSocketHandler handler) in new (string, WebSocketHandler)[]
-             {
-                 (settings.EchoPathValue, new EchoHandler()),
-                 (settings.BroadcastPathValue, new BroadcastHandler()),
-                 (settings.TickerPathValue, new TickerHandler()),
-             })
+    if (!settings.Dedicated && settings.EchoPathValue.Length > 0)
     {
-        if (path.Length == 0)
-        {
-            continue;
-        }
+        server.Map(settings.EchoPathValue, new EchoHandler()).SubProtocols.AddRange(settings.SubProtocolsValue);
+    }
 
-        WebSocketEndpoint endpoint = server.Map(path, handler);
-        endpoint.SubProtocols.AddRange(settings.SubProtocolsValue);
-        if (handler is TickerHandler)
-        {
-            ticker = endpoint;
-        }
+    if (settings.BroadcastPathValue.Length > 0 || settings.Dedicated)
+    {
+        WebSocketEndpoint broadcast = server.MapBroadcast(settings.BroadcastPathValue.Length > 0 ? settings.BroadcastPathValue : "/broadcast");
+        broadcast.SubProtocols.AddRange(settings.SubProtocolsValue);
+        broadcast.SlowConsumerPolicy = settings.SlowConsumerPolicy;
+    }
+
+    if (!settings.Dedicated && settings.TickerPathValue.Length > 0)
+    {
+        ticker = server.Map(settings.TickerPathValue, new TickerHandler());
     }
 
     server.MapContent("/", "text/html; charset=utf-8", ReadDemoPage());
@@ -88,10 +86,22 @@ static async Task<int> RunAsync(ServerSettings settings)
     {
         string authority = endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]:{endpoint.Port}" : endpoint.ToString();
         Console.WriteLine($"WsFast demo page:  http://{authority}/");
-        foreach (string path in server.Endpoints.Keys)
+        foreach (WebSocketEndpoint mapped in server.Endpoints.Values)
         {
-            Console.WriteLine($"WebSocket endpoint: ws://{authority}{path}");
+            Console.WriteLine(mapped.IsBroadcast
+                ? $"WebSocket endpoint: ws://{authority}{mapped.Path} and ws://{authority}{mapped.Path}/{{topic}}"
+                : $"WebSocket endpoint: ws://{authority}{mapped.Path}");
         }
+
+        if (server.HasBroadcast)
+        {
+            BroadcastOptions broadcast = settings.Options.Broadcast;
+            Console.WriteLine($"Publish:            POST http://{authority}{broadcast.PublishPath}/{{topic}}{(broadcast.PublishToken is null ? "" : " (bearer token required)")}");
+            Console.WriteLine($"Server-Sent Events: http://{authority}{broadcast.EventStreamPath}/{{topic}}");
+            Console.WriteLine($"Polling:            http://{authority}{broadcast.PollPath}/{{topic}}?after=N");
+        }
+
+        Console.WriteLine($"Metrics:            http://{authority}/metrics");
     }
 
     // Ctrl-C (SIGINT) and SIGTERM both start the graceful shutdown: 1001 to every client, then exit.

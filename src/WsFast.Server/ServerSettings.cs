@@ -31,13 +31,21 @@ internal sealed class ServerSettings
     public static readonly Option<double> IdleTimeout = new("--idle-timeout") { Description = "Seconds without a message either way before a connection is closed; 0 never.", DefaultValueFactory = _ => 0 };
     public static readonly Option<double> HandshakeTimeout = new("--handshake-timeout") { Description = "Seconds a client has to send its HTTP request.", DefaultValueFactory = _ => 10 };
     public static readonly Option<double> CloseTimeout = new("--close-timeout") { Description = "Seconds the close handshake may take before the TCP connection is closed anyway.", DefaultValueFactory = _ => 5 };
+    public static readonly Option<string> Mode = new("--mode") { Description = "'all': echo, broadcast, ticker and the demo page; 'broadcast': a dedicated broadcast endpoint (topics over WebSocket, Server-Sent Events and polling, the publish API, metrics). The publish token, if any, comes from the environment variable WSFAST_PUBLISH_TOKEN.", DefaultValueFactory = _ => "all" };
+    public static readonly Option<int> HistorySize = new("--history-size") { Description = "Messages each topic keeps for clients catching up (SSE Last-Event-ID, polling's after=N).", DefaultValueFactory = _ => 100 };
+    public static readonly Option<int> MaxTopics = new("--max-topics") { Description = "Most topics at once.", DefaultValueFactory = _ => 10_000 };
+    public static readonly Option<int> MaxQueuedMessages = new("--max-queued-messages") { Description = "Outbound messages a subscriber may have queued before the slow-consumer policy applies.", DefaultValueFactory = _ => 1024 };
+    public static readonly Option<string> SlowConsumer = new("--slow-consumer") { Description = "What happens to a WebSocket subscriber that cannot keep up: 'drop' (it skips messages; drops are counted) or 'disconnect' (closed with 1008).", DefaultValueFactory = _ => "drop" };
+    public static readonly Option<int> MaxPublishBytes = new("--max-publish-bytes") { Description = "Largest POST /publish body; larger gets 413.", DefaultValueFactory = _ => 1024 * 1024 };
+    public static readonly Option<double> LongPollTimeout = new("--long-poll-timeout") { Description = "Seconds a long poll waits for a message before answering with none.", DefaultValueFactory = _ => 25 };
     public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => LogLevel.Information };
 
     public static IEnumerable<Option> All =>
     [
         Config, Host, Port, EchoPath, BroadcastPath, TickerPath, AllowedOrigins, SubProtocols, MaxMessageSize,
         MaxHeaderBytes, MaxConnections, MaxQueuedBytes, PingInterval, PingTimeout, IdleTimeout, HandshakeTimeout,
-        CloseTimeout, LogLevelOption,
+        CloseTimeout, Mode, HistorySize, MaxTopics, MaxQueuedMessages, SlowConsumer, MaxPublishBytes, LongPollTimeout,
+        LogLevelOption,
     ];
 
     public required IReadOnlyList<IPEndPoint> Endpoints { get; init; }
@@ -46,6 +54,8 @@ internal sealed class ServerSettings
     public required string TickerPathValue { get; init; }
     public required string[] SubProtocolsValue { get; init; }
     public required LogLevel LogLevel { get; init; }
+    public required bool Dedicated { get; init; }
+    public required SlowConsumerPolicy SlowConsumerPolicy { get; init; }
     public required WsFastServerOptions Options { get; init; }
 
     /// <summary>Resolves every setting; throws <see cref="FormatException"/> naming the source of a bad value.</summary>
@@ -65,6 +75,23 @@ internal sealed class ServerSettings
             CloseTimeout = TimeSpan.FromSeconds(sources.Get(CloseTimeout)),
         };
         options.AllowedOrigins.AddRange(sources.Get(AllowedOrigins) ?? []);
+        options.Broadcast.HistorySize = sources.Get(HistorySize);
+        options.Broadcast.MaxTopics = sources.Get(MaxTopics);
+        options.Broadcast.MaxQueuedMessages = sources.Get(MaxQueuedMessages);
+        options.Broadcast.MaxPublishBytes = sources.Get(MaxPublishBytes);
+        options.Broadcast.LongPollTimeout = TimeSpan.FromSeconds(sources.Get(LongPollTimeout));
+        options.Broadcast.PublishToken = Environment.GetEnvironmentVariable("WSFAST_PUBLISH_TOKEN") is { Length: > 0 } token ? token : null;
+        string mode = sources.Get(Mode) ?? "all";
+        if (mode is not ("all" or "broadcast"))
+        {
+            throw new FormatException($"mode '{mode}' is neither 'all' nor 'broadcast'");
+        }
+
+        string slowConsumer = sources.Get(SlowConsumer) ?? "drop";
+        if (slowConsumer is not ("drop" or "disconnect"))
+        {
+            throw new FormatException($"slow-consumer '{slowConsumer}' is neither 'drop' nor 'disconnect'");
+        }
         IReadOnlyList<IPEndPoint> endpoints = ParseEndpoints(sources.Get(Host)!, sources.Get(Port));
         options.Endpoints.AddRange(endpoints);
 
@@ -76,6 +103,8 @@ internal sealed class ServerSettings
             TickerPathValue = sources.Get(TickerPath) ?? "",
             SubProtocolsValue = sources.Get(SubProtocols) ?? [],
             LogLevel = sources.Get(LogLevelOption),
+            Dedicated = mode == "broadcast",
+            SlowConsumerPolicy = slowConsumer == "drop" ? SlowConsumerPolicy.Drop : SlowConsumerPolicy.Disconnect,
             Options = options,
         };
     }

@@ -15,6 +15,14 @@ public sealed class ServerCounters
     private long _messagesOut;
     private long _bytesOut;
     private long _abnormalClosures;
+    private long _dropped;
+    private long _slowConsumerDisconnects;
+    private long _publishes;
+    private long _fanout;
+    private readonly long[] _closeCodes = new long[CloseCodeSlots];
+
+    // Close codes 1000-1015 each have a slot; registered and private codes (3000-4999) share the last one.
+    private const int CloseCodeSlots = 17;
 
     /// <summary>TCP connections accepted.</summary>
     public long Accepted => Interlocked.Read(ref _accepted);
@@ -46,6 +54,33 @@ public sealed class ServerCounters
     /// <summary>Frame bytes queued to send.</summary>
     public long BytesOut => Interlocked.Read(ref _bytesOut);
 
+    /// <summary>Broadcast messages skipped by subscribers that could not keep up.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Subscribers disconnected for not keeping up.</summary>
+    public long SlowConsumerDisconnects => Interlocked.Read(ref _slowConsumerDisconnects);
+
+    /// <summary>Messages published to topics.</summary>
+    public long Publishes => Interlocked.Read(ref _publishes);
+
+    /// <summary>Deliveries queued by publishes (one per subscriber reached).</summary>
+    public long Fanout => Interlocked.Read(ref _fanout);
+
+    /// <summary>Connections ended with <paramref name="code"/> (1000-1015), or with any 3000-4999 code when given 3000.</summary>
+    public long ClosedWith(int code) => Interlocked.Read(ref _closeCodes[CloseCodeSlot(code)]);
+
+    private static int CloseCodeSlot(int code) => code is >= 1000 and <= 1015 ? code - 1000 : CloseCodeSlots - 1;
+
+    internal void OnDropped() => Interlocked.Increment(ref _dropped);
+
+    internal void OnSlowConsumerDisconnected() => Interlocked.Increment(ref _slowConsumerDisconnects);
+
+    internal void OnPublished(int reached)
+    {
+        Interlocked.Increment(ref _publishes);
+        Interlocked.Add(ref _fanout, reached);
+    }
+
     internal void OnAccepted() => Interlocked.Increment(ref _accepted);
 
     internal void OnOpened() => Interlocked.Increment(ref _opened);
@@ -53,6 +88,7 @@ public sealed class ServerCounters
     internal void OnClosed(CloseCode code)
     {
         Interlocked.Increment(ref _closed);
+        Interlocked.Increment(ref _closeCodes[CloseCodeSlot((int)code)]);
         if (code == CloseCode.AbnormalClosure)
         {
             Interlocked.Increment(ref _abnormalClosures);

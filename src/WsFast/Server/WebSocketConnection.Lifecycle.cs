@@ -73,7 +73,7 @@ public sealed partial class WebSocketConnection
 
                 case HandshakeStatus.PlainRequest:
                     input.AdvanceTo(consumed);
-                    if (!_server.Http.Respond(this, request!))
+                    if (!await _server.Http.RespondAsync(this, request!).ConfigureAwait(false))
                     {
                         return false;
                     }
@@ -91,10 +91,21 @@ public sealed partial class WebSocketConnection
     /// <summary>Routes an upgrade request and answers it: 101 and open, or a refusal and close.</summary>
     private bool Upgrade(HandshakeRequest request)
     {
-        WebSocketEndpoint? endpoint = _server.FindEndpoint(request.Path);
+        WebSocketEndpoint? endpoint = _server.FindEndpoint(request.Path, out string? topicName);
         if (endpoint is null)
         {
             return Refuse(404, "no WebSocket endpoint at this path");
+        }
+
+        if (topicName is not null)
+        {
+            Topic? topic = _server.Topics.GetOrCreate(topicName);
+            if (topic is null)
+            {
+                return Refuse(404, "no such topic: invalid name, or the topic limit is reached");
+            }
+
+            SetTopic(topic);
         }
 
         if (!_server.IsOriginAllowed(endpoint, request.Origin))

@@ -33,6 +33,7 @@ public sealed partial class WebSocketConnection
     private readonly WsFastServer _server;
     private readonly SocketConnection _transport;
     private readonly long _maxQueuedBytes;
+    private readonly int _maxQueuedMessages;
     private int _state; // WebSocketState
     private int _endpointSlot = -1;
     private int _serverSlot = -1;
@@ -52,6 +53,7 @@ public sealed partial class WebSocketConnection
         _server = server;
         _transport = transport;
         _maxQueuedBytes = server.Options.MaxQueuedOutboundBytes;
+        _maxQueuedMessages = server.Options.Broadcast.MaxQueuedMessages;
         Id = transport.Id;
         RemoteEndPoint = transport.RemoteEndPoint;
         long now = Environment.TickCount64;
@@ -213,22 +215,25 @@ public sealed partial class WebSocketConnection
         return true;
     }
 
-    /// <summary>Queues a broadcast frame shared with other connections; never waits.</summary>
-    internal EnqueueResult TryEnqueueShared(SharedBuffer frame)
+    /// <summary>
+    /// Queues a buffer shared with other connections (a broadcast), taking a reference of its own; never waits.
+    /// Full when the connection already holds its bound of queued bytes or messages.
+    /// </summary>
+    internal EnqueueResult TryEnqueueShared(SharedBuffer frame, bool streaming = false)
     {
-        if (State != WebSocketState.Open)
+        if (streaming ? State != WebSocketState.Connecting : State != WebSocketState.Open)
         {
             return EnqueueResult.Closed;
         }
 
         long queued = _transport.QueuedBytes;
-        if (queued > 0 && queued + frame.Length > _maxQueuedBytes)
+        if ((queued > 0 && queued + frame.Length > _maxQueuedBytes) || _transport.QueuedCount >= _maxQueuedMessages)
         {
             return EnqueueResult.Full;
         }
 
         frame.AddReference();
-        if (!_transport.Enqueue(frame))
+        if (!_transport.EnqueueDispatched(frame))
         {
             return EnqueueResult.Closed;
         }
@@ -260,7 +265,13 @@ public sealed partial class WebSocketConnection
         await EndAsync(opened: false).ConfigureAwait(false);
     }
 
-    internal void CloseSlowConsumer() => SendClose(CloseCode.PolicyViolation, "slow consumer: outbound queue full");
+    internal void CloseSlowConsumer()
+    {
+        if (SendClose(CloseCode.PolicyViolation, "slow consumer: outbound queue full"))
+        {
+            _server.Counters.OnSlowConsumerDisconnected();
+        }
+    }
 
     /// <summary>
     /// Sends our close frame once, whatever races to send one, as the transport's last bytes, so that nothing
@@ -291,6 +302,16 @@ public sealed partial class WebSocketConnection
         WsFastServerOptions options = _server.Options;
         switch (State)
         {
+            case WebSocketState.Connecting when _isEventStream:
+                // A comment line keeps an idle event stream alive through proxies and finds dead peers.
+                if (options.PingInterval > TimeSpan.Zero && now - _lastMessage >= (long)options.PingInterval.TotalMilliseconds)
+                {
+                    _lastMessage = now;
+                    _transport.Enqueue(SharedBufferPool.Shared.Rent(": keep-alive\n\n"u8));
+                }
+
+                break;
+
             case WebSocketState.Connecting when now >= _deadline:
                 Log.HandshakeTimedOut(_server.Logger, RemoteEndPoint);
                 _transport.Abort();

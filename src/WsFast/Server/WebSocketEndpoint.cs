@@ -12,11 +12,21 @@ public sealed class WebSocketEndpoint
     private readonly ConnectionSet<WebSocketConnection> _connections = new();
     private long _dropped;
 
-    internal WebSocketEndpoint(string path, WebSocketHandler handler)
+    internal WebSocketEndpoint(string path, WebSocketHandler handler, string? defaultTopic = null)
     {
         Path = path;
         Handler = handler;
+        DefaultTopic = defaultTopic;
     }
+
+    /// <summary>
+    /// For a broadcast endpoint (<see cref="WsFastServer.MapBroadcast"/>), the topic of its plain path; it also
+    /// serves <c>{Path}/{topic}</c> for every other topic. Null for other endpoints.
+    /// </summary>
+    public string? DefaultTopic { get; }
+
+    /// <summary>True for an endpoint made by <see cref="WsFastServer.MapBroadcast"/>.</summary>
+    public bool IsBroadcast => DefaultTopic is not null;
 
     /// <summary>The request path, e.g. <c>/echo</c>; matched exactly, case-sensitively.</summary>
     public string Path { get; }
@@ -105,12 +115,9 @@ public sealed class WebSocketEndpoint
                 case EnqueueResult.Queued:
                     reached++;
                     break;
-                case EnqueueResult.Full when SlowConsumerPolicy == SlowConsumerPolicy.Disconnect:
-                    Interlocked.Increment(ref _dropped);
-                    connection.CloseSlowConsumer();
-                    break;
                 case EnqueueResult.Full:
                     Interlocked.Increment(ref _dropped);
+                    connection.OnBroadcastDropped();
                     break;
             }
         }

@@ -24,6 +24,7 @@ public sealed class WsFastServer : IAsyncDisposable
     private readonly ConnectionSet<WebSocketConnection> _connections = new();
     private readonly ILoggerFactory _loggerFactory;
     private readonly Stopwatch _uptime = new();
+    private readonly WsFastMetrics _metrics;
     private SocketListener? _listener;
     private CancellationTokenSource? _timerStop;
     private Task _timer = Task.CompletedTask;
@@ -40,6 +41,8 @@ public sealed class WsFastServer : IAsyncDisposable
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         Logger = _loggerFactory.CreateLogger<WsFastServer>();
         Http = new HttpResponder(this);
+        Topics = new TopicRegistry(options.Broadcast, Counters);
+        _metrics = new WsFastMetrics(this);
     }
 
     /// <summary>The options the server was created with. Do not change them once started.</summary>
@@ -57,6 +60,12 @@ public sealed class WsFastServer : IAsyncDisposable
     /// <summary>Time since <see cref="StartAsync"/>.</summary>
     public TimeSpan Uptime => _uptime.Elapsed;
 
+    /// <summary>The topics: publish to them, count their subscribers.</summary>
+    public TopicRegistry Topics { get; }
+
+    /// <summary>True once a broadcast endpoint is mapped: the publish, event stream and poll routes answer.</summary>
+    public bool HasBroadcast { get; private set; }
+
     /// <summary>The WebSocket endpoints, by path.</summary>
     public IReadOnlyDictionary<string, WebSocketEndpoint> Endpoints => _endpoints;
 
@@ -73,6 +82,26 @@ public sealed class WsFastServer : IAsyncDisposable
         CheckPath(path);
         var endpoint = new WebSocketEndpoint(path, handler);
         _endpoints.Add(path, endpoint);
+        return endpoint;
+    }
+
+    /// <summary>
+    /// Serves topics over WebSocket: <paramref name="path"/> subscribes to <paramref name="defaultTopic"/>, and
+    /// <c>{path}/{topic}</c> to any other topic. With <paramref name="relayClientMessages"/>, what a client
+    /// sends is published to its topic (everyone subscribed gets it, the sender included). Also turns on the
+    /// HTTP routes of <see cref="WsFastServerOptions.Broadcast"/>: publishing, Server-Sent Events and polling.
+    /// </summary>
+    public WebSocketEndpoint MapBroadcast(string path, bool relayClientMessages = true, string defaultTopic = "default")
+    {
+        CheckPath(path);
+        if (!TopicRegistry.IsValidName(defaultTopic))
+        {
+            throw new ArgumentException("A topic name is 1-64 characters of letters, digits, '-', '_' and '.'.", nameof(defaultTopic));
+        }
+
+        var endpoint = new WebSocketEndpoint(path, new TopicHandler(relayClientMessages), defaultTopic);
+        _endpoints.Add(path, endpoint);
+        HasBroadcast = true;
         return endpoint;
     }
 
@@ -155,9 +184,30 @@ public sealed class WsFastServer : IAsyncDisposable
         await StopAsync().ConfigureAwait(false);
         _listener?.Dispose();
         _timerStop?.Dispose();
+        _metrics.Dispose();
     }
 
-    internal WebSocketEndpoint? FindEndpoint(string path) => _endpoints.GetValueOrDefault(path);
+    internal WebSocketEndpoint? FindEndpoint(string path) => FindEndpoint(path, out _);
+
+    /// <summary>The endpoint of <paramref name="path"/>, and for a broadcast endpoint the topic the path names.</summary>
+    internal WebSocketEndpoint? FindEndpoint(string path, out string? topic)
+    {
+        topic = null;
+        if (_endpoints.TryGetValue(path, out WebSocketEndpoint? endpoint))
+        {
+            topic = endpoint.DefaultTopic;
+            return endpoint;
+        }
+
+        int slash = path.LastIndexOf('/');
+        if (slash > 0 && _endpoints.TryGetValue(path[..slash], out endpoint) && endpoint.IsBroadcast)
+        {
+            topic = path[(slash + 1)..];
+            return endpoint;
+        }
+
+        return null;
+    }
 
     internal bool IsOriginAllowed(WebSocketEndpoint endpoint, string? origin)
     {

@@ -57,8 +57,12 @@ public sealed class WsFastServerOptions
     /// </summary>
     public List<string> AllowedOrigins { get; } = [];
 
+    /// <summary>Topics, publishing, Server-Sent Events and polling (active once a broadcast endpoint is mapped).</summary>
+    public BroadcastOptions Broadcast { get; } = new();
+
     internal void Validate()
     {
+        Broadcast.Validate();
         static void Positive(TimeSpan value, string name)
         {
             if (value <= TimeSpan.Zero)

@@ -16,6 +16,7 @@ public sealed partial class SocketConnection
     private readonly List<ArraySegment<byte>> _gathered = new(MaxGather);
     private readonly ReusableSignal _sendSignal = new();
     private readonly ReusableSignal _drainSignal = new();
+    private SendWake? _sendWakeItem;
 
     // All guarded by _sync.
     private bool _outputCompleted;   // no more enqueues accepted
@@ -65,7 +66,19 @@ public sealed partial class SocketConnection
     /// <see cref="WaitForDrainAsync"/>. The bytes must not change until sent. Invalid arguments throw without
     /// taking the reference.
     /// </remarks>
-    public bool Enqueue(SharedBuffer buffer, int offset, int count) => Enqueue(buffer, offset, count, last: false);
+    public bool Enqueue(SharedBuffer buffer, int offset, int count) => Enqueue(buffer, offset, count, last: false, dispatch: false);
+
+    /// <summary>
+    /// Like <see cref="Enqueue(SharedBuffer)"/>, except that when the connection is idle its send starts on a
+    /// thread-pool thread rather than the caller's. A broadcast queues one buffer to thousands of connections:
+    /// this way the publisher only appends to their queues, and the syscalls spread over every core.
+    /// </summary>
+    /// <inheritdoc cref="Enqueue(SharedBuffer, int, int)"/>
+    public bool EnqueueDispatched(SharedBuffer buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        return Enqueue(buffer, 0, buffer.Length, last: false, dispatch: true);
+    }
 
     /// <summary>
     /// Queues <see cref="SharedBuffer.Length"/> bytes of <paramref name="buffer"/> as the last bytes this
@@ -76,10 +89,10 @@ public sealed partial class SocketConnection
     public bool EnqueueLast(SharedBuffer buffer)
     {
         ArgumentNullException.ThrowIfNull(buffer);
-        return Enqueue(buffer, 0, buffer.Length, last: true);
+        return Enqueue(buffer, 0, buffer.Length, last: true, dispatch: false);
     }
 
-    private bool Enqueue(SharedBuffer buffer, int offset, int count, bool last)
+    private bool Enqueue(SharedBuffer buffer, int offset, int count, bool last, bool dispatch)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -123,7 +136,14 @@ public sealed partial class SocketConnection
 
         if (wake)
         {
-            _sendSignal.Set();
+            if (dispatch)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(_sendWake, preferLocal: false);
+            }
+            else
+            {
+                _sendSignal.Set();
+            }
         }
 
         return true;
@@ -314,6 +334,14 @@ public sealed partial class SocketConnection
         }
 
         return sentFin;
+    }
+
+    private SendWake _sendWake => _sendWakeItem ??= new SendWake(_sendSignal);
+
+    // Wakes the send loop from a thread-pool thread; one per connection, reused, so dispatching allocates nothing.
+    private sealed class SendWake(ReusableSignal signal) : IThreadPoolWorkItem
+    {
+        public void Execute() => signal.Set();
     }
 
     // Called under _sync with a non-empty queue: points _sendArgs at the first queued bytes.

@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text;
+
+namespace WsFast.Server;
+
+/// <summary><c>GET /metrics</c>: the server's counters in the Prometheus text exposition format.</summary>
+internal static class MetricsRoute
+{
+    private static readonly int[] CloseCodes = [1000, 1001, 1002, 1003, 1006, 1007, 1008, 1009, 1010, 1011];
+
+    public static byte[] Render(WsFastServer server)
+    {
+        ServerCounters c = server.Counters;
+        var text = new StringBuilder(2048);
+        Metric(text, "wsfast_connections_open", "gauge", "Connections held now", server.ConnectionCount);
+        Metric(text, "wsfast_connections_accepted_total", "counter", "TCP connections accepted", c.Accepted);
+        Metric(text, "wsfast_connections_refused_total", "counter", "Requests refused before the upgrade", c.Refused);
+        Metric(text, "wsfast_messages_received_total", "counter", "Messages received", c.MessagesIn);
+        Metric(text, "wsfast_messages_sent_total", "counter", "Messages queued to send, one per connection", c.MessagesOut);
+        Metric(text, "wsfast_bytes_received_total", "counter", "Payload bytes received", c.BytesIn);
+        Metric(text, "wsfast_bytes_sent_total", "counter", "Frame bytes queued to send", c.BytesOut);
+        Metric(text, "wsfast_protocol_errors_total", "counter", "Connections failed for breaking RFC 6455", c.ProtocolErrors);
+        Metric(text, "wsfast_broadcast_dropped_total", "counter", "Broadcast messages skipped by slow subscribers", c.Dropped);
+        Metric(text, "wsfast_broadcast_slow_consumer_disconnects_total", "counter", "Subscribers disconnected for not keeping up", c.SlowConsumerDisconnects);
+        Metric(text, "wsfast_publish_messages_total", "counter", "Messages published to topics", c.Publishes);
+        Metric(text, "wsfast_publish_fanout_total", "counter", "Deliveries queued by publishes", c.Fanout);
+
+        Header(text, "wsfast_closes_total", "counter", "Connections ended, by close code");
+        foreach (int code in CloseCodes)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"wsfast_closes_total{{code=\"{code}\"}} {c.ClosedWith(code)}\n");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"wsfast_closes_total{{code=\"3000-4999\"}} {c.ClosedWith(3000)}\n");
+
+        Header(text, "wsfast_topic_subscribers", "gauge", "Subscribers of each topic");
+        foreach (Topic topic in server.Topics.All)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"wsfast_topic_subscribers{{topic=\"{topic.Name}\"}} {topic.SubscriberCount}\n");
+        }
+
+        Header(text, "wsfast_topic_last_sequence", "gauge", "Sequence number of each topic's last message");
+        foreach (Topic topic in server.Topics.All)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"wsfast_topic_last_sequence{{topic=\"{topic.Name}\"}} {topic.LastSequence}\n");
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    private static void Metric(StringBuilder text, string name, string type, string help, long value)
+    {
+        Header(text, name, type, help);
+        text.Append(CultureInfo.InvariantCulture, $"{name} {value}\n");
+    }
+
+    private static void Header(StringBuilder text, string name, string type, string help) =>
+        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
+}

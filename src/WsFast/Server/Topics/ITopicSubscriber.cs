@@ -1,0 +1,19 @@
+namespace WsFast.Server;
+
+/// <summary>Something that receives a topic's messages: a WebSocket, an event stream, a waiting poll.</summary>
+internal interface ITopicSubscriber
+{
+    /// <summary>
+    /// Takes a reference to the message's bytes if there is room, under the topic's lock. Never waits: a
+    /// subscriber that cannot keep up answers <see cref="EnqueueResult.Full"/> and applies its policy.
+    /// </summary>
+    EnqueueResult Offer(TopicMessage message);
+
+    /// <summary>
+    /// Told, before catching up from history, that messages <paramref name="first"/> to <paramref name="last"/>
+    /// are no longer held: its cursor is older than the history.
+    /// </summary>
+    void OnGap(long first, long last)
+    {
+    }
+}

@@ -1,0 +1,48 @@
+using System.Diagnostics.Metrics;
+
+namespace WsFast.Server;
+
+/// <summary>
+/// The server's figures as <see cref="System.Diagnostics.Metrics"/> instruments of a <see cref="Meter"/> named
+/// <c>WsFast</c>, readable with <c>dotnet-counters monitor --counters WsFast</c> or any OpenTelemetry
+/// exporter. The instruments are observable: they read <see cref="ServerCounters"/> when collected, so
+/// publishing metrics costs nothing per message.
+/// </summary>
+internal sealed class WsFastMetrics : IDisposable
+{
+    /// <summary>The meter's name.</summary>
+    public const string MeterName = "WsFast";
+
+    private static readonly int[] ReportedCloseCodes = [1000, 1001, 1002, 1003, 1006, 1007, 1008, 1009, 1010, 1011];
+
+    private readonly Meter _meter = new(MeterName);
+
+    public WsFastMetrics(WsFastServer server)
+    {
+        ServerCounters c = server.Counters;
+        _meter.CreateObservableUpDownCounter("wsfast.connections.open", () => server.ConnectionCount, "{connection}", "Connections held now");
+        _meter.CreateObservableCounter("wsfast.connections.accepted", () => c.Accepted, "{connection}", "TCP connections accepted");
+        _meter.CreateObservableCounter("wsfast.connections.refused", () => c.Refused, "{connection}", "Requests refused before the upgrade");
+        _meter.CreateObservableCounter("wsfast.messages.received", () => c.MessagesIn, "{message}", "Messages received");
+        _meter.CreateObservableCounter("wsfast.messages.sent", () => c.MessagesOut, "{message}", "Messages queued to send, one per connection");
+        _meter.CreateObservableCounter("wsfast.bytes.received", () => c.BytesIn, "By", "Payload bytes received");
+        _meter.CreateObservableCounter("wsfast.bytes.sent", () => c.BytesOut, "By", "Frame bytes queued to send");
+        _meter.CreateObservableCounter("wsfast.closes", ObserveCloses, "{connection}", "Connections ended, by close code");
+        _meter.CreateObservableCounter("wsfast.broadcast.dropped", () => c.Dropped, "{message}", "Broadcast messages skipped by slow subscribers");
+        _meter.CreateObservableCounter("wsfast.broadcast.slow_consumer_disconnects", () => c.SlowConsumerDisconnects, "{connection}", "Subscribers disconnected for not keeping up");
+        _meter.CreateObservableCounter("wsfast.publish.messages", () => c.Publishes, "{message}", "Messages published to topics");
+        _meter.CreateObservableCounter("wsfast.publish.fanout", () => c.Fanout, "{delivery}", "Deliveries queued by publishes");
+
+        IEnumerable<Measurement<long>> ObserveCloses()
+        {
+            foreach (int code in ReportedCloseCodes)
+            {
+                yield return new Measurement<long>(c.ClosedWith(code), new KeyValuePair<string, object?>("code", code));
+            }
+
+            yield return new Measurement<long>(c.ClosedWith(3000), new KeyValuePair<string, object?>("code", "3000-4999"));
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
