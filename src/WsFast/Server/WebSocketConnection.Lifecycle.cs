@@ -329,12 +329,16 @@ public sealed partial class WebSocketConnection
 
     private async ValueTask EndAsync(bool opened)
     {
-        // Reading is over: the transport discards whatever else arrives until the peer closes its side.
+        // Reading is over: the transport discards whatever else arrives until the peer closes its side. What is
+        // still queued gets the close timeout to go out, so a peer that stops reading cannot hold us forever.
         await _transport.Input.CompleteAsync().ConfigureAwait(false);
         if (State != WebSocketState.Closing)
         {
+            _deadline = Environment.TickCount64 + (long)_server.Options.CloseTimeout.TotalMilliseconds;
             _transport.CompleteOutput();
         }
+
+        Volatile.Write(ref _ending, true);
 
         await _transport.Closed.ConfigureAwait(false);
         Volatile.Write(ref _state, (int)WebSocketState.Closed);

@@ -45,6 +45,7 @@ public sealed partial class WebSocketConnection
     private long _pingSent;
 
     private SemaphoreSlim? _drainTurn;
+    private bool _ending; // reading is over; only the output's drain is awaited
     private CloseCode _closeCode = CloseCode.AbnormalClosure;
     private string _closeReason = "";
 
@@ -300,6 +301,17 @@ public sealed partial class WebSocketConnection
     internal void OnTick(long now)
     {
         WsFastServerOptions options = _server.Options;
+        if (Volatile.Read(ref _ending))
+        {
+            if (now >= _deadline)
+            {
+                Log.CloseTimedOut(_server.Logger, Id, RemoteEndPoint);
+                _transport.Abort();
+            }
+
+            return;
+        }
+
         switch (State)
         {
             case WebSocketState.Connecting when _isEventStream:
