@@ -1,22 +1,9 @@
 using System.Buffers;
 using System.Text;
 using WsFast.Protocol;
+using WsFast.Tests.Support;
 
 namespace WsFast.Tests.Protocol;
-
-/// <summary>One piece of a multi-segment sequence, as a pipe hands out bytes that arrived in separate reads.</summary>
-internal sealed class HandshakeTestSegment : ReadOnlySequenceSegment<byte>
-{
-    public HandshakeTestSegment(ReadOnlyMemory<byte> memory, HandshakeTestSegment? previous)
-    {
-        Memory = memory;
-        if (previous is not null)
-        {
-            RunningIndex = previous.RunningIndex + previous.Memory.Length;
-            previous.Next = this;
-        }
-    }
-}
 
 /// <summary>What reading one request gave, and how many bytes it consumed.</summary>
 internal sealed record HandshakeOutcome(HandshakeStatus Status, HandshakeError Error, HandshakeRequest? Request, long Consumed)
@@ -69,22 +56,8 @@ internal static class HandshakeInput
     public static byte[] Bytes(string text) => Encoding.Latin1.GetBytes(text);
 
     /// <summary>A sequence with one segment per piece.</summary>
-    public static ReadOnlySequence<byte> Chain(IReadOnlyList<ReadOnlyMemory<byte>> pieces)
-    {
-        if (pieces.Count == 0)
-        {
-            return ReadOnlySequence<byte>.Empty;
-        }
-
-        var first = new HandshakeTestSegment(pieces[0], null);
-        HandshakeTestSegment last = first;
-        for (int i = 1; i < pieces.Count; i++)
-        {
-            last = new HandshakeTestSegment(pieces[i], last);
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
+    public static ReadOnlySequence<byte> Chain(IReadOnlyList<ReadOnlyMemory<byte>> pieces) =>
+        Sequences.Of(pieces.Select(piece => piece.ToArray()).ToArray());
 
     /// <summary>Reads the bytes in one go, as one segment.</summary>
     public static HandshakeOutcome ReadAll(HandshakeReader reader, byte[] data) => Feed(reader, data, [data.Length]);
