@@ -1,0 +1,41 @@
+using System.CommandLine;
+
+namespace WsFast.Load.Cli;
+
+/// <summary>The options every scenario command takes: target, load simulation, server probe and output.</summary>
+internal sealed class CommonOptions
+{
+    public CommonOptions(int clients, double duration, double rampUp, double settle)
+    {
+        Clients = new("--clients", "-c") { Description = "Clients kept connected (and working) at once.", DefaultValueFactory = _ => clients };
+        Duration = new("--duration", "-d") { Description = "Seconds of the measurement window.", DefaultValueFactory = _ => duration };
+        RampUp = new("--ramp-up") { Description = "Seconds over which the clients are started, evenly.", DefaultValueFactory = _ => rampUp };
+        Settle = new("--settle") { Description = "Seconds between the last client being ready and the window opening (warm-up, memory settling).", DefaultValueFactory = _ => settle };
+    }
+
+    public Option<string> Url { get; } = new("--url", "-u") { Description = "WebSocket URL of the server's endpoint (ws:// only).", DefaultValueFactory = _ => "ws://127.0.0.1:8080/echo" };
+
+    public Option<int> Clients { get; }
+
+    public Option<double> Duration { get; }
+
+    public Option<double> RampUp { get; }
+
+    public Option<double> Settle { get; }
+
+    public Option<int?> ServerPid { get; } = new("--server-pid") { Description = "PID of the server process, for its CPU time and memory (/proc). Default: the process listening on the URL's port, if it is ours." };
+
+    public Option<int> SourceAddresses { get; } = new("--source-addresses") { Description = "Spread clients over 127.0.0.1..127.0.0.N as source addresses (for more than ~28,000 connections to one port). 1: the system chooses.", DefaultValueFactory = _ => 1 };
+
+    public Option<string?> Out { get; } = new("--out", "-o") { Description = "Folder for report.md and report.csv. Default: load/results/<timestamp>." };
+
+    public Option<double> ProgressInterval { get; } = new("--progress-interval") { Description = "Seconds between progress lines (on stderr).", DefaultValueFactory = _ => 1 };
+
+    public void AddTo(Command command)
+    {
+        foreach (Option option in new Option[] { Url, Clients, Duration, RampUp, Settle, ServerPid, SourceAddresses, Out, ProgressInterval })
+        {
+            command.Options.Add(option);
+        }
+    }
+}

@@ -1,0 +1,270 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using WsFast.Load.Engine;
+using WsFast.Protocol;
+
+namespace WsFast.Load.Client;
+
+/// <summary>
+/// A lean WebSocket client for load: one raw socket with async I/O, a fixed receive buffer parsed in place by
+/// <see cref="FrameReader"/>, and a send buffer that frames are masked into. There is no thread per client and
+/// no per-message allocation: the async methods use pooled builders, and the socket's own awaitable
+/// operations are reused.
+/// </summary>
+/// <remarks>
+/// One caller at a time: a scenario reads with <see cref="TryReadMessage"/> until it returns false, then awaits
+/// <see cref="ReceiveMoreAsync"/>, and sends from the same flow.
+/// </remarks>
+public sealed class WsClient : IDisposable
+{
+    // Linux's IP_BIND_ADDRESS_NO_PORT (level SOL_IP): bind picks the source address only, and the port is
+    // chosen at connect, per destination, so each source address offers the whole ephemeral range.
+    private const int SolIp = 0;
+    private const int IpBindAddressNoPort = 24;
+
+    private static readonly byte[] NormalClosure = [0x03, 0xE8];
+
+    private readonly Socket _socket;
+    private readonly byte[] _receive;
+    private readonly byte[] _control = new byte[FrameReader.MaxControlPayload];
+    private readonly long _maxMessageSize;
+    private byte[] _send;
+    private byte[] _message;
+    private int _start;
+    private int _end;
+    private int _messageLength;
+    private int _wireBytes;
+    private FrameReader _reader;
+    private MaskingKeys _keys = new();
+
+    private WsClient(Socket socket, WsClientOptions options, int expectedPayload)
+    {
+        _socket = socket;
+        // Whatever the buffer size, a partly received header or control frame (at most 141 bytes) must fit.
+        _receive = new byte[Math.Max(256, options.ReceiveBufferSize)];
+        _maxMessageSize = options.MaxMessageSize;
+        _message = new byte[Math.Max(16, expectedPayload)];
+        _send = new byte[ClientFrames.FrameSize(Math.Max(FrameReader.MaxControlPayload, expectedPayload))];
+        _reader = new FrameReader(new FrameReaderOptions { IsServer = false, MaxMessagePayload = options.MaxMessageSize, MaxFramePayload = options.MaxMessageSize });
+    }
+
+    /// <summary>Opens the TCP connection and performs the WebSocket upgrade.</summary>
+    /// <exception cref="WsClientException">Connecting or the handshake failed.</exception>
+    public static async Task<WsClient> ConnectAsync(WsClientOptions options, int clientIndex, int expectedPayload, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(options.Server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            IPAddress? source = options.SourceAddressFor(clientIndex);
+            if (source is not null)
+            {
+                if (OperatingSystem.IsLinux())
+                {
+                    socket.SetRawSocketOption(SolIp, IpBindAddressNoPort, BitConverter.GetBytes(1));
+                }
+
+                socket.Bind(new IPEndPoint(source, 0));
+            }
+
+            await socket.ConnectAsync(options.Server, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new WsClientException(ErrorKind.ConnectFailed, $"Cannot connect to {options.Server}: {e.SocketErrorCode}.");
+        }
+
+        var client = new WsClient(socket, options, expectedPayload);
+        try
+        {
+            await client.HandshakeAsync(options.Url, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+
+        return client;
+    }
+
+    /// <summary>Decodes the next whole message or control frame already received, if there is one.</summary>
+    /// <exception cref="WsClientException">The server broke the protocol.</exception>
+    public bool TryReadMessage(out WsMessage message)
+    {
+        while (true)
+        {
+            var buffer = new ReadOnlySequence<byte>(_receive, _start, _end - _start);
+            FrameReadStatus status = _reader.Read(ref buffer, out FrameChunk chunk);
+            int consumedTo = _end - (int)buffer.Length;
+            _wireBytes += consumedTo - _start;
+            _start = consumedTo;
+            switch (status)
+            {
+                case FrameReadStatus.NeedMoreData:
+                    message = default;
+                    return false;
+                case FrameReadStatus.Error:
+                    throw new WsClientException(ErrorKind.ProtocolViolation, $"The server broke the protocol: {_reader.Error}.");
+                case FrameReadStatus.Control:
+                    int length = (int)chunk.Payload.Length;
+                    chunk.Payload.CopyTo(_control);
+                    message = new WsMessage(chunk.Opcode, _control.AsMemory(0, length), TakeWireBytes());
+                    return true;
+                default:
+                    Append(chunk.Payload);
+                    if (chunk.IsMessageEnd)
+                    {
+                        message = new WsMessage(chunk.Opcode, _message.AsMemory(0, _messageLength), TakeWireBytes());
+                        _messageLength = 0;
+                        return true;
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Waits for more bytes from the server.</summary>
+    /// <exception cref="WsClientException">The server closed the TCP connection.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask ReceiveMoreAsync(CancellationToken cancellationToken = default)
+    {
+        MakeRoom();
+        int received = await _socket.ReceiveAsync(_receive.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        if (received == 0)
+        {
+            throw new WsClientException(ErrorKind.ClosedByServer, "The server closed the connection.");
+        }
+
+        _end += received;
+    }
+
+    /// <summary>Sends one whole message or control frame, masked; returns the bytes it took on the wire.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<int> SendAsync(Opcode opcode, ReadOnlyMemory<byte> payload)
+    {
+        int size = ClientFrames.FrameSize(payload.Length);
+        if (_send.Length < size)
+        {
+            _send = new byte[size];
+        }
+
+        ClientFrames.Write(_send, opcode, payload.Span, _keys.Next());
+        int sent = 0;
+        while (sent < size)
+        {
+            sent += await _socket.SendAsync(_send.AsMemory(sent, size - sent), SocketFlags.None).ConfigureAwait(false);
+        }
+
+        return size;
+    }
+
+    /// <summary>Answers a ping with a pong carrying its payload (section 5.5.3).</summary>
+    public ValueTask<int> PongAsync(in WsMessage ping) => SendAsync(Opcode.Pong, ping.Payload);
+
+    /// <summary>
+    /// The close handshake from the client side: sends a 1000 close, skips whatever arrives until the server's
+    /// close, then waits for the server to end the TCP connection (so the server, not the client, keeps the
+    /// TIME_WAIT, as section 7.1.1 expects).
+    /// </summary>
+    public async Task CloseAsync()
+    {
+        await SendAsync(Opcode.Close, NormalClosure).ConfigureAwait(false);
+        try
+        {
+            while (true)
+            {
+                while (TryReadMessage(out WsMessage message))
+                {
+                    if (message.Opcode == Opcode.Close)
+                    {
+                        // Anything after the close is not read; wait for the end of the stream.
+                        _start = _end = 0;
+                        while (await _socket.ReceiveAsync(_receive, SocketFlags.None).ConfigureAwait(false) > 0)
+                        {
+                        }
+
+                        return;
+                    }
+                }
+
+                await ReceiveMoreAsync().ConfigureAwait(false);
+            }
+        }
+        catch (WsClientException e) when (e.Kind == ErrorKind.ClosedByServer)
+        {
+            // The server ended the connection without its close frame: closed all the same.
+        }
+    }
+
+    /// <summary>Drops the connection at once (used when a clean close takes too long).</summary>
+    public void Abort() => _socket.Dispose();
+
+    /// <inheritdoc/>
+    public void Dispose() => _socket.Dispose();
+
+    private async Task HandshakeAsync(Uri url, CancellationToken cancellationToken)
+    {
+        string key = UpgradeHandshake.NewKey();
+        byte[] request = UpgradeHandshake.BuildRequest(url, key);
+        await _socket.SendAsync(request, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            if (_end == _receive.Length)
+            {
+                throw new WsClientException(ErrorKind.HandshakeFailed, "The server's response head does not fit the receive buffer.");
+            }
+
+            int received = await _socket.ReceiveAsync(_receive.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (received == 0)
+            {
+                throw new WsClientException(ErrorKind.HandshakeFailed, "The server closed the connection during the handshake.");
+            }
+
+            _end += received;
+            int head = UpgradeHandshake.ReadResponse(_receive.AsSpan(0, _end), key);
+            if (head > 0)
+            {
+                _start = head; // any bytes after the head are already frames
+                return;
+            }
+        }
+    }
+
+    private void MakeRoom()
+    {
+        if (_start == _end)
+        {
+            _start = _end = 0;
+        }
+        else if (_end == _receive.Length)
+        {
+            // Only a partial header or control frame is ever left over: payload is handed out as it arrives.
+            _receive.AsSpan(_start, _end - _start).CopyTo(_receive);
+            _end -= _start;
+            _start = 0;
+        }
+    }
+
+    private void Append(ReadOnlySequence<byte> payload)
+    {
+        int needed = _messageLength + (int)payload.Length;
+        if (needed > _message.Length)
+        {
+            Array.Resize(ref _message, (int)Math.Min(_maxMessageSize, Math.Max(needed, 2L * _message.Length)));
+        }
+
+        payload.CopyTo(_message.AsSpan(_messageLength));
+        _messageLength = needed;
+    }
+
+    private int TakeWireBytes()
+    {
+        int bytes = _wireBytes;
+        _wireBytes = 0;
+        return bytes;
+    }
+}

@@ -1,0 +1,37 @@
+using System.Net;
+
+namespace WsFast.Load.Client;
+
+/// <summary>Where and how a <see cref="WsClient"/> connects.</summary>
+public sealed record WsClientOptions
+{
+    /// <summary>The ws:// URL: its host and port are connected to, its path and query requested.</summary>
+    public required Uri Url { get; init; }
+
+    /// <summary>The server's address, resolved once for all clients.</summary>
+    public required IPEndPoint Server { get; init; }
+
+    /// <summary>
+    /// How many loopback source addresses to spread clients over: client i binds 127.0.0.(1 + i % N) before
+    /// connecting, so that more than one source address's ephemeral ports are available. 1 leaves the choice
+    /// to the system.
+    /// </summary>
+    public int SourceAddresses { get; init; } = 1;
+
+    /// <summary>Size of each connection's receive buffer; messages larger than it arrive in pieces.</summary>
+    public int ReceiveBufferSize { get; init; } = 4096;
+
+    /// <summary>The largest message accepted from the server.</summary>
+    public long MaxMessageSize { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>The local address client <paramref name="clientIndex"/> binds to, or null to let the system choose.</summary>
+    public IPAddress? SourceAddressFor(int clientIndex)
+    {
+        if (SourceAddresses <= 1 || !IPAddress.IsLoopback(Server.Address) || Server.Address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            return null;
+        }
+
+        return new IPAddress(new byte[] { 127, 0, 0, (byte)(1 + clientIndex % Math.Min(SourceAddresses, 254)) });
+    }
+}

@@ -1,0 +1,26 @@
+namespace WsFast.Load.Engine;
+
+/// <summary>What went wrong with a client, counted per kind in <see cref="WorkerStats"/>.</summary>
+public enum ErrorKind
+{
+    /// <summary>The TCP connection could not be opened.</summary>
+    ConnectFailed,
+
+    /// <summary>The server did not answer the upgrade with a valid 101 (status, headers or Sec-WebSocket-Accept).</summary>
+    HandshakeFailed,
+
+    /// <summary>The server sent a frame that breaks RFC 6455.</summary>
+    ProtocolViolation,
+
+    /// <summary>The server closed the connection (TCP or WebSocket close) before the client was done.</summary>
+    ClosedByServer,
+
+    /// <summary>A socket operation failed after the connection was open.</summary>
+    SocketError,
+
+    /// <summary>An echo did not match what was sent.</summary>
+    PayloadMismatch,
+
+    /// <summary>Anything else: a bug in the scenario or the engine.</summary>
+    Unexpected,
+}

@@ -1,0 +1,33 @@
+namespace WsFast.Load.Engine;
+
+/// <summary>The merged outcome of one scenario run.</summary>
+public sealed class ScenarioResult
+{
+    /// <summary>Creates a result.</summary>
+    public ScenarioResult(string scenario, LoadSimulation simulation, WorkerStats stats, TimeSpan window, int clientsReady)
+    {
+        Scenario = scenario;
+        Simulation = simulation;
+        Stats = stats;
+        Window = window;
+        ClientsReady = clientsReady;
+    }
+
+    /// <summary>The scenario's name.</summary>
+    public string Scenario { get; }
+
+    /// <summary>The load simulation it ran under.</summary>
+    public LoadSimulation Simulation { get; }
+
+    /// <summary>Every worker's statistics added up.</summary>
+    public WorkerStats Stats { get; }
+
+    /// <summary>The measurement window as it really lasted.</summary>
+    public TimeSpan Window { get; }
+
+    /// <summary>Clients that reached <see cref="ClientContext.MarkReady"/>.</summary>
+    public int ClientsReady { get; }
+
+    /// <summary>Messages received per second of the window.</summary>
+    public double ReceiveRate => Window > TimeSpan.Zero ? Stats.MessagesReceived / Window.TotalSeconds : 0;
+}

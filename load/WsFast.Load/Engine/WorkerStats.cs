@@ -1,0 +1,90 @@
+namespace WsFast.Load.Engine;
+
+/// <summary>
+/// The statistics of one worker (one client). Only that worker writes them, so nothing here locks; the
+/// runner merges every worker's statistics with <see cref="Add"/> once the run is over.
+/// </summary>
+/// <remarks>
+/// Messages, bytes and latencies count only inside the measurement window; errors count over the whole run,
+/// since a failure while connecting matters as much as one while measuring. <see cref="TotalReceived"/>
+/// counts always: it feeds the live progress, which reads it from another thread.
+/// </remarks>
+public sealed class WorkerStats
+{
+    private readonly RunClock? _clock;
+    private readonly long[] _errors = new long[Enum.GetValues<ErrorKind>().Length];
+    private long _totalReceived;
+
+    /// <summary>Creates statistics gated by <paramref name="clock"/>'s window; without a clock every event counts.</summary>
+    public WorkerStats(RunClock? clock = null)
+    {
+        _clock = clock;
+    }
+
+    /// <summary>Latency of each message received in the window, in ns.</summary>
+    public LatencyHistogram Latency { get; } = new();
+
+    /// <summary>Messages sent in the window.</summary>
+    public long MessagesSent { get; private set; }
+
+    /// <summary>Messages received in the window.</summary>
+    public long MessagesReceived { get; private set; }
+
+    /// <summary>Bytes (whole frames) sent in the window.</summary>
+    public long BytesSent { get; private set; }
+
+    /// <summary>Bytes (whole frames) received in the window.</summary>
+    public long BytesReceived { get; private set; }
+
+    /// <summary>Messages received over the whole run; safe to read from another thread.</summary>
+    public long TotalReceived => Volatile.Read(ref _totalReceived);
+
+    private bool Counting => _clock is null || _clock.IsMeasuring;
+
+    /// <summary>The number of errors of <paramref name="kind"/>.</summary>
+    public long Errors(ErrorKind kind) => _errors[(int)kind];
+
+    /// <summary>All errors, of any kind.</summary>
+    public long TotalErrors => _errors.Sum();
+
+    /// <summary>Counts one message of <paramref name="frameBytes"/> bytes sent.</summary>
+    public void RecordSent(int frameBytes)
+    {
+        if (Counting)
+        {
+            MessagesSent++;
+            BytesSent += frameBytes;
+        }
+    }
+
+    /// <summary>Counts one message of <paramref name="frameBytes"/> bytes received after <paramref name="latencyNanoseconds"/>.</summary>
+    public void RecordReceived(int frameBytes, long latencyNanoseconds)
+    {
+        Volatile.Write(ref _totalReceived, _totalReceived + 1);
+        if (Counting)
+        {
+            MessagesReceived++;
+            BytesReceived += frameBytes;
+            Latency.Record(latencyNanoseconds);
+        }
+    }
+
+    /// <summary>Counts one error of <paramref name="kind"/>.</summary>
+    public void RecordError(ErrorKind kind) => _errors[(int)kind]++;
+
+    /// <summary>Adds another worker's statistics to these.</summary>
+    public void Add(WorkerStats other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        Latency.Add(other.Latency);
+        MessagesSent += other.MessagesSent;
+        MessagesReceived += other.MessagesReceived;
+        BytesSent += other.BytesSent;
+        BytesReceived += other.BytesReceived;
+        _totalReceived += other._totalReceived;
+        for (int i = 0; i < _errors.Length; i++)
+        {
+            _errors[i] += other._errors[i];
+        }
+    }
+}

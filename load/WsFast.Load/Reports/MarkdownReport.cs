@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text;
+
+namespace WsFast.Load.Reports;
+
+/// <summary>Writes a run's report as Markdown: one table of key figures, then latency, server and errors.</summary>
+public static class MarkdownReport
+{
+    /// <summary>The Markdown text of <paramref name="report"/>.</summary>
+    public static string Write(RunReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var text = new StringBuilder();
+        var r = report.Result;
+        var s = r.Stats;
+        text.AppendLine(CultureInfo.InvariantCulture, $"## {r.Scenario}: {r.Simulation.PeakClients:N0} clients, {report.Settings}");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"- target: `{report.Target}`, started {report.StartedAt:yyyy-MM-dd HH:mm:ss} UTC");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- load: {r.Simulation.Describe()}; {r.ClientsReady:N0} clients ready; window {r.Window.TotalSeconds:0.00} s");
+        text.AppendLine();
+        text.AppendLine("| figure | value |");
+        text.AppendLine("|---|---|");
+        Row(text, "messages received", Figures.Format(s.MessagesReceived));
+        Row(text, "messages sent", Figures.Format(s.MessagesSent));
+        Row(text, "rate (messages/s)", Figures.Format(report.Rate, "N0"));
+        Row(text, "bytes sent / received", $"{Figures.Bytes(s.BytesSent)} / {Figures.Bytes(s.BytesReceived)}");
+        foreach (double p in RunReport.Percentiles)
+        {
+            Row(text, $"latency p{p.ToString(CultureInfo.InvariantCulture)} (µs)", Figures.Format(report.LatencyMicroseconds(p)));
+        }
+
+        Row(text, "latency max (µs)", Figures.Format(report.MaxLatencyMicroseconds));
+        Row(text, "server PID", report.ServerPid?.ToString(CultureInfo.InvariantCulture) ?? "n/a");
+        Row(text, "server CPU (% of one core)", Figures.Format(report.ServerCpuPercent));
+        Row(text, "server CPU per message (µs)", Figures.Format(report.ServerCpuMicrosecondsPerMessage, "0.00"));
+        Row(text, "server allocated in window", Figures.Bytes(report.ServerAllocatedBytes));
+        Row(text, "server allocated per message (B)", Figures.Format(report.ServerAllocatedBytesPerMessage, "0.000"));
+        Row(text, "server messages in (healthz)", Figures.Format(report.ServerMessagesIn));
+        Row(text, "server RSS before / at window start", $"{Figures.Bytes(report.ServerBaseline?.RssBytes)} / {Figures.Bytes(report.ServerStart?.RssBytes)}");
+        Row(text, "server RSS per connection", Figures.Bytes(report.ServerRssBytesPerConnection is double b ? (long)b : null));
+        Row(text, "server connections at window start (healthz)", Figures.Format(report.ServerStart?.Health?.Connections));
+        Row(text, "load tool CPU (% of one core)", Figures.Format(report.LoadCpuPercent));
+        Row(text, "load tool CPU per message (µs)", Figures.Format(report.LoadCpuMicrosecondsPerMessage, "0.00"));
+        string errors = string.Join(", ", report.Errors.Select(e => $"{e.Kind} {e.Count:N0}"));
+        Row(text, "errors", errors.Length == 0 ? "none" : errors);
+        return text.ToString();
+    }
+
+    private static void Row(StringBuilder text, string name, string value) =>
+        text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
+}

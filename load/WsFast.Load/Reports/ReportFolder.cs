@@ -1,0 +1,21 @@
+using System.Text;
+
+namespace WsFast.Load.Reports;
+
+/// <summary>Saves a run's report.md and report.csv in a results folder.</summary>
+public static class ReportFolder
+{
+    /// <summary>The default folder for a run started at <paramref name="startedAt"/>: load/results/&lt;timestamp&gt;.</summary>
+    public static string DefaultFor(DateTimeOffset startedAt) =>
+        Path.Combine("load", "results", startedAt.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>Writes the report into <paramref name="folder"/>, creating it; returns the Markdown text.</summary>
+    public static string Save(string folder, RunReport report)
+    {
+        Directory.CreateDirectory(folder);
+        string markdown = MarkdownReport.Write(report);
+        File.WriteAllText(Path.Combine(folder, "report.md"), markdown, Encoding.UTF8);
+        File.WriteAllText(Path.Combine(folder, "report.csv"), CsvReport.Write([report]), Encoding.UTF8);
+        return markdown;
+    }
+}

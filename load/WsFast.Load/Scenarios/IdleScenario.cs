@@ -1,0 +1,57 @@
+using WsFast.Load.Client;
+using WsFast.Load.Engine;
+using WsFast.Protocol;
+
+namespace WsFast.Load.Scenarios;
+
+/// <summary>
+/// <c>ws-idle</c>: each client opens a connection and holds it without sending anything (it still answers
+/// pings) until the run ends. It measures what an idle connection costs the server.
+/// </summary>
+public sealed class IdleScenario : IScenario
+{
+    private readonly WsClientOptions _client;
+
+    /// <summary>Creates the scenario.</summary>
+    public IdleScenario(WsClientOptions client)
+    {
+        _client = client;
+    }
+
+    /// <inheritdoc/>
+    public string Name => "ws-idle";
+
+    /// <inheritdoc/>
+    public Task RunClientAsync(ClientContext context) => ClientSession.RunAsync(context, _client, 0, HoldAsync);
+
+    private static async Task HoldAsync(WsClient client, ClientContext context)
+    {
+        try
+        {
+            while (true)
+            {
+                while (client.TryReadMessage(out WsMessage message))
+                {
+                    if (message.Opcode == Opcode.Ping)
+                    {
+                        await client.PongAsync(message).ConfigureAwait(false);
+                    }
+                    else if (message.Opcode == Opcode.Close)
+                    {
+                        throw new WsClientException(ErrorKind.ClosedByServer, "The server closed an idle connection.");
+                    }
+                    else if (!message.IsControl)
+                    {
+                        context.Stats.RecordReceived(message.WireBytes, 0);
+                    }
+                }
+
+                await client.ReceiveMoreAsync(context.Stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (context.Stopping.IsCancellationRequested)
+        {
+            // The run is over: the caller closes the connection.
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using System.Text.Json;
+
+namespace WsFast.Load.Server;
+
+/// <summary>The counters of the server's <c>/healthz</c> answer.</summary>
+public sealed record HealthSnapshot(long Connections, long MessagesIn, long MessagesOut, long AllocatedBytes)
+{
+    /// <summary>Fetches <c>/healthz</c> from the server at <paramref name="baseUrl"/> (http://host:port).</summary>
+    public static async Task<HealthSnapshot> FetchAsync(HttpClient http, Uri baseUrl)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        using HttpResponseMessage response = await http.GetAsync(new Uri(baseUrl, "/healthz")).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        return Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
+    }
+
+    /// <summary>Reads the counters from the JSON text; a missing counter reads as -1.</summary>
+    public static HealthSnapshot Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        JsonElement root = document.RootElement;
+        return new HealthSnapshot(Read(root, "connections"), Read(root, "messagesIn"), Read(root, "messagesOut"), Read(root, "allocatedBytes"));
+    }
+
+    private static long Read(JsonElement root, string name) =>
+        root.TryGetProperty(name, out JsonElement value) && value.TryGetInt64(out long number) ? number : -1;
+}

@@ -1,0 +1,62 @@
+using WsFast.Load.Engine;
+
+namespace WsFast.Load.Server;
+
+/// <summary>
+/// Samples the server process (by PID, through /proc) and its <c>/healthz</c> at each phase of a run. Works
+/// without a PID too, with only the <c>/healthz</c> counters.
+/// </summary>
+public sealed class ServerProbe : IRunProbe, IDisposable
+{
+    private readonly int? _pid;
+    private readonly Uri _healthBase;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly Dictionary<RunPhase, ServerSample> _samples = [];
+
+    /// <summary>Creates a probe of process <paramref name="pid"/> serving <c>/healthz</c> at <paramref name="healthBase"/>.</summary>
+    public ServerProbe(int? pid, Uri healthBase)
+    {
+        _pid = pid;
+        _healthBase = healthBase;
+    }
+
+    /// <summary>The server's PID, when known.</summary>
+    public int? Pid => _pid;
+
+    /// <summary>The sample taken at <paramref name="phase"/>, if any.</summary>
+    public ServerSample? this[RunPhase phase] => _samples.GetValueOrDefault(phase);
+
+    /// <inheritdoc/>
+    public async Task SampleAsync(RunPhase phase)
+    {
+        long rss = -1;
+        TimeSpan cpu = TimeSpan.Zero;
+        if (_pid is int pid)
+        {
+            try
+            {
+                rss = ProcFs.ReadRssBytes(pid);
+                cpu = ProcFs.ReadCpuTime(pid);
+            }
+            catch (IOException)
+            {
+                // The server is gone; the report shows the figures as missing.
+            }
+        }
+
+        HealthSnapshot? health = null;
+        try
+        {
+            health = await HealthSnapshot.FetchAsync(_http, _healthBase).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        {
+            // No /healthz: CPU and memory still count.
+        }
+
+        _samples[phase] = new ServerSample(rss, cpu, health);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _http.Dispose();
+}
