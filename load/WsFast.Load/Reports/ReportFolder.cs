@@ -5,6 +5,9 @@ namespace WsFast.Load.Reports;
 /// <summary>Saves a run's report.md and report.csv in a results folder.</summary>
 public static class ReportFolder
 {
+    // No byte order mark: the files are read by tools (cat, spreadsheets, diff) that would show it.
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
     /// <summary>The default folder for a run started at <paramref name="startedAt"/>: load/results/&lt;timestamp&gt;.</summary>
     public static string DefaultFor(DateTimeOffset startedAt) =>
         Path.Combine("load", "results", startedAt.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
@@ -14,8 +17,8 @@ public static class ReportFolder
     {
         Directory.CreateDirectory(folder);
         string markdown = MarkdownReport.Write(report);
-        File.WriteAllText(Path.Combine(folder, "report.md"), markdown, Encoding.UTF8);
-        File.WriteAllText(Path.Combine(folder, "report.csv"), CsvReport.Write([report]), Encoding.UTF8);
+        File.WriteAllText(Path.Combine(folder, "report.md"), markdown, Utf8);
+        File.WriteAllText(Path.Combine(folder, "report.csv"), CsvReport.Write([report]), Utf8);
         return markdown;
     }
 }

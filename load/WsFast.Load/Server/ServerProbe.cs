@@ -54,8 +54,11 @@ public sealed class ServerProbe : IRunProbe, IDisposable
             // No /healthz: CPU and memory still count.
         }
 
-        _samples[phase] = new ServerSample(rss, cpu, health);
+        Record(phase, new ServerSample(rss, cpu, health));
     }
+
+    /// <summary>Stores <paramref name="sample"/> as the one taken at <paramref name="phase"/>.</summary>
+    internal void Record(RunPhase phase, ServerSample sample) => _samples[phase] = sample;
 
     /// <inheritdoc/>
     public void Dispose() => _http.Dispose();

@@ -1,0 +1,125 @@
+using WsFast.Load.Engine;
+using WsFast.Load.Reports;
+using WsFast.Load.Server;
+
+namespace WsFast.Load.Tests;
+
+public class ReportTests
+{
+    private static RunReport SampleReport()
+    {
+        var stats = new WorkerStats();
+        for (int i = 1; i <= 1000; i++)
+        {
+            stats.RecordSent(38);
+            stats.RecordReceived(34, i * 1_000L); // 1 µs .. 1 ms
+        }
+
+        stats.RecordError(ErrorKind.PayloadMismatch);
+        var simulation = new LoadSimulation.KeepConstant(100, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        var result = new ScenarioResult("ws-echo", simulation, stats, TimeSpan.FromSeconds(10), 100);
+        return new RunReport(new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero), "ws://127.0.0.1:8080/echo", "32 B text, 1 in flight", result, server: null, self: null);
+    }
+
+    [Fact]
+    public void Markdown_contains_the_figures()
+    {
+        string markdown = MarkdownReport.Write(SampleReport());
+        Assert.Contains("## ws-echo: 100 clients, 32 B text, 1 in flight", markdown);
+        Assert.Contains("| messages received | 1,000 |", markdown);
+        Assert.Contains("| rate (messages/s) | 100 |", markdown);
+        Assert.Equal(500, RowValue(markdown, "latency p50 (µs)"), 500 * LatencyHistogram.RelativePrecision);
+        Assert.Equal(990, RowValue(markdown, "latency p99 (µs)"), 990 * LatencyHistogram.RelativePrecision);
+        Assert.Equal(999, RowValue(markdown, "latency p99.9 (µs)"), 999 * LatencyHistogram.RelativePrecision);
+        Assert.Contains("| latency max (µs) | 1000.0 |", markdown);
+        Assert.Contains("| server CPU per message (µs) | n/a |", markdown);
+        Assert.Contains("| errors | PayloadMismatch 1 |", markdown);
+    }
+
+    [Fact]
+    public void Csv_has_a_header_and_one_line_of_figures_per_run()
+    {
+        RunReport report = SampleReport();
+        string[] lines = CsvReport.Write([report, report]).TrimEnd().Split(Environment.NewLine);
+        Assert.Equal(3, lines.Length);
+        string[] header = lines[0].Split(',');
+        string[] cells = lines[1].Split(',');
+        Assert.Equal(header.Length, cells.Length - 1); // the settings cell holds a comma and is quoted
+        Assert.StartsWith("started_utc,scenario,target,settings,clients", lines[0]);
+        Assert.Contains("\"32 B text, 1 in flight\"", lines[1]);
+        Assert.Contains(",1000,1000,100,", lines[1]); // sent, received, rate
+        Assert.EndsWith(",1", lines[1]); // one error
+    }
+
+    [Fact]
+    public void Server_figures_are_derived_from_the_window_samples()
+    {
+        var stats = new WorkerStats();
+        for (int i = 0; i < 1000; i++)
+        {
+            stats.RecordReceived(34, 10_000);
+        }
+
+        var simulation = new LoadSimulation.KeepConstant(10, TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.Zero);
+        var result = new ScenarioResult("ws-echo", simulation, stats, TimeSpan.FromSeconds(1), 10);
+        var probe = new FakeServerProbe(
+            new ServerSample(10_000_000, TimeSpan.FromSeconds(5), new HealthSnapshot(0, 0, 0, 1_000)),
+            new ServerSample(10_100_000, TimeSpan.FromSeconds(6), new HealthSnapshot(10, 0, 0, 2_000)),
+            new ServerSample(10_200_000, TimeSpan.FromSeconds(6.5), new HealthSnapshot(10, 1000, 1000, 2_500)));
+        var report = new RunReport(DateTimeOffset.UnixEpoch, "ws://x/echo", "s", result, probe.Probe, self: null);
+
+        Assert.Equal(500, report.ServerCpuMicrosecondsPerMessage!.Value, precision: 6); // 0.5 s over 1,000 messages
+        Assert.Equal(50, report.ServerCpuPercent!.Value, precision: 6);
+        Assert.Equal(0.5, report.ServerAllocatedBytesPerMessage!.Value, precision: 6);
+        Assert.Equal(10_000, report.ServerRssBytesPerConnection!.Value, precision: 6); // 100,000 B over 10 clients
+        Assert.Equal(1000, report.ServerMessagesIn);
+
+        string markdown = MarkdownReport.Write(report);
+        Assert.Contains("| server CPU per message (µs) | 500.00 |", markdown);
+        Assert.Contains("| server allocated per message (B) | 0.500 |", markdown);
+        Assert.Contains("| server RSS per connection | 9.8 KiB |", markdown);
+    }
+
+    [Fact]
+    public void Healthz_counters_are_read_from_the_json()
+    {
+        HealthSnapshot health = HealthSnapshot.Parse("""{"status":"ok","connections":3,"messagesIn":10,"messagesOut":9,"allocatedBytes":123456789012}""");
+        Assert.Equal(new HealthSnapshot(3, 10, 9, 123456789012), health);
+        Assert.Equal(-1, HealthSnapshot.Parse("{}").AllocatedBytes);
+    }
+
+    [Fact]
+    public void Cpu_time_is_read_from_proc_stat_even_with_spaces_in_the_name()
+    {
+        string stat = "1234 (Ws Fast (x)) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 10 0 100 1000 200 18446744073709551615";
+        Assert.Equal(TimeSpan.FromSeconds(3), ProcFsAccess.ParseCpuTime(stat, 100));
+    }
+
+    // The number in the value column of the table row named `name`.
+    private static double RowValue(string markdown, string name)
+    {
+        string prefix = $"| {name} | ";
+        string line = markdown.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return double.Parse(line.Substring(prefix.Length).TrimEnd(' ', '|', '\r'), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A <see cref="ServerProbe"/> whose samples are given rather than measured.</summary>
+    private sealed class FakeServerProbe
+    {
+        public FakeServerProbe(ServerSample baseline, ServerSample start, ServerSample end)
+        {
+            Probe = new ServerProbe(pid: 42, new Uri("http://127.0.0.1:1/"));
+            Probe.Record(RunPhase.Baseline, baseline);
+            Probe.Record(RunPhase.WindowStart, start);
+            Probe.Record(RunPhase.WindowEnd, end);
+        }
+
+        public ServerProbe Probe { get; }
+    }
+
+    private static class ProcFsAccess
+    {
+        public static TimeSpan ParseCpuTime(string stat, long ticks) => WsFast.Load.Server.ProcFs.ParseCpuTime(stat, ticks);
+    }
+
+}
