@@ -11,10 +11,11 @@ public class ControlFrameTests
     {
         await using TestServer server = await TestServer.StartAsync(options =>
         {
+            // Pings every 200 ms; a pong may take up to 2 s, so that a loaded machine cannot fail the test.
             options.PingInterval = TimeSpan.FromMilliseconds(200);
-            options.PingTimeout = TimeSpan.FromMilliseconds(300);
+            options.PingTimeout = TimeSpan.FromSeconds(2);
         });
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(8));
         using ClientWebSocket client = await server.ConnectAsync();
 
         // ClientWebSocket answers pings while a receive is pending; keep one pending through several intervals.
@@ -43,7 +44,7 @@ public class ControlFrameTests
         using ClientWebSocket client = await server.ConnectAsync();
 
         // With no receive pending, ClientWebSocket reads nothing, so the server's ping stays unanswered.
-        Assert.True(await server.Log.WaitForAsync("did not answer a ping", TimeSpan.FromSeconds(3)));
+        Assert.True(await server.Log.WaitForAsync("did not answer a ping", TimeSpan.FromSeconds(5)));
         Assert.True(stopwatch.Elapsed >= TimeSpan.FromMilliseconds(450),
             $"Closed after {stopwatch.ElapsedMilliseconds} ms, before the ping interval plus the ping timeout.");
 
@@ -64,7 +65,7 @@ public class ControlFrameTests
         using ClientWebSocket client = await server.ConnectAsync(configure: options =>
         {
             options.KeepAliveInterval = TimeSpan.FromMilliseconds(100);
-            options.KeepAliveTimeout = TimeSpan.FromMilliseconds(500);
+            options.KeepAliveTimeout = TimeSpan.FromSeconds(2);
         });
 
         Task<string> receiving = client.ReceiveTextAsync(timeout.Token);
