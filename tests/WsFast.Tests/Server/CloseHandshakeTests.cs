@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using WsFast.Protocol;
 using WsFast.Server;
+using WebSocketMessageType = System.Net.WebSockets.WebSocketMessageType;
 
 namespace WsFast.Tests.Server;
 
@@ -134,6 +135,31 @@ public class CloseHandshakeTests
 
         (CloseCode code, _) = await recorder.Disconnected.Task.WaitAsync(timeout.Token);
         Assert.Equal(CloseCode.AbnormalClosure, code);
+    }
+
+    [Fact]
+    public async Task Section_7_1_1_a_client_that_never_answers_the_server_close_is_dropped_after_the_close_timeout()
+    {
+        var recorder = new TestServer.Recorder();
+        await using TestServer server = await TestServer.StartAsync(
+            options => options.CloseTimeout = TimeSpan.FromMilliseconds(300),
+            s => s.Map("/recorded", recorder));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+
+        // No receive is pending, so ClientWebSocket neither reads the close frame nor answers it.
+        using ClientWebSocket client = await server.ConnectAsync("/recorded");
+        await ClientSupport.WaitUntilAsync(() => recorder.Last is not null, timeout.Token);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        recorder.Last!.Close(CloseCode.GoingAway, "leaving");
+
+        Assert.Equal((CloseCode.GoingAway, "leaving"), await recorder.Disconnected.Task.WaitAsync(timeout.Token));
+        Assert.True(stopwatch.Elapsed >= TimeSpan.FromMilliseconds(250), $"Dropped after {stopwatch.ElapsedMilliseconds} ms.");
+        await ClientSupport.WaitUntilAsync(() => server.Server.ConnectionCount == 0, timeout.Token);
+
+        // What the client finds when it finally reads: the close frame the server sent before giving up.
+        (WebSocketMessageType type, _) = await client.ReceiveMessageAsync(timeout.Token);
+        Assert.Equal(WebSocketMessageType.Close, type);
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, client.CloseStatus);
     }
 
     /// <summary>Closes with 1008 "go" on the first message, then tries to send once more.</summary>

@@ -95,6 +95,25 @@ public class EchoTests
         await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);
     }
 
+    [Fact]
+    public async Task A_server_listening_on_both_loopbacks_echoes_over_IPv4_and_IPv6()
+    {
+        await using TestServer server = await TestServer.StartAsync(options =>
+            options.Endpoints.Add(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, 0)));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        Assert.Equal(2, server.Server.EndPoints.Count);
+
+        foreach (System.Net.IPEndPoint endPoint in server.Server.EndPoints)
+        {
+            string host = endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[::1]" : "127.0.0.1";
+            using var client = new ClientWebSocket();
+            await client.ConnectAsync(new Uri($"ws://{host}:{endPoint.Port}/echo"), timeout.Token);
+            await client.SendTextAsync($"over {host}", timeout.Token);
+            Assert.Equal($"over {host}", await client.ReceiveTextAsync(timeout.Token));
+            await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);
+        }
+    }
+
     private static async Task EchoOnceAsync(WebSocketMessageType type, byte[] payload, TimeSpan limit)
     {
         await using TestServer server = await TestServer.StartAsync();
