@@ -152,6 +152,31 @@ public class HttpTests
     }
 
     [Fact]
+    public async Task Pipelined_GETs_sent_in_one_packet_are_answered_in_order_on_one_connection()
+    {
+        byte[] page = Encoding.UTF8.GetBytes("page body");
+        await using TestServer server = await TestServer.StartAsync(map: s => s.MapContent("/page", "text/plain", page));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using Socket raw = await ClientSupport.ConnectRawAsync(server.Port, timeout.Token);
+
+        // RFC 7230 section 6.3.2: a server answers pipelined requests in the order they came.
+        const string Get = "GET /page HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        await raw.SendAsync(Encoding.ASCII.GetBytes(Get + Get + "GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), SocketFlags.None, timeout.Token);
+
+        for (int i = 0; i < 2; i++)
+        {
+            string head = await ClientSupport.ReadResponseHeadAsync(raw, timeout.Token);
+            Assert.Equal(200, ClientSupport.StatusOf(head));
+            Assert.Contains($"\r\nContent-Length: {page.Length}\r\n", head, StringComparison.OrdinalIgnoreCase);
+            var body = new byte[page.Length];
+            await ReceiveExactlyAsync(raw, body, timeout.Token);
+            Assert.Equal(page, body);
+        }
+
+        Assert.Equal(404, ClientSupport.StatusOf(await ClientSupport.ReadResponseHeadAsync(raw, timeout.Token)));
+    }
+
+    [Fact]
     public async Task A_kept_alive_connection_left_idle_is_dropped_after_the_handshake_timeout()
     {
         await using TestServer server = await TestServer.StartAsync(options => options.HandshakeTimeout = TimeSpan.FromMilliseconds(300));
