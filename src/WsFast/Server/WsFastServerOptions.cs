@@ -25,7 +25,8 @@ public sealed class WsFastServerOptions
     public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
-    /// How long a connection may go without a message in either direction before it is closed (1001).
+    /// How long a connection may go without a message in either direction before it is closed with
+    /// 1000 "idle timeout".
     /// Pings and pongs do not count. Default: zero, never.
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.Zero;
