@@ -223,6 +223,7 @@ public sealed partial class WebSocketConnection
                 {
                     _closeCode = CloseCode.AbnormalClosure;
                     _closeReason = "connection lost";
+                    Log.Aborted(_server.Logger, Id, "the client closed TCP without a close frame");
                 }
 
                 return;
