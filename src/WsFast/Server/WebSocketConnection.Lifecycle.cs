@@ -225,6 +225,12 @@ public sealed partial class WebSocketConnection
                     _closeReason = "connection lost";
                     Log.Aborted(_server.Logger, Id, "the client closed TCP without a close frame");
                 }
+                else if (Environment.TickCount64 >= _deadline)
+                {
+                    // Our close frame went unanswered. The transport's lingering close, which lasts as long as
+                    // the close timeout from our FIN, usually ends the connection just before the timer would.
+                    DropAfterCloseTimeout();
+                }
 
                 return;
             }

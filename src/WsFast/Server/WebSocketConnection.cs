@@ -43,6 +43,7 @@ public sealed partial class WebSocketConnection
     private long _lastReceived;
     private long _lastMessage;
     private long _pingSent;
+    private int _closeTimedOut;
 
     private SemaphoreSlim? _drainTurn;
     private bool _ending; // reading is over; only the output's drain is awaited
@@ -305,8 +306,7 @@ public sealed partial class WebSocketConnection
         {
             if (now >= _deadline)
             {
-                Log.CloseTimedOut(_server.Logger, Id, RemoteEndPoint);
-                _transport.Abort();
+                DropAfterCloseTimeout();
             }
 
             return;
@@ -353,10 +353,20 @@ public sealed partial class WebSocketConnection
                 break;
 
             case WebSocketState.Closing when now >= _deadline:
-                Log.CloseTimedOut(_server.Logger, Id, RemoteEndPoint);
-                _transport.Abort();
+                DropAfterCloseTimeout();
                 break;
         }
+    }
+
+    /// <summary>Our close frame went unanswered in time: logs it once and drops the connection.</summary>
+    private void DropAfterCloseTimeout()
+    {
+        if (Interlocked.Exchange(ref _closeTimedOut, 1) == 0)
+        {
+            Log.CloseTimedOut(_server.Logger, Id, RemoteEndPoint);
+        }
+
+        _transport.Abort();
     }
 
     private void SendPing(long now)
