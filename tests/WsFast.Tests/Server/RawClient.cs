@@ -54,6 +54,12 @@ public sealed class RawClient : IAsyncDisposable
     /// <summary>How long a read waits unless told otherwise.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How much earlier than a test's Stopwatch the server's deadlines may fall due: they are kept in
+    /// Environment.TickCount64, a coarse clock (a few milliseconds per step on Linux).
+    /// </summary>
+    public static readonly TimeSpan ClockSlack = TimeSpan.FromMilliseconds(20);
+
     private readonly Socket _socket;
 
     // Bytes received and not yet parsed: _pending[_start.._end].
