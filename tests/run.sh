@@ -11,8 +11,10 @@ trap 'rm -f "$log"' EXIT
 status=0
 dotnet test WsFast.sln -c Release --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
 
-# dotnet test prints one summary per test assembly: "Failed!  - Failed: 1, Passed: 9, Skipped: 0, ...".
-passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{ n += $2 } END { print n + 0 }')
-failed=$(grep -oE 'Failed: +[0-9]+,' "$log" | awk '{ n += $2 } END { print n + 0 }')
+# With the normal-verbosity console logger, dotnet test ends each test assembly's run with a block such as
+# "Total tests: 10", "     Passed: 9", "     Failed: 1" (a count that is zero is left out). grep finds no
+# line when none failed, which must not end the script under pipefail, hence the "|| true".
+passed=$( (grep -E '^ +Passed: +[0-9]+$' "$log" || true) | awk '{ n += $2 } END { print n + 0 }')
+failed=$( (grep -E '^ +Failed: +[0-9]+$' "$log" || true) | awk '{ n += $2 } END { print n + 0 }')
 echo "$passed passed, $failed failed"
 exit "$status"
