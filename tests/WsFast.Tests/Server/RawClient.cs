@@ -245,13 +245,6 @@ public sealed class RawClient : IAsyncDisposable
         Assert.Equal(TcpEnd.Fin, end);
     }
 
-    /// <summary>Reads and discards until the server ends the connection, by FIN or RST; returns which.</summary>
-    public async Task<TcpEnd> DrainToEndAsync(TimeSpan timeout)
-    {
-        (_, TcpEnd end) = await ReadToEndAsync(timeout);
-        return end;
-    }
-
     /// <summary>Sends a text message and asserts the echo endpoint sends it back.</summary>
     public async Task AssertEchoesAsync(string text)
     {
