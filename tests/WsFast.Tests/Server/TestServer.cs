@@ -37,8 +37,12 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>
     /// Starts a server with <c>/echo</c> (messages back to the sender) and <c>/broadcast</c> (messages to every
     /// client there); <paramref name="configure"/> adjusts the options and <paramref name="map"/> adds endpoints.
+    /// With <paramref name="broadcastTopics"/>, <c>/broadcast</c> is the server's own broadcast endpoint
+    /// (<see cref="WsFastServer.MapBroadcast"/>, relaying on): topics at <c>/broadcast/{topic}</c>, and the
+    /// publish, event stream and poll routes.
     /// </summary>
-    public static async Task<TestServer> StartAsync(Action<WsFastServerOptions>? configure = null, Action<WsFastServer>? map = null)
+    public static async Task<TestServer> StartAsync(
+        Action<WsFastServerOptions>? configure = null, Action<WsFastServer>? map = null, bool broadcastTopics = false)
     {
         var options = new WsFastServerOptions();
         options.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0));
@@ -46,7 +50,15 @@ public sealed class TestServer : IAsyncDisposable
         var log = new TestLog();
         var server = new WsFastServer(options, log);
         server.Map("/echo", new Echo());
-        server.Map("/broadcast", new Relay());
+        if (broadcastTopics)
+        {
+            server.MapBroadcast("/broadcast");
+        }
+        else
+        {
+            server.Map("/broadcast", new Relay());
+        }
+
         map?.Invoke(server);
         await server.StartAsync();
         return new TestServer(server, log);
