@@ -8,6 +8,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
 {
     private int _topicSlot = -1;
     private bool _isEventStream;
+    private bool _eventStreamEnded;
 
     /// <summary>The topic this connection is subscribed to (a broadcast endpoint's connection), or null.</summary>
     public Topic? Topic { get; private set; }
@@ -30,11 +31,19 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
     {
         if (_isEventStream)
         {
+            // Offers come under the topic's lock, one at a time. A stream already ended is no subscriber that
+            // could not keep up, though its queue may still be over the bound while its last bytes drain.
+            if (_eventStreamEnded)
+            {
+                return EnqueueResult.Closed;
+            }
+
             EnqueueResult result = TryEnqueueShared(message.Event, streaming: true);
             if (result == EnqueueResult.Full)
             {
-                // An event stream that cannot keep up is ended: the client reconnects and resumes from its
-                // Last-Event-ID, which costs it nothing that history still holds.
+                // An event stream that cannot keep up is ended, once: the client reconnects and resumes from
+                // its Last-Event-ID, which costs it nothing that history still holds.
+                _eventStreamEnded = true;
                 _transport.CompleteOutput();
                 _server.Counters.OnSlowConsumerDisconnected();
             }
