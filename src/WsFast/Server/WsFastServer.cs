@@ -185,6 +185,12 @@ public sealed class WsFastServer : IAsyncDisposable
         _listener?.Dispose();
         _timerStop?.Dispose();
         _metrics.Dispose();
+
+        // The histories' references to their messages' buffers are the server's own (queued sends hold theirs).
+        foreach (Topic topic in Topics.All)
+        {
+            topic.ReleaseHistory();
+        }
     }
 
     internal WebSocketEndpoint? FindEndpoint(string path) => FindEndpoint(path, out _);

@@ -120,6 +120,15 @@ public sealed class Topic
 
     internal void Unsubscribe(int slot) => _subscribers.Remove(slot);
 
+    /// <summary>Returns the history's buffers to their pool: the server is done with the topic.</summary>
+    internal void ReleaseHistory()
+    {
+        lock (_lock)
+        {
+            _history.Clear();
+        }
+    }
+
     /// <summary>
     /// Copies the messages after <paramref name="after"/> for a poll; when there are none, adds
     /// <paramref name="waiter"/> (if given) as a subscriber, in the same step, and returns its slot.
