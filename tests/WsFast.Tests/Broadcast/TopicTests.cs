@@ -1,0 +1,158 @@
+using System.Net;
+using System.Net.WebSockets;
+using WsFast.Server;
+using WsFast.Tests.Server;
+
+namespace WsFast.Tests.Broadcast;
+
+/// <summary>Topics are separate streams, named safely, and bounded in number.</summary>
+public class TopicTests
+{
+    [Fact]
+    public async Task A_message_on_one_topic_never_reaches_subscribers_of_another()
+    {
+        const int Messages = 50;
+        await using TestServer server = await BroadcastKit.StartAsync();
+        ClientWebSocket[] a = await BroadcastKit.SubscribeAsync(server, "/broadcast/a", "a", 3);
+        ClientWebSocket[] b = await BroadcastKit.SubscribeAsync(server, "/broadcast/b", "b", 2);
+
+        // Interleaved, so that a leak would show up between a topic's own messages.
+        for (int i = 1; i <= Messages; i++)
+        {
+            Assert.Equal(new PublishResult(i, 3), server.Server.Topics.Publish("a", $"a{i}"));
+            Assert.Equal(new PublishResult(i, 2), server.Server.Topics.Publish("b", $"b{i}"));
+        }
+
+        // A last message per topic: whatever came before it is all the subscriber was ever sent.
+        server.Server.Topics.Publish("a", "a-end");
+        server.Server.Topics.Publish("b", "b-end");
+        foreach (ClientWebSocket client in a)
+        {
+            Assert.Equal([.. Enumerable.Range(1, Messages).Select(i => $"a{i}"), "a-end"], await BroadcastKit.ReceiveTextsAsync(client, Messages + 1));
+        }
+
+        foreach (ClientWebSocket client in b)
+        {
+            Assert.Equal([.. Enumerable.Range(1, Messages).Select(i => $"b{i}"), "b-end"], await BroadcastKit.ReceiveTextsAsync(client, Messages + 1));
+        }
+
+        await BroadcastKit.CloseAllAsync([.. a, .. b]);
+    }
+
+    [Fact]
+    public async Task Subscriber_counts_are_kept_per_topic()
+    {
+        await using TestServer server = await BroadcastKit.StartAsync();
+        ClientWebSocket[] a = await BroadcastKit.SubscribeAsync(server, "/broadcast/count-a", "count-a", 4);
+        ClientWebSocket[] b = await BroadcastKit.SubscribeAsync(server, "/broadcast/count-b", "count-b", 1);
+
+        Assert.Equal(4, server.Server.Topics.SubscriberCount("count-a"));
+        Assert.Equal(1, server.Server.Topics.SubscriberCount("count-b"));
+        Assert.Equal(0, server.Server.Topics.SubscriberCount("never-used"));
+
+        await BroadcastKit.CloseAllAsync(a[..3]);
+        await BroadcastKit.WaitUntilAsync(() => server.Server.Topics.SubscriberCount("count-a") == 1, "three of a's subscribers to leave");
+        Assert.Equal(1, server.Server.Topics.SubscriberCount("count-b"));
+        await BroadcastKit.CloseAllAsync([a[3], .. b]);
+    }
+
+    public static TheoryData<string> InvalidNames => new()
+    {
+        "..%2F",               // an encoded slash: a way out of the topic path
+        "a%20b",               // a space
+        "caf%C3%A9",           // a letter outside ASCII
+        "a:b",
+        "a,b",
+        new string('x', 65),   // one over the longest name
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidNames))]
+    public async Task An_invalid_topic_name_gets_404_on_every_transport(string name)
+    {
+        await using TestServer server = await BroadcastKit.StartAsync();
+        using HttpClient http = BroadcastKit.HttpClient(server);
+
+        (RawConnection ws, RawResponse upgrade) = await RawConnection.UpgradeAsync(server.Port, $"/broadcast/{name}");
+        ws.Dispose();
+        Assert.Equal(404, upgrade.Status);
+
+        using (HttpResponseMessage publish = await BroadcastKit.PostTextAsync(http, name, "x"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, publish.StatusCode);
+        }
+
+        using (HttpResponseMessage sse = await http.GetAsync($"/sse/{name}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, sse.StatusCode);
+        }
+
+        using (HttpResponseMessage poll = await http.GetAsync($"/poll/{name}?wait=0"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, poll.StatusCode);
+        }
+
+        Assert.Empty(server.Server.Topics.All);
+        Assert.Throws<ArgumentException>(() => server.Server.Topics.Publish(Uri.UnescapeDataString(name), "x"));
+    }
+
+    [Fact]
+    public async Task A_topic_name_of_64_characters_is_accepted()
+    {
+        string name = new('y', 64);
+        await using TestServer server = await BroadcastKit.StartAsync();
+        ClientWebSocket[] clients = await BroadcastKit.SubscribeAsync(server, $"/broadcast/{name}", name, 1);
+
+        server.Server.Topics.Publish(name, "long name");
+
+        Assert.Equal("long name", await BroadcastKit.ReceiveTextAsync(clients[0]));
+        await BroadcastKit.CloseAllAsync(clients);
+    }
+
+    [Fact]
+    public async Task The_topic_limit_admits_exactly_MaxTopics_topics()
+    {
+        await using TestServer server = await BroadcastKit.StartAsync(options => options.Broadcast.MaxTopics = 3);
+        using HttpClient http = BroadcastKit.HttpClient(server);
+
+        // Three topics, each created by a different route.
+        ClientWebSocket[] first = await BroadcastKit.SubscribeAsync(server, "/broadcast/t1", "t1", 1);
+        using (HttpResponseMessage response = await BroadcastKit.PostTextAsync(http, "t2", "x"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(0, (await PollAnswer.GetAsync(http, "/poll/t3?wait=0")).Last);
+        Assert.Equal(3, server.Server.Topics.All.Count);
+
+        // The fourth is refused everywhere.
+        (RawConnection ws, RawResponse upgrade) = await RawConnection.UpgradeAsync(server.Port, "/broadcast/t4");
+        ws.Dispose();
+        Assert.Equal(404, upgrade.Status);
+        using (HttpResponseMessage response = await BroadcastKit.PostTextAsync(http, "t4", "x"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+
+        using (HttpResponseMessage response = await http.GetAsync("/sse/t4"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+
+        using (HttpResponseMessage response = await http.GetAsync("/poll/t4?wait=0"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+
+        Assert.Throws<ArgumentException>(() => server.Server.Topics.Publish("t4", "x"));
+        Assert.Equal(3, server.Server.Topics.All.Count);
+
+        // The existing ones go on working.
+        ClientWebSocket[] second = await BroadcastKit.SubscribeAsync(server, "/broadcast/t1", "t1", 1);
+        Assert.Equal(new PublishResult(1, 2), server.Server.Topics.Publish("t1", "still here"));
+        Assert.Equal("still here", await BroadcastKit.ReceiveTextAsync(first[0]));
+        Assert.Equal("still here", await BroadcastKit.ReceiveTextAsync(second[0]));
+        Assert.Equal(new PublishResult(2, 0), server.Server.Topics.Publish("t2", "y"));
+        await BroadcastKit.CloseAllAsync([.. first, .. second]);
+    }
+}
