@@ -168,10 +168,12 @@ public sealed partial class WebSocketConnection
     }
 
     // Takes ownership of one reference to `frame`.
+    // The bound, for direct sends and broadcasts alike: a frame is queued while the queue is below it, so at
+    // most the bound plus one message is ever queued. Judging by what is queued before the frame, not after,
+    // keeps a healthy client from looking full while its last send's completion is still being processed.
     private ValueTask<bool> EnqueueAsync(SharedBuffer frame)
     {
-        long queued = _transport.QueuedBytes;
-        if (queued > 0 && queued + frame.Length > _maxQueuedBytes)
+        if (_transport.QueuedBytes >= _maxQueuedBytes)
         {
             return WaitThenEnqueueAsync(frame);
         }
@@ -181,10 +183,9 @@ public sealed partial class WebSocketConnection
 
     private async ValueTask<bool> WaitThenEnqueueAsync(SharedBuffer frame)
     {
-        // Wait until this frame fits under the bound, or the queue is empty for one larger than the bound:
-        // at most the bound plus one message is ever queued.
-        // The transport wakes one waiter at a time; concurrent senders take turns here.
-        long threshold = Math.Max(0, _maxQueuedBytes - frame.Length);
+        // Wait until the queue is below the bound again. The transport wakes one waiter at a time; concurrent
+        // senders take turns here.
+        long threshold = _maxQueuedBytes - 1;
         SemaphoreSlim turn = LazyInitializer.EnsureInitialized(ref _drainTurn, static () => new SemaphoreSlim(1, 1));
         await turn.WaitAsync().ConfigureAwait(false);
         try
@@ -228,8 +229,7 @@ public sealed partial class WebSocketConnection
             return EnqueueResult.Closed;
         }
 
-        long queued = _transport.QueuedBytes;
-        if ((queued > 0 && queued + frame.Length > _maxQueuedBytes) || _transport.QueuedCount >= _maxQueuedMessages)
+        if (_transport.QueuedBytes >= _maxQueuedBytes || _transport.QueuedCount >= _maxQueuedMessages)
         {
             return EnqueueResult.Full;
         }

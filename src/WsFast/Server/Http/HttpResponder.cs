@@ -29,16 +29,15 @@ internal sealed class HttpResponder
             return PublishRoute.RespondAsync(_server, connection, request, publishTopic, keepAlive);
         }
 
-        if (request.ContentLength is > 0)
-        {
-            // A body nobody reads: answer and close rather than misread it as the next request.
-            return Finish(connection, request.Method == "GET" ? 400 : 405, "unexpected request body");
-        }
-
         if (request.Method != "GET")
         {
-            connection.RespondAndClose(HttpResponses.Status(405, "method not allowed", KeyValuePair.Create("Allow", "GET")));
-            return new ValueTask<bool>(false);
+            return Finish(connection, 405, "method not allowed", KeyValuePair.Create("Allow", "GET"));
+        }
+
+        if (request.ContentLength is > 0)
+        {
+            // A GET with a body nobody reads: answer and close rather than misread it as the next request.
+            return Finish(connection, 400, "unexpected request body");
         }
 
         if (_server.HasBroadcast && TopicOf(request.Path, broadcast.EventStreamPath) is { } streamTopic)
