@@ -11,31 +11,45 @@ public sealed partial class WebSocketConnection
     private FrameReader _frames;
     private MessageAssembler _assembler;
 
-    /// <summary>The whole life of the connection, from the first request byte to the transport's return.</summary>
+    /// <summary>
+    /// The connection's life until the upgrade: HTTP requests are read and answered. Once upgraded, the open
+    /// connection goes on in <see cref="RunOpenAsync"/>, and this method completes: an idle open connection
+    /// then holds one suspended state machine, not two.
+    /// </summary>
     internal async Task RunAsync()
     {
-        bool opened = false;
         try
         {
             if (await ReadRequestsAsync().ConfigureAwait(false))
             {
-                opened = true;
-                await OpenAsync().ConfigureAwait(false);
-                await ReceiveMessagesAsync().ConfigureAwait(false);
+                _ = RunOpenAsync();
+                return;
             }
-        }
-        catch (Exception e) when (IsConnectionLoss(e))
-        {
-            Log.Aborted(_server.Logger, Id, e.Message);
         }
         catch (Exception e)
         {
+            OnFailure(e);
+        }
+
+        await EndAsync(opened: false).ConfigureAwait(false);
+    }
+
+    /// <summary>The connection broke, or something unexpected happened: logs it, and aborts in the latter case.</summary>
+    private void OnFailure(Exception e)
+    {
+        if (IsConnectionLoss(e))
+        {
+            Log.Aborted(_server.Logger, Id, e.Message);
+            if (State == WebSocketState.Open)
+            {
+                _closeCode = CloseCode.AbnormalClosure;
+                _closeReason = "connection lost";
+            }
+        }
+        else
+        {
             Log.Unexpected(_server.Logger, e, Id);
             _transport.Abort();
-        }
-        finally
-        {
-            await EndAsync(opened).ConfigureAwait(false);
         }
     }
 
@@ -91,6 +105,12 @@ public sealed partial class WebSocketConnection
     /// <summary>Routes an upgrade request and answers it: 101 and open, or a refusal and close.</summary>
     private bool Upgrade(HandshakeRequest request)
     {
+        if (_server.IsStopping)
+        {
+            // Shutdown has already sent its 1001s: a connection opened now would miss them.
+            return Refuse(503, "server shutting down");
+        }
+
         WebSocketEndpoint? endpoint = _server.FindEndpoint(request.Path, out string? topicName);
         if (endpoint is null)
         {
@@ -167,73 +187,88 @@ public sealed partial class WebSocketConnection
         }
     }
 
-    /// <summary>Reads frames until the close handshake, a violation, or the end of the TCP connection.</summary>
-    private async ValueTask ReceiveMessagesAsync()
+    /// <summary>
+    /// The open connection's whole life in one state machine: the handler's OnConnected, then frames until the
+    /// close handshake, a violation or the end of the TCP connection, then the end.
+    /// </summary>
+    private async Task RunOpenAsync()
     {
-        PipeReader input = _transport.Input;
-        while (true)
+        try
         {
-            ReadResult result = await input.ReadAsync().ConfigureAwait(false);
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            Volatile.Write(ref _lastReceived, Environment.TickCount64);
-
-            bool done = false;
-            while (!done)
+            await OpenAsync().ConfigureAwait(false);
+            PipeReader input = _transport.Input;
+            while (true)
             {
-                FrameReadStatus status = _frames.Read(ref buffer, out FrameChunk chunk);
-                if (status == FrameReadStatus.NeedMoreData)
+                ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                Volatile.Write(ref _lastReceived, Environment.TickCount64);
+
+                bool done = false;
+                while (!done)
                 {
-                    break;
+                    FrameReadStatus status = _frames.Read(ref buffer, out FrameChunk chunk);
+                    if (status == FrameReadStatus.NeedMoreData)
+                    {
+                        break;
+                    }
+
+                    switch (status)
+                    {
+                        case FrameReadStatus.Data:
+                            if (State == WebSocketState.Open)
+                            {
+                                await OnDataAsync(chunk).ConfigureAwait(false);
+                            }
+
+                            break;
+
+                        case FrameReadStatus.Control:
+                            done = OnControlFrame(chunk);
+                            break;
+
+                        default:
+                            ProtocolError error = _frames.Error;
+                            Log.ProtocolViolation(_server.Logger, Id, RemoteEndPoint, (int)error.ToCloseCode(), error.ToReason());
+                            _server.Counters.OnProtocolError();
+                            SendClose(error.ToCloseCode(), error.ToReason());
+                            done = true;
+                            break;
+                    }
                 }
 
-                switch (status)
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (done)
                 {
-                    case FrameReadStatus.Data:
-                        if (State == WebSocketState.Open)
-                        {
-                            await OnDataAsync(chunk).ConfigureAwait(false);
-                        }
+                    return;
+                }
 
-                        break;
+                if (result.IsCompleted)
+                {
+                    // The TCP connection ended without a close frame (1006), or our own close timed out.
+                    if (State == WebSocketState.Open)
+                    {
+                        _closeCode = CloseCode.AbnormalClosure;
+                        _closeReason = "connection lost";
+                        Log.Aborted(_server.Logger, Id, "the client closed TCP without a close frame");
+                    }
+                    else if (Environment.TickCount64 >= _deadline)
+                    {
+                        // Our close frame went unanswered. The transport's lingering close, which lasts as long as
+                        // the close timeout from our FIN, usually ends the connection just before the timer would.
+                        DropAfterCloseTimeout();
+                    }
 
-                    case FrameReadStatus.Control:
-                        done = OnControlFrame(chunk);
-                        break;
-
-                    default:
-                        ProtocolError error = _frames.Error;
-                        Log.ProtocolViolation(_server.Logger, Id, RemoteEndPoint, (int)error.ToCloseCode(), error.ToReason());
-                        _server.Counters.OnProtocolError();
-                        SendClose(error.ToCloseCode(), error.ToReason());
-                        done = true;
-                        break;
+                    return;
                 }
             }
-
-            input.AdvanceTo(buffer.Start, buffer.End);
-            if (done)
-            {
-                return;
-            }
-
-            if (result.IsCompleted)
-            {
-                // The TCP connection ended without a close frame (1006), or our own close timed out.
-                if (State == WebSocketState.Open)
-                {
-                    _closeCode = CloseCode.AbnormalClosure;
-                    _closeReason = "connection lost";
-                    Log.Aborted(_server.Logger, Id, "the client closed TCP without a close frame");
-                }
-                else if (Environment.TickCount64 >= _deadline)
-                {
-                    // Our close frame went unanswered. The transport's lingering close, which lasts as long as
-                    // the close timeout from our FIN, usually ends the connection just before the timer would.
-                    DropAfterCloseTimeout();
-                }
-
-                return;
-            }
+        }
+        catch (Exception e)
+        {
+            OnFailure(e);
+        }
+        finally
+        {
+            await EndAsync(opened: true).ConfigureAwait(false);
         }
     }
 

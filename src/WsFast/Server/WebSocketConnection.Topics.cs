@@ -17,12 +17,13 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
 
     internal void SubscribeToTopic() => _topicSlot = Topic!.Subscribe(this);
 
+    /// <summary>Leaves the topic; safe to call more than once and from several threads.</summary>
     internal void UnsubscribeFromTopic()
     {
-        if (_topicSlot >= 0)
+        int slot = Interlocked.Exchange(ref _topicSlot, -1);
+        if (slot >= 0)
         {
-            Topic!.Unsubscribe(_topicSlot);
-            _topicSlot = -1;
+            Topic!.Unsubscribe(slot);
         }
     }
 

@@ -271,6 +271,8 @@ public sealed partial class WebSocketConnection
     {
         if (SendClose(CloseCode.PolicyViolation, "slow consumer: outbound queue full"))
         {
+            // It leaves its topic now, not when its close handshake ends: it is no subscriber any more.
+            UnsubscribeFromTopic();
             _server.Counters.OnSlowConsumerDisconnected();
         }
     }

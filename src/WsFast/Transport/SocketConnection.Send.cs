@@ -13,7 +13,7 @@ public sealed partial class SocketConnection
 
     private readonly AwaitableSocketEventArgs _sendArgs = new();
     private readonly OutboundQueue _queue = new();
-    private readonly List<ArraySegment<byte>> _gathered = new(MaxGather);
+    private List<ArraySegment<byte>>? _gathered; // made on the first gathered send: most connections never need it
     private readonly ReusableSignal _sendSignal = new();
     private readonly ReusableSignal _drainSignal = new();
     private SendWake? _sendWakeItem;
@@ -371,6 +371,7 @@ public sealed partial class SocketConnection
             _sendArgs.SetBuffer(null, 0, 0);
         }
 
+        _gathered ??= new List<ArraySegment<byte>>(MaxGather);
         _gathered.Clear();
         int count = Math.Min(_queue.Count, MaxGather);
         for (int i = 0; i < count; i++)
@@ -470,7 +471,7 @@ public sealed partial class SocketConnection
         }
 
         _sendArgs.SetBuffer(null, 0, 0);
-        _gathered.Clear();
+        _gathered?.Clear();
 
         bool drained;
         lock (_sync)

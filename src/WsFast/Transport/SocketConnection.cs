@@ -50,21 +50,7 @@ public sealed partial class SocketConnection : IDisposable
         _owner = owner;
         _options = options;
 
-        // Reader scheduler: inline, so the reader (and the handler it calls) runs on the receiving thread. With
-        // 100 connections ping-ponging 32-byte messages over loopback (2 cores, client in the same process):
-        // inline 117-122 k echoes/s, thread pool 120-121 k (the socket completion already hops to the pool on
-        // Linux, so the second hop is cheap); with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, inline
-        // 199 k, thread pool 166 k. Inline also lets a reply queued by the reader be corked with the others of
-        // the same receive (see Cork). Writer scheduler: inline; after back-pressure the receive loop resumes on
-        // the thread of the reader that freed the space.
-        _input = new Pipe(new PipeOptions(
-            pool: owner.BlockPool,
-            readerScheduler: options.InlineReaderScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool,
-            writerScheduler: PipeScheduler.Inline,
-            pauseWriterThreshold: options.InputPauseThreshold,
-            resumeWriterThreshold: options.InputResumeThreshold,
-            minimumSegmentSize: PinnedBlockMemoryPool.BlockSize,
-            useSynchronizationContext: false));
+        _input = new Pipe(owner.PipeOptions);
     }
 
     /// <summary>A number identifying this connection, increasing with every accepted connection in the process.</summary>

@@ -112,6 +112,8 @@ internal sealed class HttpResponder
             ["uptimeSeconds"] = Math.Round(_server.Uptime.TotalSeconds, 1),
             ["messagesIn"] = counters.MessagesIn,
             ["messagesOut"] = counters.MessagesOut,
+            ["dropped"] = counters.Dropped,
+            ["slowConsumerDisconnects"] = counters.SlowConsumerDisconnects,
             ["allocatedBytes"] = GC.GetTotalAllocatedBytes(precise: false),
         };
         return JsonSerializer.SerializeToUtf8Bytes(json);

@@ -26,11 +26,12 @@ public sealed class TopicRegistry
 
     /// <summary>
     /// Whether <paramref name="name"/> can name a topic: 1 to 64 characters of ASCII letters, digits,
-    /// <c>-</c>, <c>_</c> and <c>.</c>, so that it is the same in a path, a log line and a metric label.
+    /// <c>-</c>, <c>_</c> and <c>.</c>, so that it is the same in a path, a log line and a metric label; not
+    /// only dots, which a browser would resolve away as a path segment.
     /// </summary>
     public static bool IsValidName(ReadOnlySpan<char> name)
     {
-        if (name.Length is 0 or > MaxNameLength)
+        if (name.Length is 0 or > MaxNameLength || !name.ContainsAnyExcept('.'))
         {
             return false;
         }
