@@ -132,6 +132,53 @@ public sealed class LatencyHistogram
         return Max;
     }
 
+    /// <summary>
+    /// The values recorded since <paramref name="earlier"/>, a copy of this histogram taken before: counts are
+    /// subtracted bucket by bucket. The extremes are those of the lowest and highest bucket left, not exact.
+    /// </summary>
+    /// <remarks>Live progress uses it to report the latency of the last interval rather than of the whole window.</remarks>
+    internal LatencyHistogram Since(LatencyHistogram earlier)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        var result = new LatencyHistogram();
+        int lowest = -1;
+        int highest = -1;
+        for (int p = 0; p < PageCount; p++)
+        {
+            long[]? page = _pages[p];
+            if (page is null)
+            {
+                continue;
+            }
+
+            long[]? before = earlier._pages[p];
+            for (int i = 0; i < SubBucketCount; i++)
+            {
+                // Counts never go down, but a copy read while a worker writes may be a little ahead: clamp at 0.
+                long count = Math.Max(0, page[i] - (before?[i] ?? 0));
+                if (count == 0)
+                {
+                    continue;
+                }
+
+                (result._pages[p] ??= new long[SubBucketCount])[i] = count;
+                result.Count += count;
+                int index = (p << SubBucketBits) + i;
+                lowest = lowest < 0 ? index : lowest;
+                highest = index;
+            }
+        }
+
+        if (result.Count > 0)
+        {
+            result._min = LowestValue(lowest);
+            result.Max = LowestValue(highest) + Width(highest) - 1;
+            result.Sum = Math.Max(0, Sum - earlier.Sum);
+        }
+
+        return result;
+    }
+
     /// <summary>The bucket a value falls in: exact below 256, then 128 buckets per power of two.</summary>
     internal static int BucketIndex(long value)
     {
