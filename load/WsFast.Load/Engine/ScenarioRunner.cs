@@ -49,7 +49,7 @@ public sealed class ScenarioRunner
         var started = Stopwatch.StartNew();
 
         await SampleAsync(RunPhase.Baseline);
-        using var progress = new ProgressPrinter(_progress, workers, () => Volatile.Read(ref ready), started, _progressInterval);
+        using var progress = new ProgressPrinter(_progress, workers, () => Volatile.Read(ref ready), started, _progressInterval, simulation);
 
         // Start the clients evenly over the ramp-up.
         progress.Phase = "ramp-up";
