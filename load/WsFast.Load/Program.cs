@@ -17,4 +17,5 @@ var root = new RootCommand(
     "Markdown goes to stdout and, with a CSV, to load/results/<timestamp>/; progress goes to stderr.");
 root.Subcommands.Add(EchoCommand.Create());
 root.Subcommands.Add(IdleCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 return await root.Parse(args).InvokeAsync();
