@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 
 namespace WsFast.Load.Reports.Charts;
@@ -65,7 +64,7 @@ internal sealed class SvgWriter
     /// <summary>A number as SVG wants it: invariant, at most two decimals.</summary>
     internal static string N(double value) => double.IsFinite(value) ? value.ToString("0.##", CultureInfo.InvariantCulture) : "0";
 
-    private static string Escape(string text) => WebUtility.HtmlEncode(text);
+    private static string Escape(string text) => Markup.Escape(text);
 
     private void Close(string element, string? tooltip)
     {

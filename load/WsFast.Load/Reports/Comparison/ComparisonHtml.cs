@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 
 namespace WsFast.Load.Reports.Comparison;
@@ -83,5 +82,5 @@ internal static class ComparisonHtml
         return html.ToString();
     }
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    private static string E(string text) => Charts.Markup.Escape(text);
 }
