@@ -102,12 +102,13 @@ internal static class ComparisonCharts
         }.Render();
     }
 
-    /// <summary>Rate per progress tick per server; null when no run of the case has a timeline.</summary>
+    /// <summary>Rate per progress tick per server; null when no run of the case has a timeline with messages in it.</summary>
     public static string? Timeline(ComparisonSet set, ComparisonCase c)
     {
         var series = set.Servers
             .Select((server, i) => (server, i, run: c.Run(server)))
-            .Where(s => s.run is { Timeline.Count: > 0 })
+            // An idle run receives nothing: a flat line at zero says less than no chart.
+            .Where(s => s.run is { Timeline.Count: > 0 } && s.run.Timeline.Any(p => p.RatePerSecond > 0))
             .Select(s => new ChartSeries(s.server, ChartPalette.Color(s.i), s.run!.Timeline.Select(p => (p.ElapsedSeconds, p.RatePerSecond)).ToList()))
             .ToList();
         if (series.Count == 0)
