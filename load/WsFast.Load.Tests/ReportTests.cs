@@ -12,7 +12,7 @@ public class ReportTests
         for (int i = 1; i <= 1000; i++)
         {
             stats.RecordSent(38);
-            stats.RecordReceived(34, i * 1_000L); // 1 µs .. 1 ms
+            stats.RecordReceived(34, 32, i * 1_000L); // 1 µs .. 1 ms
         }
 
         stats.RecordError(ErrorKind.PayloadMismatch);
@@ -57,7 +57,7 @@ public class ReportTests
         var stats = new WorkerStats();
         for (int i = 0; i < 1000; i++)
         {
-            stats.RecordReceived(34, 10_000);
+            stats.RecordReceived(34, 32, 10_000);
         }
 
         var simulation = new LoadSimulation.KeepConstant(10, TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.Zero);

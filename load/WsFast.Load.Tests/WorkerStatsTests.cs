@@ -10,14 +10,14 @@ public class WorkerStatsTests
         var clock = new RunClock();
         var stats = new WorkerStats(clock);
         stats.RecordSent(38);
-        stats.RecordReceived(34, 1_000);
+        stats.RecordReceived(34, 32, 1_000);
         stats.RecordError(ErrorKind.ConnectFailed);
 
         clock.StartMeasuring();
         stats.RecordSent(38);
-        stats.RecordReceived(34, 2_000);
+        stats.RecordReceived(34, 32, 2_000);
         clock.StopMeasuring();
-        stats.RecordReceived(34, 3_000);
+        stats.RecordReceived(34, 32, 3_000);
 
         Assert.Equal(1, stats.MessagesSent);
         Assert.Equal(1, stats.MessagesReceived);
@@ -35,11 +35,11 @@ public class WorkerStatsTests
         var a = new WorkerStats();
         var b = new WorkerStats();
         a.RecordSent(10);
-        a.RecordReceived(8, 500);
+        a.RecordReceived(8, 6, 500);
         a.RecordError(ErrorKind.PayloadMismatch);
         b.RecordSent(20);
         b.RecordSent(20);
-        b.RecordReceived(16, 900);
+        b.RecordReceived(16, 14, 900);
         b.RecordError(ErrorKind.PayloadMismatch);
         b.RecordError(ErrorKind.SocketError);
 

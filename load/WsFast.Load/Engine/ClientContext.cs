@@ -6,8 +6,9 @@ public sealed class ClientContext
     private readonly Action _markReady;
     private bool _ready;
 
-    internal ClientContext(int clientIndex, WorkerStats stats, CancellationToken stopping, CancellationToken aborting, Action markReady)
+    internal ClientContext(int clientIndex, WorkerStats stats, CancellationToken stopping, CancellationToken aborting, Action markReady, RateController? pace = null)
     {
+        Pace = pace;
         ClientIndex = clientIndex;
         Stats = stats;
         Stopping = stopping;
@@ -17,6 +18,12 @@ public sealed class ClientContext
 
     /// <summary>0-based index of this client in the run.</summary>
     public int ClientIndex { get; }
+
+    /// <summary>
+    /// This client's share of the simulation's inject rate, or null when it works as fast as it can. Scenarios
+    /// that pace themselves otherwise (a poll interval, a publisher) ignore it.
+    /// </summary>
+    public RateController? Pace { get; }
 
     /// <summary>This client's statistics; only this client writes them.</summary>
     public WorkerStats Stats { get; }

@@ -21,6 +21,12 @@ public enum ErrorKind
     /// <summary>An echo did not match what was sent.</summary>
     PayloadMismatch,
 
+    /// <summary>An HTTP response was malformed or did not have the expected status.</summary>
+    HttpFailed,
+
+    /// <summary>A feed message arrived with a sequence number at or below one already received.</summary>
+    OutOfOrder,
+
     /// <summary>Anything else: a bug in the scenario or the engine.</summary>
     Unexpected,
 }

@@ -1,8 +1,9 @@
 namespace WsFast.Load.Engine;
 
 /// <summary>
-/// How many clients run and for how long, in the manner of NBomber's load simulations. Only
-/// <see cref="KeepConstant"/> exists so far; an inject-rate simulation would be another subclass.
+/// How many clients run, for how long, and optionally how fast, in the manner of NBomber's load simulations:
+/// <see cref="KeepConstant"/> keeps N clients for D after a ramp-up, each working as fast as it can or, with
+/// an inject rate, at its share of that rate.
 /// </summary>
 public abstract record LoadSimulation
 {
@@ -22,6 +23,32 @@ public abstract record LoadSimulation
     /// </summary>
     public sealed record KeepConstant(int Copies, TimeSpan Window, TimeSpan RampUp, TimeSpan Settle) : LoadSimulation
     {
+        // A client that falls further behind its schedule than this skips the slots instead of bursting.
+        private static readonly TimeSpan MaxLag = TimeSpan.FromMilliseconds(100);
+
+        /// <summary>
+        /// The inject rate: operations a second over all clients together (each takes an equal share, their
+        /// slots interleaved evenly), or null for every client as fast as it can.
+        /// </summary>
+        public double? Rate { get; init; }
+
+        /// <summary>
+        /// The pace of client <paramref name="clientIndex"/> under <see cref="Rate"/>, counted from
+        /// <paramref name="epoch"/> (Stopwatch ticks), or null without a rate. Client i's slots are offset by
+        /// i/N of a client's period, so that the N schedules together are one even schedule at the full rate.
+        /// </summary>
+        public RateController? PaceFor(int clientIndex, long epoch)
+        {
+            if (Rate is not double rate || rate <= 0)
+            {
+                return null;
+            }
+
+            double perClient = rate / Copies;
+            long offset = (long)(System.Diagnostics.Stopwatch.Frequency / perClient * clientIndex / Copies);
+            return new RateController(perClient, epoch + offset, MaxLag);
+        }
+
         /// <inheritdoc/>
         public override int PeakClients => Copies;
 
@@ -30,6 +57,7 @@ public abstract record LoadSimulation
 
         /// <inheritdoc/>
         public override string Describe() =>
-            $"keep {Copies} clients constant for {Window.TotalSeconds:0.#} s (ramp-up {RampUp.TotalSeconds:0.#} s, settle {Settle.TotalSeconds:0.#} s)";
+            $"keep {Copies} clients constant for {Window.TotalSeconds:0.#} s (ramp-up {RampUp.TotalSeconds:0.#} s, settle {Settle.TotalSeconds:0.#} s)" +
+            (Rate is double rate ? $" at {rate:0.##} operations/s in all" : "");
     }
 }

@@ -4,8 +4,9 @@ namespace WsFast.Load.Engine;
 public sealed class ScenarioResult
 {
     /// <summary>Creates a result.</summary>
-    public ScenarioResult(string scenario, LoadSimulation simulation, WorkerStats stats, TimeSpan window, int clientsReady)
+    public ScenarioResult(string scenario, LoadSimulation simulation, WorkerStats stats, TimeSpan window, int clientsReady, WorkerStats? feed = null)
     {
+        Feed = feed;
         Scenario = scenario;
         Simulation = simulation;
         Stats = stats;
@@ -21,6 +22,9 @@ public sealed class ScenarioResult
 
     /// <summary>Every worker's statistics added up.</summary>
     public WorkerStats Stats { get; }
+
+    /// <summary>The publisher's statistics, for an <see cref="IPublishingScenario"/>: sent = published in the window.</summary>
+    public WorkerStats? Feed { get; }
 
     /// <summary>The measurement window as it really lasted.</summary>
     public TimeSpan Window { get; }

@@ -47,6 +47,7 @@ public sealed class ScenarioRunner
         int ready = 0;
         int endedUnready = 0;
         var started = Stopwatch.StartNew();
+        long epoch = Stopwatch.GetTimestamp(); // every client's pace counts from here, so their slots interleave
 
         await SampleAsync(RunPhase.Baseline);
         using var progress = new ProgressPrinter(_progress, workers, () => Volatile.Read(ref ready), started, _progressInterval, simulation);
@@ -64,7 +65,7 @@ public sealed class ScenarioRunner
 
             var stats = new WorkerStats(clock);
             workers[i] = stats;
-            var context = new ClientContext(i, stats, stopping.Token, aborting.Token, () => Interlocked.Increment(ref ready));
+            var context = new ClientContext(i, stats, stopping.Token, aborting.Token, () => Interlocked.Increment(ref ready), keep.PaceFor(i, epoch));
             clients[i] = RunClientAsync(scenario, context, () => Interlocked.Increment(ref endedUnready));
         }
 
@@ -74,6 +75,12 @@ public sealed class ScenarioRunner
         while (Volatile.Read(ref ready) + Volatile.Read(ref endedUnready) < keep.Copies && readyDeadline.Elapsed < ReadyTimeout)
         {
             await Task.Delay(10);
+        }
+
+        var publishing = scenario as IPublishingScenario;
+        if (publishing is not null)
+        {
+            await publishing.StartFeedAsync(clock);
         }
 
         progress.Phase = "settle";
@@ -87,6 +94,7 @@ public sealed class ScenarioRunner
         clock.StopMeasuring();
         window.Stop();
         await SampleAsync(RunPhase.WindowEnd);
+        WorkerStats? feed = publishing is null ? null : await publishing.StopFeedAsync();
 
         progress.Phase = "closing";
         int readyAtEnd = Volatile.Read(ref ready);
@@ -104,7 +112,13 @@ public sealed class ScenarioRunner
             merged.Add(stats);
         }
 
-        return new ScenarioResult(scenario.Name, simulation, merged, window.Elapsed, readyAtEnd);
+        if (feed is not null)
+        {
+            // The publisher's traffic is not the clients', but its failures are the run's.
+            merged.AddErrors(feed);
+        }
+
+        return new ScenarioResult(scenario.Name, simulation, merged, window.Elapsed, readyAtEnd, feed);
     }
 
     private static async Task RunClientAsync(IScenario scenario, ClientContext context, Action endedUnready)

@@ -30,11 +30,20 @@ public sealed class WorkerStats
     /// <summary>Messages received in the window.</summary>
     public long MessagesReceived { get; private set; }
 
-    /// <summary>Bytes (whole frames) sent in the window.</summary>
+    /// <summary>Bytes sent on the wire in the window: whole frames, or whole HTTP requests with their heads.</summary>
     public long BytesSent { get; private set; }
 
-    /// <summary>Bytes (whole frames) received in the window.</summary>
+    /// <summary>Bytes received on the wire in the window: whole frames, or HTTP response heads, bodies and framing.</summary>
     public long BytesReceived { get; private set; }
+
+    /// <summary>Payload bytes of the messages received (delivered) in the window: what the application sees.</summary>
+    public long PayloadBytesReceived { get; private set; }
+
+    /// <summary>Messages of a feed that never arrived: gaps in the sequence numbers received in the window.</summary>
+    public long MessagesLost { get; private set; }
+
+    /// <summary>Paced slots skipped in the window because they were already too late to send.</summary>
+    public long SlotsMissed { get; private set; }
 
     /// <summary>Messages received over the whole run; safe to read from another thread.</summary>
     public long TotalReceived => Volatile.Read(ref _totalReceived);
@@ -57,20 +66,79 @@ public sealed class WorkerStats
         }
     }
 
-    /// <summary>Counts one message of <paramref name="frameBytes"/> bytes received after <paramref name="latencyNanoseconds"/>.</summary>
-    public void RecordReceived(int frameBytes, long latencyNanoseconds)
+    /// <summary>
+    /// Counts one message of <paramref name="frameBytes"/> bytes on the wire, <paramref name="payloadBytes"/> of
+    /// them payload, received after <paramref name="latencyNanoseconds"/>.
+    /// </summary>
+    public void RecordReceived(int frameBytes, int payloadBytes, long latencyNanoseconds)
+    {
+        RecordBytesReceived(frameBytes);
+        RecordDelivered(payloadBytes, latencyNanoseconds);
+    }
+
+    /// <summary>
+    /// Counts one message of <paramref name="payloadBytes"/> delivered after <paramref name="latencyNanoseconds"/>,
+    /// for transports whose wire bytes do not line up with messages (they count them with <see cref="RecordBytesReceived"/>).
+    /// </summary>
+    public void RecordDelivered(int payloadBytes, long latencyNanoseconds)
     {
         Volatile.Write(ref _totalReceived, _totalReceived + 1);
         if (Counting)
         {
             MessagesReceived++;
-            BytesReceived += frameBytes;
+            PayloadBytesReceived += payloadBytes;
             Latency.Record(latencyNanoseconds);
+        }
+    }
+
+    /// <summary>Counts <paramref name="bytes"/> received on the wire, whatever they carried.</summary>
+    public void RecordBytesReceived(int bytes)
+    {
+        if (Counting)
+        {
+            BytesReceived += bytes;
+        }
+    }
+
+    /// <summary>Counts <paramref name="bytes"/> sent on the wire that are not a message of their own (a pong, a close).</summary>
+    public void RecordBytesSent(int bytes)
+    {
+        if (Counting)
+        {
+            BytesSent += bytes;
+        }
+    }
+
+    /// <summary>Counts <paramref name="count"/> feed messages that were skipped over (a gap in the sequence).</summary>
+    public void RecordLost(long count)
+    {
+        if (Counting)
+        {
+            MessagesLost += count;
+        }
+    }
+
+    /// <summary>Counts <paramref name="count"/> paced slots skipped for lateness.</summary>
+    public void RecordMissed(long count)
+    {
+        if (Counting)
+        {
+            SlotsMissed += count;
         }
     }
 
     /// <summary>Counts one error of <paramref name="kind"/>.</summary>
     public void RecordError(ErrorKind kind) => _errors[(int)kind]++;
+
+    /// <summary>Adds another worker's error counts, and nothing else, to these.</summary>
+    public void AddErrors(WorkerStats other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        for (int i = 0; i < _errors.Length; i++)
+        {
+            _errors[i] += other._errors[i];
+        }
+    }
 
     /// <summary>Adds another worker's statistics to these.</summary>
     public void Add(WorkerStats other)
@@ -81,6 +149,9 @@ public sealed class WorkerStats
         MessagesReceived += other.MessagesReceived;
         BytesSent += other.BytesSent;
         BytesReceived += other.BytesReceived;
+        PayloadBytesReceived += other.PayloadBytesReceived;
+        MessagesLost += other.MessagesLost;
+        SlotsMissed += other.SlotsMissed;
         _totalReceived += other._totalReceived;
         for (int i = 0; i < _errors.Length; i++)
         {

@@ -10,6 +10,12 @@ namespace WsFast.Load.Scenarios;
 /// echo arrives. Latency is from just before a message is sent to the moment its echo is decoded; the
 /// server echoes in order, so the oldest send time belongs to each echo.
 /// </summary>
+/// <remarks>
+/// Under an inject rate (<see cref="ClientContext.Pace"/>) a client sends one message per slot instead, still
+/// at most <see cref="EchoSettings.InFlight"/> at a time. A slot that finds the window full is sent as soon as
+/// an echo frees room, and its latency counts from when the slot was due, not from the late send: otherwise
+/// a slow server would hide its slowness by slowing the clients down (coordinated omission).
+/// </remarks>
 public sealed class EchoScenario : IScenario
 {
     private readonly EchoSettings _settings;
@@ -46,7 +52,10 @@ public sealed class EchoScenario : IScenario
         return payload;
     }
 
-    private async Task EchoAsync(WsClient client, ClientContext context)
+    private Task EchoAsync(WsClient client, ClientContext context) =>
+        context.Pace is { } pace ? PacedEchoAsync(client, context, pace) : ClosedLoopEchoAsync(client, context);
+
+    private async Task ClosedLoopEchoAsync(WsClient client, ClientContext context)
     {
         WorkerStats stats = context.Stats;
         int window = _settings.InFlight;
@@ -78,7 +87,7 @@ public sealed class EchoScenario : IScenario
                     stats.RecordError(ErrorKind.PayloadMismatch);
                 }
 
-                stats.RecordReceived(message.WireBytes, RunClock.ToNanoseconds(latency));
+                stats.RecordReceived(message.WireBytes, message.Payload.Length, RunClock.ToNanoseconds(latency));
                 if (!context.Stopping.IsCancellationRequested)
                 {
                     sentAt[(oldest + inFlight) % window] = RunClock.Now;
@@ -88,6 +97,69 @@ public sealed class EchoScenario : IScenario
             }
 
             if (inFlight > 0)
+            {
+                await client.ReceiveMoreAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task PacedEchoAsync(WsClient client, ClientContext context, RateController pace)
+    {
+        WorkerStats stats = context.Stats;
+        int window = _settings.InFlight;
+        var dueAt = new long[window]; // a ring of slot due times, oldest at `oldest`
+        int oldest = 0;
+        int inFlight = 0;
+
+        while (!context.Stopping.IsCancellationRequested || inFlight > 0)
+        {
+            // Send every due slot the window has room for.
+            while (inFlight < window && !context.Stopping.IsCancellationRequested && pace.TryTake(RunClock.Now, out long due, out long missed))
+            {
+                stats.RecordMissed(missed);
+                dueAt[(oldest + inFlight) % window] = due;
+                inFlight++;
+                stats.RecordSent(await client.SendAsync(_opcode, _payload).ConfigureAwait(false));
+            }
+
+            if (inFlight == 0)
+            {
+                try
+                {
+                    await pace.WaitAsync(context.Stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The run is over and nothing is in flight.
+                }
+
+                continue;
+            }
+
+            // Something is in flight: take one echo, from what is buffered or else from the socket, then look
+            // at the schedule again (a slot may have come due meanwhile; it counts from its due time).
+            bool echoed = false;
+            while (!echoed && client.TryReadMessage(out WsMessage message))
+            {
+                if (message.IsControl)
+                {
+                    await HandleControlAsync(client, message).ConfigureAwait(false);
+                    continue;
+                }
+
+                long latency = RunClock.Now - dueAt[oldest];
+                oldest = (oldest + 1) % window;
+                inFlight--;
+                echoed = true;
+                if (message.Opcode != _opcode || !message.Payload.Span.SequenceEqual(_payload))
+                {
+                    stats.RecordError(ErrorKind.PayloadMismatch);
+                }
+
+                stats.RecordReceived(message.WireBytes, message.Payload.Length, RunClock.ToNanoseconds(latency));
+            }
+
+            if (!echoed)
             {
                 await client.ReceiveMoreAsync().ConfigureAwait(false);
             }

@@ -42,7 +42,7 @@ public sealed class IdleScenario : IScenario
                     }
                     else if (!message.IsControl)
                     {
-                        context.Stats.RecordReceived(message.WireBytes, 0);
+                        context.Stats.RecordReceived(message.WireBytes, message.Payload.Length, 0);
                     }
                 }
 
