@@ -12,10 +12,15 @@ if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
 }
 
 var root = new RootCommand(
-    "WsFast load tool: runs a scenario (ws-echo, ws-idle) under a load simulation (N clients kept constant for D seconds after a ramp-up), " +
+    "WsFast load tool: runs a scenario (ws-echo, ws-idle, and the feeds ws-broadcast, sse, poll-long, poll-short) under a load simulation (N clients kept constant for D seconds after a ramp-up), " +
     "and reports rate, latency percentiles, errors, the server's CPU time, allocations and memory, and the tool's own CPU. " +
     "Markdown goes to stdout and, with a CSV, to load/results/<timestamp>/; progress goes to stderr.");
 root.Subcommands.Add(EchoCommand.Create());
 root.Subcommands.Add(IdleCommand.Create());
+foreach (FeedCommand.Kind kind in Enum.GetValues<FeedCommand.Kind>())
+{
+    root.Subcommands.Add(FeedCommand.Create(kind));
+}
+
 root.Subcommands.Add(ReportCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -5,15 +5,16 @@ namespace WsFast.Load.Cli;
 /// <summary>The options every scenario command takes: target, load simulation, server probe and output.</summary>
 internal sealed class CommonOptions
 {
-    public CommonOptions(int clients, double duration, double rampUp, double settle)
+    public CommonOptions(int clients, double duration, double rampUp, double settle, string url = "ws://127.0.0.1:8080/echo", string urlDescription = "WebSocket URL of the server's endpoint (ws:// only).")
     {
+        Url = new("--url", "-u") { Description = urlDescription, DefaultValueFactory = _ => url };
         Clients = new("--clients", "-c") { Description = "Clients kept connected (and working) at once.", DefaultValueFactory = _ => clients };
         Duration = new("--duration", "-d") { Description = "Seconds of the measurement window.", DefaultValueFactory = _ => duration };
         RampUp = new("--ramp-up") { Description = "Seconds over which the clients are started, evenly.", DefaultValueFactory = _ => rampUp };
         Settle = new("--settle") { Description = "Seconds between the last client being ready and the window opening (warm-up, memory settling).", DefaultValueFactory = _ => settle };
     }
 
-    public Option<string> Url { get; } = new("--url", "-u") { Description = "WebSocket URL of the server's endpoint (ws:// only).", DefaultValueFactory = _ => "ws://127.0.0.1:8080/echo" };
+    public Option<string> Url { get; }
 
     public Option<int> Clients { get; }
 

@@ -32,8 +32,14 @@ internal static class ScenarioCommand
         };
     }
 
-    /// <summary>Runs <paramref name="scenario"/> as the options say, prints and saves the report; returns the exit code.</summary>
-    public static async Task<int> RunAsync(ParseResult parse, CommonOptions common, WsClientOptions client, IScenario scenario, string settings)
+    /// <summary>
+    /// Runs <paramref name="scenario"/> as the options say, prints and saves the report; returns the exit code.
+    /// <paramref name="injectRate"/> paces the clients (operations/s in all); <paramref name="publishRate"/> and
+    /// <paramref name="intervalMs"/> are only reported (the scenario paces itself by them).
+    /// </summary>
+    public static async Task<int> RunAsync(
+        ParseResult parse, CommonOptions common, WsClientOptions client, IScenario scenario, string settings,
+        double? injectRate = null, double? publishRate = null, double? intervalMs = null)
     {
         int clients = parse.GetValue(common.Clients);
         if (clients < 1)
@@ -46,7 +52,10 @@ internal static class ScenarioCommand
             clients,
             TimeSpan.FromSeconds(parse.GetValue(common.Duration)),
             TimeSpan.FromSeconds(parse.GetValue(common.RampUp)),
-            TimeSpan.FromSeconds(parse.GetValue(common.Settle)));
+            TimeSpan.FromSeconds(parse.GetValue(common.Settle)))
+        {
+            Rate = injectRate,
+        };
 
         int? pid = parse.GetValue(common.ServerPid) ?? ProcFs.FindListener(client.Server.Port);
         if (pid is null)
@@ -63,11 +72,15 @@ internal static class ScenarioCommand
         Console.Error.WriteLine($"{scenario.Name}: {simulation.Describe()} against {client.Url} (server PID {pid?.ToString(CultureInfo.InvariantCulture) ?? "unknown"})");
         ScenarioResult result = await runner.RunAsync(scenario, simulation);
 
-        var report = new RunReport(startedAt, client.Url.ToString(), settings, result, server, self);
+        var report = new RunReport(startedAt, client.Url.ToString(), settings, result, server, self)
+        {
+            AskedRate = publishRate ?? injectRate,
+            IntervalMilliseconds = intervalMs,
+        };
         string folder = parse.GetValue(common.Out) ?? ReportFolder.DefaultFor(startedAt);
         string markdown = ReportFolder.Save(folder, report);
         Console.WriteLine(markdown);
         Console.Error.WriteLine($"Saved {Path.Combine(folder, "report.md")} and report.csv");
-        return result.ClientsReady == clients && result.Stats.TotalErrors == 0 ? 0 : 1;
+        return result.ClientsReady == clients && result.Stats.TotalErrors == 0 && result.Stats.MessagesLost == 0 ? 0 : 1;
     }
 }

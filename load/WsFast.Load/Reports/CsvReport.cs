@@ -4,6 +4,31 @@ using System.Text;
 namespace WsFast.Load.Reports;
 
 /// <summary>Writes runs' reports as CSV: one header line, one line per run, invariant numbers, empty when missing.</summary>
+/// <remarks>
+/// The columns are a stable interface (other scripts read them by name): new columns are only ever appended.
+/// <list type="bullet">
+/// <item>started_utc .. errors: as before. For feed scenarios, messages_sent counts the clients' requests (polls;
+/// 0 for ws-broadcast and sse), messages_received and rate_per_s the deliveries, bytes_* the clients' wire bytes.</item>
+/// <item>delivered: messages delivered to the clients in the window, over all clients (ws-echo: echoes received).</item>
+/// <item>delivered_per_s: delivered per second of the window.</item>
+/// <item>lost: feed messages lost, the gaps in the sequence numbers each client received, summed over clients
+/// (0 for ws-echo and ws-idle).</item>
+/// <item>wire_bytes_in_per_delivery: bytes the clients received at the socket (WebSocket frames with headers;
+/// HTTP response heads, chunk framing and event-stream framing) per delivery.</item>
+/// <item>wire_bytes_out_per_delivery: bytes the clients sent at the socket (frames; HTTP request lines and
+/// headers) per delivery. The publisher's own traffic is in neither.</item>
+/// <item>payload_bytes_per_delivery: payload bytes per delivery.</item>
+/// <item>header_overhead_ratio: (wire bytes received − payload bytes) / payload bytes.</item>
+/// <item>server_cpu_s_per_1000_deliveries: server CPU seconds (utime + stime of /proc/pid/stat) in the window per
+/// 1,000 deliveries; empty without a server PID.</item>
+/// <item>publish_rate: the rate asked for in messages/s (feeds: the publisher's --rate; ws-echo: its --rate);
+/// empty when unpaced.</item>
+/// <item>interval_ms: poll-short's --interval; empty otherwise.</item>
+/// <item>published: messages the feed's publisher sent in the window; empty for ws-echo and ws-idle.</item>
+/// <item>missed_slots: paced slots (publishes, paced echoes, short polls) skipped in the window for being over
+/// 100 ms late.</item>
+/// </list>
+/// </remarks>
 public static class CsvReport
 {
     private static readonly string[] Columns =
@@ -14,6 +39,9 @@ public static class CsvReport
         "server_cpu_pct", "server_cpu_us_per_msg", "server_alloc_bytes", "server_alloc_bytes_per_msg",
         "server_rss_baseline_bytes", "server_rss_start_bytes", "server_rss_bytes_per_conn",
         "load_cpu_pct", "load_cpu_us_per_msg", "errors",
+        "delivered", "delivered_per_s", "lost", "wire_bytes_in_per_delivery", "wire_bytes_out_per_delivery",
+        "payload_bytes_per_delivery", "header_overhead_ratio", "server_cpu_s_per_1000_deliveries", "publish_rate", "interval_ms",
+        "published", "missed_slots",
     ];
 
     /// <summary>The CSV text of <paramref name="reports"/>.</summary>
@@ -52,6 +80,18 @@ public static class CsvReport
             cells.Add(Number(report.LoadCpuPercent));
             cells.Add(Number(report.LoadCpuMicrosecondsPerMessage));
             cells.Add(Number(s.TotalErrors));
+            cells.Add(Number(report.Delivered));
+            cells.Add(Number(report.DeliveredPerSecond));
+            cells.Add(Number(report.Lost));
+            cells.Add(Number(report.WireBytesInPerDelivery));
+            cells.Add(Number(report.WireBytesOutPerDelivery));
+            cells.Add(Number(report.PayloadBytesPerDelivery));
+            cells.Add(Number(report.HeaderOverheadRatio));
+            cells.Add(Number(report.ServerCpuSecondsPer1000Deliveries));
+            cells.Add(Number(report.AskedRate));
+            cells.Add(Number(report.IntervalMilliseconds));
+            cells.Add(Number(report.Published));
+            cells.Add(Number(report.MissedSlots));
             text.AppendLine(string.Join(',', cells.Select(Quote)));
         }
 

@@ -41,6 +41,18 @@ public static class MarkdownReport
         Row(text, "server connections at window start (healthz)", Figures.Format(report.ServerStart?.Health?.Connections));
         Row(text, "load tool CPU (% of one core)", Figures.Format(report.LoadCpuPercent));
         Row(text, "load tool CPU per message (µs)", Figures.Format(report.LoadCpuMicrosecondsPerMessage, "0.00"));
+        Row(text, "delivered (messages to clients in the window)", Figures.Format(report.Delivered));
+        Row(text, "delivered per second", Figures.Format(report.DeliveredPerSecond, "N0"));
+        Row(text, "lost (sequence gaps, all clients)", Figures.Format(report.Lost));
+        Row(text, "wire bytes in per delivery (clients received, headers included)", Figures.Format(report.WireBytesInPerDelivery, "0.0"));
+        Row(text, "wire bytes out per delivery (clients sent)", Figures.Format(report.WireBytesOutPerDelivery, "0.0"));
+        Row(text, "payload bytes per delivery", Figures.Format(report.PayloadBytesPerDelivery, "0.0"));
+        Row(text, "header overhead ((wire in − payload) / payload)", Figures.Format(report.HeaderOverheadRatio, "0.000"));
+        Row(text, "server CPU s per 1,000 deliveries", Figures.Format(report.ServerCpuSecondsPer1000Deliveries, "0.0000"));
+        Row(text, "rate asked (messages/s)", Figures.Format(report.AskedRate, "0.##"));
+        Row(text, "poll interval (ms)", Figures.Format(report.IntervalMilliseconds, "0.##"));
+        Row(text, "published in window (messages/s)", report.Published is long published ? $"{published:N0} ({Figures.Format(report.PublishedPerSecond, "N0")}/s)" : "n/a");
+        Row(text, "paced slots missed (over 100 ms late)", Figures.Format(report.MissedSlots));
         string errors = string.Join(", ", report.Errors.Select(e => $"{e.Kind} {e.Count:N0}"));
         Row(text, "errors", errors.Length == 0 ? "none" : errors);
         return text.ToString();

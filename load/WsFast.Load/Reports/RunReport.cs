@@ -95,12 +95,58 @@ public sealed class RunReport
             ? (double)(start.RssBytes - baseline.RssBytes) / Result.ClientsReady
             : null;
 
+    private double? PerDelivery(long bytes) => Delivered > 0 ? (double)bytes / Delivered : null;
+
     /// <summary>Load tool CPU use during the window, in percent of one core.</summary>
     public double? LoadCpuPercent => LoadCpu is TimeSpan cpu ? 100 * cpu / Result.Window : null;
 
     /// <summary>Load tool CPU µs per message received.</summary>
     public double? LoadCpuMicrosecondsPerMessage =>
         LoadCpu is TimeSpan cpu && Result.Stats.MessagesReceived > 0 ? cpu.TotalMicroseconds / Result.Stats.MessagesReceived : null;
+
+    /// <summary>The rate asked for: a feed's messages published a second, or ws-echo's --rate; null when unpaced.</summary>
+    public double? AskedRate { get; init; }
+
+    /// <summary>The short-poll interval in ms, for poll-short; else null.</summary>
+    public double? IntervalMilliseconds { get; init; }
+
+    /// <summary>Messages delivered to the clients in the window (for ws-echo: echoes received).</summary>
+    public long Delivered => Result.Stats.MessagesReceived;
+
+    /// <summary>Deliveries per second of the window, over all clients.</summary>
+    public double DeliveredPerSecond => Result.ReceiveRate;
+
+    /// <summary>Feed messages lost: gaps in the sequence numbers the clients received, over all clients.</summary>
+    public long Lost => Result.Stats.MessagesLost;
+
+    /// <summary>Bytes the clients received on the wire (frames, HTTP heads and framing) per delivery.</summary>
+    public double? WireBytesInPerDelivery => PerDelivery(Result.Stats.BytesReceived);
+
+    /// <summary>Bytes the clients sent on the wire (frames, HTTP requests) per delivery.</summary>
+    public double? WireBytesOutPerDelivery => PerDelivery(Result.Stats.BytesSent);
+
+    /// <summary>Payload bytes per delivery: what the application receives.</summary>
+    public double? PayloadBytesPerDelivery => PerDelivery(Result.Stats.PayloadBytesReceived);
+
+    /// <summary>
+    /// What the wire adds to the payload on the way in: (wire bytes received − payload bytes) / payload bytes.
+    /// 0.1 means 10% overhead; polls with few messages per answer run far above 1.
+    /// </summary>
+    public double? HeaderOverheadRatio =>
+        Result.Stats.PayloadBytesReceived > 0 ? (double)(Result.Stats.BytesReceived - Result.Stats.PayloadBytesReceived) / Result.Stats.PayloadBytesReceived : null;
+
+    /// <summary>Server CPU seconds per 1,000 deliveries.</summary>
+    public double? ServerCpuSecondsPer1000Deliveries =>
+        ServerCpu is TimeSpan cpu && Delivered > 0 ? cpu.TotalSeconds * 1000 / Delivered : null;
+
+    /// <summary>Messages the feed's publisher sent in the window, for feed scenarios.</summary>
+    public long? Published => Result.Feed?.MessagesSent;
+
+    /// <summary>Messages published per second of the window, for feed scenarios.</summary>
+    public double? PublishedPerSecond => Published is long published && Result.Window > TimeSpan.Zero ? published / Result.Window.TotalSeconds : null;
+
+    /// <summary>Paced slots skipped for lateness in the window: the clients' (ws-echo --rate, poll-short) plus the publisher's.</summary>
+    public long MissedSlots => Result.Stats.SlotsMissed + (Result.Feed?.SlotsMissed ?? 0);
 
     /// <summary>Errors by kind, only the kinds that occurred.</summary>
     public IEnumerable<(ErrorKind Kind, long Count)> Errors =>

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using WsFast.Load.Client;
+using WsFast.Load.Engine;
+using WsFast.Load.Scenarios.Feed;
+
+namespace WsFast.Load.Cli;
+
+/// <summary>
+/// The feed commands, <c>ws-broadcast</c>, <c>sse</c>, <c>poll-long</c> and <c>poll-short</c>: N clients receive
+/// one feed that the tool publishes itself over one HTTP connection at a fixed rate. They share every option;
+/// only <c>poll-short</c> adds <c>--interval</c>.
+/// </summary>
+internal static class FeedCommand
+{
+    /// <summary>The receivers a feed command runs.</summary>
+    public enum Kind
+    {
+        /// <summary>WebSocket subscribers.</summary>
+        WebSocket,
+
+        /// <summary>Server-Sent Events streams.</summary>
+        EventStream,
+
+        /// <summary>Long polls.</summary>
+        LongPoll,
+
+        /// <summary>Short polls every interval.</summary>
+        ShortPoll,
+    }
+
+    public static Command Create(Kind kind)
+    {
+        var common = new CommonOptions(
+            clients: 100, duration: 10, rampUp: 1, settle: 2, url: "http://127.0.0.1:8080",
+            urlDescription: "The server's base URL (http:// or ws://, host and port; a path is ignored). Publishing goes to /publish/{topic}, receivers to /broadcast/{topic}, /sse/{topic} or /poll/{topic}.");
+        var topic = new Option<string?>("--topic", "-t") { Description = "Topic to publish to and receive from. Default: a fresh name per run (load-<8 hex digits>), so no history of an earlier run is received." };
+        var rate = new Option<double>("--rate", "-r") { Description = "Messages/s the publisher sends (one connection, one request at a time).", DefaultValueFactory = _ => 100 };
+        var size = new Option<int>("--size", "-s") { Description = $"Payload bytes per message: JSON with the sequence number and publish timestamp, padded (at most {FeedPayload.MaxUnpaddedLength} without padding).", DefaultValueFactory = _ => 64 };
+        var interval = new Option<double>("--interval") { Description = "Milliseconds between one client's short polls.", DefaultValueFactory = _ => 1000 };
+
+        (string name, string description) = kind switch
+        {
+            Kind.WebSocket => ("ws-broadcast", "N WebSocket subscribers of /broadcast/{topic} receive a feed published at R messages/s; measures fan-out latency (publish → receipt), deliveries, losses and bytes on the wire per delivery."),
+            Kind.EventStream => ("sse", "N clients read GET /sse/{topic} (Server-Sent Events) while a feed is published at R messages/s; measures fan-out latency, deliveries, losses and bytes on the wire per delivery."),
+            Kind.LongPoll => ("poll-long", "N clients long-poll GET /poll/{topic}?after=N over keep-alive connections while a feed is published at R messages/s; measures latency, deliveries, losses and bytes on the wire per delivery."),
+            _ => ("poll-short", "N clients poll GET /poll/{topic}?after=N&wait=0 every --interval ms over keep-alive connections while a feed is published at R messages/s; measures latency, deliveries, losses and bytes on the wire per delivery."),
+        };
+
+        var command = new Command(name, description);
+        common.AddTo(command);
+        command.Options.Add(topic);
+        command.Options.Add(rate);
+        command.Options.Add(size);
+        if (kind == Kind.ShortPoll)
+        {
+            command.Options.Add(interval);
+        }
+
+        command.SetAction(async (parse, _) =>
+        {
+            double messagesPerSecond = parse.GetValue(rate);
+            int messageSize = parse.GetValue(size);
+            double intervalMs = parse.GetValue(interval);
+            if (messagesPerSecond <= 0 || messageSize < 0 || intervalMs <= 0)
+            {
+                Console.Error.WriteLine("wsfast-load: --rate and --interval must be above 0, --size at least 0.");
+                return 2;
+            }
+
+            string topicName = parse.GetValue(topic) ?? "load-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+            WsClientOptions client;
+            try
+            {
+                client = ClientOptions(parse, common, topicName);
+            }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine($"wsfast-load: {e.Message}");
+                return 2;
+            }
+
+            var feed = new FeedSettings
+            {
+                Client = client,
+                Topic = topicName,
+                Rate = messagesPerSecond,
+                MessageSize = messageSize,
+                PollInterval = TimeSpan.FromMilliseconds(intervalMs),
+            };
+            IScenario scenario = kind switch
+            {
+                Kind.WebSocket => new BroadcastScenario(feed),
+                Kind.EventStream => new EventStreamScenario(feed),
+                Kind.LongPoll => new PollScenario(feed, longPoll: true),
+                _ => new PollScenario(feed, longPoll: false),
+            };
+            string pollEvery = kind == Kind.ShortPoll ? string.Create(CultureInfo.InvariantCulture, $", poll every {intervalMs:0.##} ms") : "";
+            string settings = string.Create(CultureInfo.InvariantCulture, $"topic {topicName}, {messagesPerSecond:0.##} messages/s published, {messageSize} B{pollEvery}");
+            return await ScenarioCommand.RunAsync(
+                parse, common, client, scenario, settings, publishRate: messagesPerSecond, intervalMs: kind == Kind.ShortPoll ? intervalMs : null);
+        });
+        return command;
+    }
+
+    // The server from the base URL; the client URL is the WebSocket subscription (what the report names as target).
+    private static WsClientOptions ClientOptions(ParseResult parse, CommonOptions common, string topic)
+    {
+        string text = parse.GetValue(common.Url)!;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? url) || url.Scheme is not ("http" or "ws"))
+        {
+            throw new FormatException($"--url must be an http:// or ws:// URL, not '{text}'.");
+        }
+
+        IPAddress address = IPAddress.TryParse(url.Host, out IPAddress? literal) ? literal : Dns.GetHostAddresses(url.Host).First();
+        return new WsClientOptions
+        {
+            Url = new Uri($"ws://{url.Authority}/broadcast/{topic}"),
+            Server = new IPEndPoint(address, url.Port),
+            SourceAddresses = parse.GetValue(common.SourceAddresses),
+        };
+    }
+}

@@ -1,0 +1,25 @@
+using WsFast.Load.Client;
+
+namespace WsFast.Load.Scenarios.Feed;
+
+/// <summary>What a feed scenario publishes and where its receivers connect.</summary>
+public sealed record FeedSettings
+{
+    /// <summary>The server, its source addresses, and (for <c>ws-broadcast</c>) the subscription URL.</summary>
+    public required WsClientOptions Client { get; init; }
+
+    /// <summary>The topic published to and received from.</summary>
+    public required string Topic { get; init; }
+
+    /// <summary>Messages published a second.</summary>
+    public double Rate { get; init; } = 100;
+
+    /// <summary>Payload size of each message, in bytes (at least what the sequence and timestamp take).</summary>
+    public int MessageSize { get; init; } = 64;
+
+    /// <summary>Time between a short-polling client's polls.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The <c>Host</c> header value: the server's authority.</summary>
+    public string Authority => Client.Url.Authority;
+}
