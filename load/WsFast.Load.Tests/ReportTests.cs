@@ -48,7 +48,45 @@ public class ReportTests
         Assert.StartsWith("started_utc,scenario,target,settings,clients", lines[0]);
         Assert.Contains("\"32 B text, 1 in flight\"", lines[1]);
         Assert.Contains(",1000,1000,100,", lines[1]); // sent, received, rate
-        Assert.EndsWith(",1", lines[1]); // one error
+        Assert.Equal("1", lines[1].Split(',')[Array.IndexOf(header, "errors") + 1]); // one error (+1: the quoted settings cell)
+    }
+
+    [Fact]
+    public void Csv_appends_the_delivery_columns_after_the_original_ones()
+    {
+        var stats = new WorkerStats();
+        for (int i = 0; i < 1000; i++)
+        {
+            stats.RecordDelivered(64, 10_000);
+        }
+
+        stats.RecordBytesReceived(80_000);
+        stats.RecordSent(20_000); // one request
+        stats.RecordLost(3);
+        var feed = new WorkerStats();
+        feed.RecordSent(200);
+        feed.RecordMissed(2);
+        var simulation = new LoadSimulation.KeepConstant(10, TimeSpan.FromSeconds(2), TimeSpan.Zero, TimeSpan.Zero);
+        var result = new ScenarioResult("poll-short", simulation, stats, TimeSpan.FromSeconds(2), 10, feed);
+        var probe = new FakeServerProbe(
+            new ServerSample(1, TimeSpan.Zero, null), new ServerSample(1, TimeSpan.FromSeconds(1), null), new ServerSample(1, TimeSpan.FromSeconds(1.5), null));
+        var report = new RunReport(DateTimeOffset.UnixEpoch, "ws://x/broadcast/t", "s", result, probe.Probe, self: null) { AskedRate = 100, IntervalMilliseconds = 250 };
+
+        string[] lines = CsvReport.Write([report]).TrimEnd().Split(Environment.NewLine);
+        string[] header = lines[0].Split(',');
+        string[] cells = lines[1].Split(',');
+        Assert.Equal(header.Length, cells.Length);
+        Assert.Equal("errors", header[27]); // the original columns keep their places
+        Assert.Equal(
+            ["delivered", "delivered_per_s", "lost", "wire_bytes_in_per_delivery", "wire_bytes_out_per_delivery", "payload_bytes_per_delivery",
+             "header_overhead_ratio", "server_cpu_s_per_1000_deliveries", "publish_rate", "interval_ms", "published", "missed_slots"],
+            header[28..]);
+        Assert.Equal(["1000", "500", "3", "80", "20", "64", "0.25", "0.5", "100", "250", "1", "2"], cells[28..]);
+
+        string markdown = MarkdownReport.Write(report);
+        Assert.Contains("| header overhead ((wire in − payload) / payload) | 0.250 |", markdown);
+        Assert.Contains("| server CPU s per 1,000 deliveries | 0.5000 |", markdown);
+        Assert.Contains("| lost (sequence gaps, all clients) | 3 |", markdown);
     }
 
     [Fact]

@@ -63,7 +63,7 @@ internal static class FeedCommand
         {
             double messagesPerSecond = parse.GetValue(rate);
             int messageSize = parse.GetValue(size);
-            double intervalMs = parse.GetValue(interval);
+            double intervalMs = kind == Kind.ShortPoll ? parse.GetValue(interval) : 1000;
             if (messagesPerSecond <= 0 || messageSize < 0 || intervalMs <= 0)
             {
                 Console.Error.WriteLine("wsfast-load: --rate and --interval must be above 0, --size at least 0.");
