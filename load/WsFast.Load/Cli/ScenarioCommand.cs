@@ -81,6 +81,7 @@ internal static class ScenarioCommand
         string markdown = ReportFolder.Save(folder, report);
         Console.WriteLine(markdown);
         Console.Error.WriteLine($"Saved {Path.Combine(folder, "report.md")} and report.csv");
-        return result.ClientsReady == clients && result.Stats.TotalErrors == 0 && result.Stats.MessagesLost == 0 ? 0 : 1;
+        // Lost feed messages are a finding (a short poll outrunning the server's history), not a failure of the run.
+        return result.ClientsReady == clients && result.Stats.TotalErrors == 0 ? 0 : 1;
     }
 }
