@@ -13,7 +13,7 @@ internal static class EchoCommand
         var size = new Option<int>("--size", "-s") { Description = "Payload bytes per message.", DefaultValueFactory = _ => 32 };
         var inFlight = new Option<int>("--in-flight", "-w") { Description = "Messages each client keeps in flight (sent, echo not yet received).", DefaultValueFactory = _ => 1 };
         var binary = new Option<bool>("--binary") { Description = "Send binary messages instead of text." };
-        var rate = new Option<double?>("--rate", "-r") { Description = "Messages/s sent by all clients together, spread evenly over them (latency then counts from each message's scheduled time). Default: every client as fast as its window allows." };
+        var rate = new Option<double?>("--rate", "-r") { Description = "Messages/s sent by all clients together, spread evenly over them (a message held back by a full window counts its latency from its scheduled time). Default: every client as fast as its window allows." };
 
         var command = new Command("ws-echo", "N clients send messages to an echo endpoint, W in flight each, and measure the round trip (send → echo received).");
         common.AddTo(command);

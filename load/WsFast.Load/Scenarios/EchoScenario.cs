@@ -12,9 +12,11 @@ namespace WsFast.Load.Scenarios;
 /// </summary>
 /// <remarks>
 /// Under an inject rate (<see cref="ClientContext.Pace"/>) a client sends one message per slot instead, still
-/// at most <see cref="EchoSettings.InFlight"/> at a time. A slot that finds the window full is sent as soon as
-/// an echo frees room, and its latency counts from when the slot was due, not from the late send: otherwise
-/// a slow server would hide its slowness by slowing the clients down (coordinated omission).
+/// at most <see cref="EchoSettings.InFlight"/> at a time. A slot that came due while the window was full is sent
+/// as soon as an echo frees room, and its latency counts from when the slot was due, not from the late send:
+/// otherwise a slow server would hide its slowness by slowing the clients down (coordinated omission). A slot
+/// sent after the client's own timer woke up counts from the send, so the timer's lateness (about a
+/// millisecond) is not blamed on the server.
 /// </remarks>
 public sealed class EchoScenario : IScenario
 {
@@ -107,9 +109,10 @@ public sealed class EchoScenario : IScenario
     {
         WorkerStats stats = context.Stats;
         int window = _settings.InFlight;
-        var dueAt = new long[window]; // a ring of slot due times, oldest at `oldest`
+        var dueAt = new long[window]; // a ring of latency start times, oldest at `oldest`
         int oldest = 0;
         int inFlight = 0;
+        long lastEcho = 0;
 
         while (!context.Stopping.IsCancellationRequested || inFlight > 0)
         {
@@ -117,7 +120,9 @@ public sealed class EchoScenario : IScenario
             while (inFlight < window && !context.Stopping.IsCancellationRequested && pace.TryTake(RunClock.Now, out long due, out long missed))
             {
                 stats.RecordMissed(missed);
-                dueAt[(oldest + inFlight) % window] = due;
+                // Due before the last echo arrived: it waited for the window, and that wait is the server's.
+                long now = RunClock.Now;
+                dueAt[(oldest + inFlight) % window] = due < lastEcho ? due : now;
                 inFlight++;
                 stats.RecordSent(await client.SendAsync(_opcode, _payload).ConfigureAwait(false));
             }
@@ -147,7 +152,8 @@ public sealed class EchoScenario : IScenario
                     continue;
                 }
 
-                long latency = RunClock.Now - dueAt[oldest];
+                lastEcho = RunClock.Now;
+                long latency = lastEcho - dueAt[oldest];
                 oldest = (oldest + 1) % window;
                 inFlight--;
                 echoed = true;
