@@ -74,9 +74,10 @@ public sealed class ScenarioSmokeTests : IAsyncLifetime
         AssertDelivered(result);
         Assert.Equal(name, result.Scenario);
         Assert.NotNull(result.Feed);
-        // About 50 slots a second for about a second, each published or (on a busy machine, over 100 ms late) missed.
-        long slots = result.Feed.MessagesSent + result.Feed.SlotsMissed;
-        Assert.True(result.Feed.MessagesSent > 0 && slots is >= 25 and <= 75, $"published {result.Feed.MessagesSent}, missed {result.Feed.SlotsMissed}");
+        // The feed was published during the window. How close the publisher keeps to its rate is the rate
+        // controller's test (a simulated clock); in a one-second window on a shared machine, a publisher that
+        // wakes late records its missed slots in one batch, on either side of the window's edge.
+        Assert.True(result.Feed.MessagesSent > 0, $"published {result.Feed.MessagesSent}, missed {result.Feed.SlotsMissed}");
         Assert.Equal(0, result.Stats.MessagesLost);
         Assert.True(result.Stats.BytesReceived > result.Stats.PayloadBytesReceived, "wire bytes include the framing");
         Assert.Equal(64 * result.Stats.MessagesReceived, result.Stats.PayloadBytesReceived);
