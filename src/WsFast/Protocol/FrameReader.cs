@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace WsFast.Protocol;
@@ -48,6 +49,7 @@ public struct FrameReader
     private bool _inPayload;
     private bool _frameFin;
     private bool _frameMasked;
+    private int _headerToSkip; // a data frame's header, read but not yet sliced off the buffer
 
     // The data message in flight: Text or Binary, or Continuation when none is.
     private Opcode _messageOpcode;
@@ -96,6 +98,7 @@ public struct FrameReader
         return ReadPayload(ref buffer, out chunk);
     }
 
+    [SkipLocalsInit] // the header scratch is only read where it was written
     private FrameReadStatus ReadHeader(ref ReadOnlySequence<byte> buffer, out FrameChunk chunk)
     {
         chunk = default;
@@ -259,33 +262,62 @@ public struct FrameReader
         _frameMasked = masked;
         _frameFin = fin;
         _inPayload = true;
-        buffer = buffer.Slice(headerSize);
+
+        // The header is skipped together with the payload that follows it: one slice of the sequence, not two.
+        _headerToSkip = headerSize;
         return FrameReadStatus.Data;
     }
 
     private FrameReadStatus ReadPayload(ref ReadOnlySequence<byte> buffer, out FrameChunk chunk)
     {
         chunk = default;
-        long available = buffer.Length;
+        int skip = _headerToSkip;
+        _headerToSkip = 0;
+        long available = buffer.Length - skip;
         if (_payloadRemaining > 0 && available == 0)
         {
+            buffer = buffer.Slice(skip);
             return FrameReadStatus.NeedMoreData;
         }
 
         long count = Math.Min(available, _payloadRemaining);
-        ReadOnlySequence<byte> payload = buffer.Slice(0, count);
-        if (_frameMasked)
-        {
-            _maskOffset = Unmask(payload, _maskKey, _maskOffset);
-        }
-
         _payloadRemaining -= count;
         bool frameEnd = _payloadRemaining == 0;
         bool messageEnd = frameEnd && _frameFin;
+        bool isText = _messageOpcode == Opcode.Text;
 
-        if (_messageOpcode == Opcode.Text && !ValidateText(payload, messageEnd))
+        ReadOnlySequence<byte> payload;
+        if (buffer.IsSingleSegment)
         {
-            return Fail(ProtocolError.InvalidUtf8);
+            // The common case: the payload's bytes are handed out as their memory, converted to a writable span
+            // once for unmasking and validation; cheaper than slicing the sequence, and the caller needs the
+            // bytes, not their position.
+            ReadOnlyMemory<byte> memory = buffer.First.Slice(skip, (int)count);
+            Span<byte> bytes = MemoryMarshal.AsMemory(memory).Span;
+            if (_frameMasked)
+            {
+                _maskOffset = Masking.Apply(bytes, _maskKey, _maskOffset);
+            }
+
+            if (isText && (!_utf8.Validate(bytes) || (messageEnd && !_utf8.IsComplete)))
+            {
+                return Fail(ProtocolError.InvalidUtf8);
+            }
+
+            payload = new ReadOnlySequence<byte>(memory);
+        }
+        else
+        {
+            payload = buffer.Slice(skip, count);
+            if (_frameMasked)
+            {
+                _maskOffset = Unmask(payload, _maskKey, _maskOffset);
+            }
+
+            if (isText && !ValidateText(payload, messageEnd))
+            {
+                return Fail(ProtocolError.InvalidUtf8);
+            }
         }
 
         chunk = new FrameChunk(_messageOpcode, payload, _messageStartPending, frameEnd, messageEnd);
@@ -299,7 +331,7 @@ public struct FrameReader
             }
         }
 
-        buffer = buffer.Slice(count);
+        buffer = buffer.Slice(skip + count);
         return FrameReadStatus.Data;
     }
 
