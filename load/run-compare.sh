@@ -8,7 +8,8 @@
 #   load/run-compare.sh
 #
 # Environment: WSFAST_PORT (default 18080), KESTREL_PORT (default 18081), RESULTS (default
-# load/results/compare-<timestamp>), FEED_RATE (messages/s, default 10), FEED_SIZE (bytes, default 64).
+# load/results/compare-<timestamp>), FEED_RATE (messages/s, default 10), FEED_SIZE (bytes, default 64),
+# FANOUT_RATE (messages/s of the broadcast throughput case, default 100).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -148,6 +149,17 @@ for command in ws-broadcast sse poll-long poll-short; do
     run_case "$server" "$name" "$command" --url "$url" "${args[@]}"
   done
 done
+
+# Broadcast throughput: 1,000 subscribers of a feed of FANOUT_RATE messages/s (100,000 deliveries a second at the
+# default, about what one core of the load tool can take in). The server's CPU per 1,000 deliveries then says
+# how far beyond it each server would go.
+if has_command ws-broadcast; then
+  for server in WsFast Kestrel; do
+    run_case "$server" "$(printf '%02d' "$feed_case")-ws-broadcast-1000-fanout" ws-broadcast \
+      --url "ws://127.0.0.1:$(port_of "$server")/broadcast/fanout" --clients 1000 --duration 8 --ramp-up 2 --settle 2 \
+      --rate "${FANOUT_RATE:-100}" --size 64
+  done
+fi
 
 note "servers pinned to CPU 0 one at a time, fresh for every case; load tool pinned to CPU 1; $(nproc) CPUs, open files $(ulimit -n); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 dotnet "$load_dll" report --runs "$results" --out "$results"

@@ -2,22 +2,22 @@
 # Runs the standard load set against a fresh Release server: the server pinned to CPU 0, the load tool to
 # CPU 1. ws-echo with 100 and 1,000 clients (10 s, 32 B), then ws-idle with 10,000 connections.
 #
-#   load/run-echo.sh                        # default server configuration
-#   load/run-echo.sh --inline-completions   # server with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
+#   load/run-echo.sh                    # the executable as shipped (it runs socket completions inline)
+#   load/run-echo.sh --runtime-default  # with the runtime's default: completions hop to the thread pool
 #
-# Environment: PORT (default 18080), RESULTS (default load/results/<timestamp>[-inline]).
+# Environment: PORT (default 18080), RESULTS (default load/results/<timestamp>[-runtime-default]).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 port="${PORT:-18080}"
 stamp="$(date -u +%Y%m%d-%H%M%S)"
 server_env=()
-label="default"
-if [[ "${1:-}" == "--inline-completions" ]]; then
-  # Socket continuations run on the epoll thread instead of hopping to the thread pool.
-  server_env=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
-  label="inline-completions"
-  stamp="$stamp-inline"
+label="inline-completions"
+if [[ "${1:-}" == "--runtime-default" ]]; then
+  # The executable keeps an explicit setting: 0 sends socket continuations to the thread pool again.
+  server_env=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0)
+  label="runtime-default"
+  stamp="$stamp-runtime-default"
 fi
 results="${RESULTS:-load/results/$stamp}"
 mkdir -p "$results"
