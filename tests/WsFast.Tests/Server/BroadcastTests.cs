@@ -118,19 +118,7 @@ public class BroadcastTests
             options => options.MaxQueuedOutboundBytes = 64 * 1024,
             s => (endpoint = s.Map("/slow", recorder)).SlowConsumerPolicy = policy);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 64 * 1024 };
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-        };
-        using var invoker = new HttpMessageInvoker(handler);
-        using var slow = new ClientWebSocket();
-        slow.Options.KeepAliveInterval = TimeSpan.Zero;
-        await slow.ConnectAsync(server.Ws("/slow"), invoker, timeout.Token);
+        using ClientWebSocket slow = await ClientSupport.ConnectWithSmallReceiveBufferAsync(server.Ws("/slow"), timeout.Token);
         await ClientSupport.WaitUntilAsync(() => recorder.Last is not null, timeout.Token);
         WebSocketConnection slowConnection = recorder.Last!;
         using ClientWebSocket fast = await server.ConnectAsync("/slow");

@@ -22,6 +22,29 @@ internal static class ClientSupport
         extraHeaders +
         "\r\n";
 
+    /// <summary>
+    /// Connects a <see cref="ClientWebSocket"/> whose socket has a 64 KiB receive buffer. A fixed buffer turns off
+    /// the kernel's autotuning (up to 32 MiB here), so that the kernel holds only a little of what the client has
+    /// not read and a client that stops reading makes the server's queue for it fill up.
+    /// </summary>
+    public static async Task<ClientWebSocket> ConnectWithSmallReceiveBufferAsync(Uri uri, CancellationToken cancellationToken)
+    {
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, token) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 64 * 1024 };
+                await socket.ConnectAsync(context.DnsEndPoint, token);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var invoker = new HttpMessageInvoker(handler);
+        var client = new ClientWebSocket();
+        client.Options.KeepAliveInterval = TimeSpan.Zero;
+        await client.ConnectAsync(uri, invoker, cancellationToken);
+        return client;
+    }
+
     /// <summary>Receives one whole message, however many reads it takes; a close frame gives (Close, empty).</summary>
     public static async Task<(WebSocketMessageType Type, byte[] Payload)> ReceiveMessageAsync(
         this WebSocket socket, CancellationToken cancellationToken)

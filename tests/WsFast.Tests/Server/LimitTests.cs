@@ -185,21 +185,7 @@ public class LimitTests
             s => s.Map("/flood", flood));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
-        // A small receive buffer on the client's socket turns off its autotuning (up to 32 MiB here), so that
-        // the kernel holds only a little of what the client has not read.
-        using var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 64 * 1024 };
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-        };
-        using var invoker = new HttpMessageInvoker(handler);
-        using var client = new ClientWebSocket();
-        client.Options.KeepAliveInterval = TimeSpan.Zero;
-        await client.ConnectAsync(server.Ws("/flood"), invoker, timeout.Token);
+        using ClientWebSocket client = await ClientSupport.ConnectWithSmallReceiveBufferAsync(server.Ws("/flood"), timeout.Token);
 
         // The client reads nothing until the sender has stalled with the queue at its bound: no progress for a
         // while, and no room for one more message.
