@@ -6,7 +6,7 @@ namespace WsFast.Transport;
 /// </summary>
 internal sealed class OutboundQueue
 {
-    private const int InitialCapacity = 8;
+    private const int InitialCapacity = 2; // an idle connection holds this ring; it grows on demand (powers of two)
 
     // Kept across pool reuse up to this size; a queue that grew larger for a burst shrinks back on Clear.
     private const int RetainedCapacity = 64;
