@@ -66,6 +66,9 @@ public sealed class ServerCounters
     /// <summary>Deliveries queued by publishes (one per subscriber reached).</summary>
     public long Fanout => Interlocked.Read(ref _fanout);
 
+    /// <summary>The close codes the metrics report one by one; 3000-4999 are reported together.</summary>
+    internal static readonly int[] ReportedCloseCodes = [1000, 1001, 1002, 1003, 1006, 1007, 1008, 1009, 1010, 1011];
+
     /// <summary>Connections ended with <paramref name="code"/> (1000-1015), or with any 3000-4999 code when given 3000.</summary>
     public long ClosedWith(int code) => Interlocked.Read(ref _closeCodes[CloseCodeSlot(code)]);
 

@@ -13,8 +13,6 @@ internal sealed class WsFastMetrics : IDisposable
     /// <summary>The meter's name.</summary>
     public const string MeterName = "WsFast";
 
-    private static readonly int[] ReportedCloseCodes = [1000, 1001, 1002, 1003, 1006, 1007, 1008, 1009, 1010, 1011];
-
     private readonly Meter _meter = new(MeterName);
 
     public WsFastMetrics(WsFastServer server)
@@ -35,7 +33,7 @@ internal sealed class WsFastMetrics : IDisposable
 
         IEnumerable<Measurement<long>> ObserveCloses()
         {
-            foreach (int code in ReportedCloseCodes)
+            foreach (int code in ServerCounters.ReportedCloseCodes)
             {
                 yield return new Measurement<long>(c.ClosedWith(code), new KeyValuePair<string, object?>("code", code));
             }

@@ -6,8 +6,6 @@ namespace WsFast.Server;
 /// <summary><c>GET /metrics</c>: the server's counters in the Prometheus text exposition format.</summary>
 internal static class MetricsRoute
 {
-    private static readonly int[] CloseCodes = [1000, 1001, 1002, 1003, 1006, 1007, 1008, 1009, 1010, 1011];
-
     public static byte[] Render(WsFastServer server)
     {
         ServerCounters c = server.Counters;
@@ -26,7 +24,7 @@ internal static class MetricsRoute
         Metric(text, "wsfast_publish_fanout_total", "counter", "Deliveries queued by publishes", c.Fanout);
 
         Header(text, "wsfast_closes_total", "counter", "Connections ended, by close code");
-        foreach (int code in CloseCodes)
+        foreach (int code in ServerCounters.ReportedCloseCodes)
         {
             text.Append(CultureInfo.InvariantCulture, $"wsfast_closes_total{{code=\"{code}\"}} {c.ClosedWith(code)}\n");
         }
