@@ -59,18 +59,8 @@ public sealed class WebSocketEndpoint
     /// connection and nothing waits for a slow one (see <see cref="SlowConsumerPolicy"/>).
     /// </summary>
     /// <returns>How many connections the message was queued to.</returns>
-    public int Broadcast(WebSocketMessageType type, ReadOnlySpan<byte> payload)
-    {
-        SharedBuffer frame = FrameOnce(type, payload);
-        try
-        {
-            return Fanout(frame);
-        }
-        finally
-        {
-            frame.Release();
-        }
-    }
+    public int Broadcast(WebSocketMessageType type, ReadOnlySpan<byte> payload) =>
+        Fanout(FrameWriting.Frame((Opcode)type, payload));
 
     /// <summary>Sends <paramref name="text"/> to every open connection of this endpoint.</summary>
     /// <inheritdoc cref="Broadcast(WebSocketMessageType, ReadOnlySpan{byte})"/>
@@ -78,18 +68,8 @@ public sealed class WebSocketEndpoint
 
     /// <summary>Sends a received message on to every open connection of this endpoint.</summary>
     /// <inheritdoc cref="Broadcast(WebSocketMessageType, ReadOnlySpan{byte})"/>
-    public int Broadcast(in WebSocketMessage message)
-    {
-        SharedBuffer frame = FrameWriting.Frame((Opcode)message.Type, message.Payload);
-        try
-        {
-            return Fanout(frame);
-        }
-        finally
-        {
-            frame.Release();
-        }
-    }
+    public int Broadcast(in WebSocketMessage message) =>
+        Fanout(FrameWriting.Frame((Opcode)message.Type, message.Payload));
 
     internal int Add(WebSocketConnection connection) => _connections.Add(connection);
 
@@ -97,29 +77,29 @@ public sealed class WebSocketEndpoint
 
     internal ReadOnlySpan<WebSocketConnection?> Connections => _connections.Snapshot();
 
-    private static SharedBuffer FrameOnce(WebSocketMessageType type, ReadOnlySpan<byte> payload) =>
-        FrameWriting.Frame((Opcode)type, payload);
-
+    // Offers the frame to every connection, each taking a reference of its own, then drops the caller's.
     private int Fanout(SharedBuffer frame)
     {
         int reached = 0;
-        foreach (WebSocketConnection? connection in _connections.Snapshot())
+        try
         {
-            if (connection is null)
+            foreach (WebSocketConnection? connection in _connections.Snapshot())
             {
-                continue;
+                switch (connection?.TryEnqueueShared(frame))
+                {
+                    case EnqueueResult.Queued:
+                        reached++;
+                        break;
+                    case EnqueueResult.Full:
+                        Interlocked.Increment(ref _dropped);
+                        connection.OnBroadcastDropped();
+                        break;
+                }
             }
-
-            switch (connection.TryEnqueueShared(frame))
-            {
-                case EnqueueResult.Queued:
-                    reached++;
-                    break;
-                case EnqueueResult.Full:
-                    Interlocked.Increment(ref _dropped);
-                    connection.OnBroadcastDropped();
-                    break;
-            }
+        }
+        finally
+        {
+            frame.Release();
         }
 
         return reached;
