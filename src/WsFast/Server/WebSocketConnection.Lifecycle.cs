@@ -92,7 +92,7 @@ public sealed partial class WebSocketConnection
                         return false;
                     }
 
-                    _deadline = Environment.TickCount64 + (long)_server.Options.HandshakeTimeout.TotalMilliseconds;
+                    RestoreDeadline();
                     continue;
 
                 default:
@@ -376,7 +376,7 @@ public sealed partial class WebSocketConnection
         await _transport.Input.CompleteAsync().ConfigureAwait(false);
         if (State != WebSocketState.Closing)
         {
-            _deadline = Environment.TickCount64 + (long)_server.Options.CloseTimeout.TotalMilliseconds;
+            _deadline = DeadlineAfter(_server.Options.CloseTimeout);
             _transport.CompleteOutput();
         }
 

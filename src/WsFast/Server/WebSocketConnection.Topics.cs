@@ -128,8 +128,8 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
     /// <summary>Holds an HTTP connection while something else answers it (a long poll); the handshake deadline does not apply.</summary>
     internal void SuspendDeadline() => _deadline = long.MaxValue;
 
-    internal void RestoreDeadline() =>
-        _deadline = Environment.TickCount64 + (long)_server.Options.HandshakeTimeout.TotalMilliseconds;
+    /// <summary>The next request on this HTTP connection gets the handshake timeout afresh.</summary>
+    internal void RestoreDeadline() => _deadline = DeadlineAfter(_server.Options.HandshakeTimeout);
 
     private async ValueTask DiscardInputUntilClosedAsync()
     {

@@ -64,6 +64,9 @@ public sealed partial class WebSocketConnection
         _deadline = now + (long)server.Options.HandshakeTimeout.TotalMilliseconds;
     }
 
+    /// <summary>The clock reading <paramref name="timeout"/> from now, for <c>_deadline</c>.</summary>
+    private static long DeadlineAfter(TimeSpan timeout) => Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+
     /// <summary>A number unique to this connection within the process.</summary>
     public long Id { get; }
 
@@ -290,7 +293,7 @@ public sealed partial class WebSocketConnection
 
         _closeCode = code;
         _closeReason = reason;
-        _deadline = Environment.TickCount64 + (long)_server.Options.CloseTimeout.TotalMilliseconds;
+        _deadline = DeadlineAfter(_server.Options.CloseTimeout);
 
         Span<byte> frame = stackalloc byte[FrameWriter.MaxControlFrameSize];
         int length = code == CloseCode.NoStatusReceived
