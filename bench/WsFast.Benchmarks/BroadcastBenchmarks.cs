@@ -23,7 +23,7 @@ public class BroadcastBenchmarks
     {
         var options = new BroadcastOptions { HistorySize = 0 };
         var topics = new TopicRegistry(options, new ServerCounters());
-        _topic = topics.GetOrCreate("bench")!;
+        _topic = topics.Acquire("bench");
         for (int i = 0; i < Subscribers; i++)
         {
             _topic.Subscribe(new InMemorySubscriber());

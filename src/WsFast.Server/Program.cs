@@ -68,7 +68,8 @@ static async Task<int> RunAsync(ServerSettings settings)
 
     if (settings.BroadcastPathValue.Length > 0 || settings.Dedicated)
     {
-        WebSocketEndpoint broadcast = server.MapBroadcast(settings.BroadcastPathValue.Length > 0 ? settings.BroadcastPathValue : "/broadcast");
+        WebSocketEndpoint broadcast = server.MapBroadcast(
+            settings.BroadcastPathValue.Length > 0 ? settings.BroadcastPathValue : "/broadcast", settings.RelayClientMessages);
         broadcast.SubProtocols.AddRange(settings.SubProtocolsValue);
         broadcast.SlowConsumerPolicy = settings.SlowConsumerPolicy;
     }
@@ -107,6 +108,9 @@ static async Task<int> RunAsync(ServerSettings settings)
             Console.WriteLine($"Publish:            POST http://{authority}{broadcast.PublishPath}/{{topic}}{(broadcast.PublishToken is null ? "" : " (bearer token required)")}");
             Console.WriteLine($"Server-Sent Events: http://{authority}{broadcast.EventStreamPath}/{{topic}}");
             Console.WriteLine($"Polling:            http://{authority}{broadcast.PollPath}/{{topic}}?after=N");
+            Console.WriteLine(server.Endpoints.Values.Any(e => e.RelaysClientMessages)
+                ? "Relay:              on: what a WebSocket client sends is published to its topic"
+                : "Relay:              off: WebSocket clients only receive (--relay to change)");
         }
 
         Console.WriteLine($"Metrics:            http://{authority}/metrics");

@@ -33,10 +33,21 @@ internal sealed class ServerSettings
     public static readonly Option<double> CloseTimeout = new("--close-timeout") { Description = "Seconds the close handshake may take before the TCP connection is closed anyway.", DefaultValueFactory = _ => 5 };
     public static readonly Option<string> Mode = new("--mode") { Description = "'all': echo, broadcast, ticker and the demo page; 'broadcast': a dedicated broadcast endpoint (topics over WebSocket, Server-Sent Events and polling, the publish API, metrics). The publish token, if any, comes from the environment variable WSFAST_PUBLISH_TOKEN.", DefaultValueFactory = _ => "all" };
     public static readonly Option<int> HistorySize = new("--history-size") { Description = "Messages each topic keeps for clients catching up (SSE Last-Event-ID, polling's after=N).", DefaultValueFactory = _ => 100 };
-    public static readonly Option<int> MaxTopics = new("--max-topics") { Description = "Most topics at once.", DefaultValueFactory = _ => 10_000 };
-    public static readonly Option<int> MaxQueuedMessages = new("--max-queued-messages") { Description = "Outbound messages a subscriber may have queued before the slow-consumer policy applies.", DefaultValueFactory = _ => 1024 };
+    public static readonly Option<int> MaxTopics = new("--max-topics") { Description = "Most topics holding history at once; a publish that would start another gets 503. Topics with only subscribers do not count.", DefaultValueFactory = _ => 10_000 };
+    public static readonly Option<int> MaxQueuedMessages = new("--max-queued-messages") { Description = "Outbound messages (frames, events, responses) a connection may have queued; the same rule as --max-queued-bytes applies at this bound.", DefaultValueFactory = _ => 1024 };
+    public static readonly Option<double> SendStallTimeout = new("--send-stall-timeout") { Description = "Seconds a connection's output may stay queued without a send completing before the connection is aborted (a peer that does not read).", DefaultValueFactory = _ => 30 };
+    public static readonly Option<long> MaxUnreadInput = new("--max-unread-input") { Description = "Received bytes a connection may hold unread (pipelined requests, frames behind a message being handled) before it stops receiving.", DefaultValueFactory = _ => 1024L * 1024 };
+    public static readonly Option<long> MemoryBudget = new("--memory-budget") { Description = "Bytes all connections together may hold for their peers (queued output, messages being assembled, unread input); past it new connections get 503 and the largest holders are closed. Default: a quarter of the memory available.", DefaultValueFactory = _ => new WsFastServerOptions().MemoryBudget };
+    public static readonly Option<string[]> AllowedHosts = new("--allowed-host") { Description = "A host name the server answers to (repeat for several; '*.example.com' for subdomains); requests for other names get 400 (DNS rebinding). None given: any.", AllowMultipleArgumentsPerToken = true };
+    public static readonly Option<bool> Relay = new("--relay") { Description = "Whether what a WebSocket client sends on the broadcast endpoint is published to its topic. Default: on in --mode all without a publish token, off otherwise." };
+    public static readonly Option<int> RelayRate = new("--relay-rate") { Description = "Messages per second one WebSocket client may relay (bursts of as many); faster closes it with 1008.", DefaultValueFactory = _ => 20 };
+    public static readonly Option<long> HistoryBytes = new("--history-bytes") { Description = "Bytes each topic's history may hold.", DefaultValueFactory = _ => 1024L * 1024 };
+    public static readonly Option<long> MaxHistoryBytes = new("--max-history-bytes") { Description = "Bytes all topics' histories may hold together.", DefaultValueFactory = _ => 64L * 1024 * 1024 };
+    public static readonly Option<double> TopicTtl = new("--topic-ttl") { Description = "Seconds a message stays in its topic's history; a topic with no subscribers and no history is gone. 0 keeps history until it is pushed out.", DefaultValueFactory = _ => 300 };
+    public static readonly Option<bool> MetricsTopics = new("--metrics-topics") { Description = "List every topic by name in /metrics (names are chosen by clients)." };
+    public static readonly Option<bool> MetricsRequireToken = new("--metrics-require-token") { Description = "/metrics requires the publish token (WSFAST_PUBLISH_TOKEN), as publishing does." };
     public static readonly Option<string> SlowConsumer = new("--slow-consumer") { Description = "What happens to a WebSocket subscriber that cannot keep up: 'drop' (it skips messages; drops are counted) or 'disconnect' (closed with 1008).", DefaultValueFactory = _ => "drop" };
-    public static readonly Option<int> MaxPublishBytes = new("--max-publish-bytes") { Description = "Largest POST /publish body; larger gets 413.", DefaultValueFactory = _ => 1024 * 1024 };
+    public static readonly Option<int> MaxPublishBytes = new("--max-publish-bytes") { Description = "Largest POST /publish body (larger gets 413) and largest relayed message (larger closes with 1009).", DefaultValueFactory = _ => 1024 * 1024 };
     public static readonly Option<double> LongPollTimeout = new("--long-poll-timeout") { Description = "Seconds a long poll waits for a message before answering with none.", DefaultValueFactory = _ => 25 };
     public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => LogLevel.Information };
 
@@ -44,8 +55,9 @@ internal sealed class ServerSettings
     [
         Config, Host, Port, EchoPath, BroadcastPath, TickerPath, AllowedOrigins, SubProtocols, MaxMessageSize,
         MaxHeaderBytes, MaxConnections, MaxQueuedBytes, PingInterval, PingTimeout, IdleTimeout, HandshakeTimeout,
-        CloseTimeout, Mode, HistorySize, MaxTopics, MaxQueuedMessages, SlowConsumer, MaxPublishBytes, LongPollTimeout,
-        LogLevelOption,
+        CloseTimeout, SendStallTimeout, MaxUnreadInput, MemoryBudget, AllowedHosts, Mode, Relay, RelayRate, HistorySize,
+        HistoryBytes, MaxHistoryBytes, TopicTtl, MaxTopics, MaxQueuedMessages, SlowConsumer, MaxPublishBytes, LongPollTimeout,
+        MetricsTopics, MetricsRequireToken, LogLevelOption,
     ];
 
     public required IReadOnlyList<IPEndPoint> Endpoints { get; init; }
@@ -56,6 +68,7 @@ internal sealed class ServerSettings
     public required LogLevel LogLevel { get; init; }
     public required bool Dedicated { get; init; }
     public required SlowConsumerPolicy SlowConsumerPolicy { get; init; }
+    public required bool RelayClientMessages { get; init; }
     public required WsFastServerOptions Options { get; init; }
 
     /// <summary>Resolves every setting; throws <see cref="FormatException"/> naming the source of a bad value.</summary>
@@ -73,11 +86,21 @@ internal sealed class ServerSettings
             IdleTimeout = TimeSpan.FromSeconds(sources.Get(IdleTimeout)),
             HandshakeTimeout = TimeSpan.FromSeconds(sources.Get(HandshakeTimeout)),
             CloseTimeout = TimeSpan.FromSeconds(sources.Get(CloseTimeout)),
+            SendStallTimeout = TimeSpan.FromSeconds(sources.Get(SendStallTimeout)),
+            MaxQueuedOutboundMessages = sources.Get(MaxQueuedMessages),
+            MaxUnreadInputBytes = sources.Get(MaxUnreadInput),
+            MemoryBudget = sources.Get(MemoryBudget),
+            MetricsIncludeTopics = sources.Get(MetricsTopics),
+            MetricsRequireToken = sources.Get(MetricsRequireToken),
         };
         options.AllowedOrigins.AddRange(sources.Get(AllowedOrigins) ?? []);
+        options.AllowedHosts.AddRange(sources.Get(AllowedHosts) ?? []);
         options.Broadcast.HistorySize = sources.Get(HistorySize);
+        options.Broadcast.HistoryBytes = sources.Get(HistoryBytes);
+        options.Broadcast.MaxHistoryBytes = sources.Get(MaxHistoryBytes);
+        options.Broadcast.TopicTimeToLive = TimeSpan.FromSeconds(sources.Get(TopicTtl));
+        options.Broadcast.RelayRate = sources.Get(RelayRate);
         options.Broadcast.MaxTopics = sources.Get(MaxTopics);
-        options.Broadcast.MaxQueuedMessages = sources.Get(MaxQueuedMessages);
         options.Broadcast.MaxPublishBytes = sources.Get(MaxPublishBytes);
         options.Broadcast.LongPollTimeout = TimeSpan.FromSeconds(sources.Get(LongPollTimeout));
         options.Broadcast.PublishToken = Environment.GetEnvironmentVariable("WSFAST_PUBLISH_TOKEN") is { Length: > 0 } token ? token : null;
@@ -105,6 +128,9 @@ internal sealed class ServerSettings
             LogLevel = sources.Get(LogLevelOption),
             Dedicated = mode == "broadcast",
             SlowConsumerPolicy = slowConsumer == "drop" ? SlowConsumerPolicy.Drop : SlowConsumerPolicy.Disconnect,
+            // Anyone who can connect could publish through a relay: it is on by default only for the demo set-up,
+            // which has no publish token to bypass.
+            RelayClientMessages = sources.IsSet(Relay) ? sources.Get(Relay) : mode == "all" && options.Broadcast.PublishToken is null,
             Options = options,
         };
     }
@@ -153,6 +179,15 @@ internal sealed class ServerSettings
     /// <summary>Reads one setting from the flag, the environment, the JSON file, or the default, in that order.</summary>
     private sealed class Sources(ParseResult parse, Dictionary<string, JsonElement> json)
     {
+        /// <summary>Whether any source gives the setting (rather than its default).</summary>
+        public bool IsSet(Option option)
+        {
+            string name = option.Name.TrimStart('-');
+            return parse.GetResult(option) is { Implicit: false }
+                || Environment.GetEnvironmentVariable("WSFAST_" + name.Replace('-', '_').ToUpperInvariant()) is { Length: > 0 }
+                || json.ContainsKey(name);
+        }
+
         public T? Get<T>(Option<T> option)
         {
             string name = option.Name.TrimStart('-');
@@ -190,6 +225,7 @@ internal sealed class ServerSettings
                     Type t when t == typeof(int) => int.Parse(text, CultureInfo.InvariantCulture),
                     Type t when t == typeof(long) => long.Parse(text, CultureInfo.InvariantCulture),
                     Type t when t == typeof(double) => double.Parse(text, CultureInfo.InvariantCulture),
+                    Type t when t == typeof(bool) => bool.Parse(text),
                     Type t when t == typeof(string[]) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                     Type t when t == typeof(LogLevel) => Enum.Parse<LogLevel>(text, ignoreCase: true),
                     _ => throw new NotSupportedException(typeof(T).Name),

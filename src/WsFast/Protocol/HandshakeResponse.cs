@@ -110,6 +110,31 @@ public static class HandshakeResponse
         return Finish(in text, out bytesWritten);
     }
 
+    /// <summary>
+    /// Writes the head of the response <see cref="TryWriteHttp"/> would write, for a body of
+    /// <paramref name="contentLength"/> bytes that the caller sends right after it (a body built in place).
+    /// </summary>
+    /// <returns>False when <paramref name="destination"/> is too small.</returns>
+    /// <exception cref="ArgumentException">As for <see cref="TryWriteHttp"/>.</exception>
+    public static bool TryWriteHttpHead(
+        int statusCode,
+        ReadOnlySpan<KeyValuePair<string, string>> headers,
+        int contentLength,
+        Span<byte> destination,
+        out int bytesWritten)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(contentLength);
+        CheckHttp(statusCode, headers, default);
+        if (!HasContentLength(statusCode) && contentLength > 0)
+        {
+            throw new ArgumentException("1xx and 204 responses have no body (RFC 7230 section 3.3).", nameof(contentLength));
+        }
+
+        var text = new HttpTextWriter(destination);
+        WriteHead(ref text, statusCode, headers, contentLength);
+        return Finish(in text, out bytesWritten);
+    }
+
     /// <summary>Writes the response of <see cref="TryWriteHttp"/> into <paramref name="writer"/>.</summary>
     /// <exception cref="ArgumentException">As for <see cref="TryWriteHttp"/>.</exception>
     public static void WriteHttp(
@@ -254,6 +279,13 @@ public static class HandshakeResponse
     private static void WriteHttp(
         ref HttpTextWriter text, int statusCode, scoped ReadOnlySpan<KeyValuePair<string, string>> headers, scoped ReadOnlySpan<byte> body)
     {
+        WriteHead(ref text, statusCode, headers, body.Length);
+        text.Write(body);
+    }
+
+    private static void WriteHead(
+        ref HttpTextWriter text, int statusCode, scoped ReadOnlySpan<KeyValuePair<string, string>> headers, int contentLength)
+    {
         WriteStatusLine(ref text, statusCode);
         foreach (KeyValuePair<string, string> header in headers)
         {
@@ -263,12 +295,11 @@ public static class HandshakeResponse
         if (HasContentLength(statusCode))
         {
             text.Write("Content-Length: "u8);
-            text.Write(body.Length);
+            text.Write(contentLength);
             text.Write("\r\n"u8);
         }
 
         text.Write("\r\n"u8);
-        text.Write(body);
     }
 
     private static bool HasContentLength(int statusCode) => statusCode >= 200 && statusCode != 204;

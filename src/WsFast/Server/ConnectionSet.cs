@@ -47,6 +47,15 @@ internal sealed class ConnectionSet<T> where T : class
         }
     }
 
+    /// <summary>Puts <paramref name="item"/> in the place of what <paramref name="slot"/> holds (a connection handing over to its next phase).</summary>
+    public void Replace(int slot, T item)
+    {
+        lock (_lock)
+        {
+            Volatile.Write(ref _slots[slot], item);
+        }
+    }
+
     /// <summary>Removes the item in <paramref name="slot"/>.</summary>
     public void Remove(int slot)
     {

@@ -18,6 +18,14 @@ internal static class FrameWriting
         return buffer;
     }
 
+    /// <summary>The header size of a frame made here: the payload follows it.</summary>
+    public static int HeaderSizeOf(SharedBuffer frame) => (frame.Span[1] & 0x7F) switch
+    {
+        126 => 4,
+        127 => 10,
+        _ => 2,
+    };
+
     /// <inheritdoc cref="Frame(Opcode, ReadOnlySpan{byte})"/>
     public static SharedBuffer Frame(Opcode opcode, in ReadOnlySequence<byte> payload)
     {

@@ -18,6 +18,9 @@ internal struct MessageAssembler
     public readonly ReadOnlySequence<byte> Message =>
         _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, 0, _length);
 
+    /// <summary>The bytes of pooled memory held (for the server's memory budget).</summary>
+    public readonly int HeldBytes => _buffer?.Length ?? 0;
+
     public void Append(in ReadOnlySequence<byte> piece)
     {
         long needed = _length + piece.Length;

@@ -19,6 +19,8 @@ public sealed class ServerCounters
     private long _slowConsumerDisconnects;
     private long _publishes;
     private long _fanout;
+    private long _sendStalls;
+    private long _overBudgetCloses;
     private readonly long[] _closeCodes = new long[CloseCodeSlots];
 
     // Close codes 1000-1015 each have a slot; registered and private codes (3000-4999) share the last one.
@@ -66,6 +68,12 @@ public sealed class ServerCounters
     /// <summary>Deliveries queued by publishes (one per subscriber reached).</summary>
     public long Fanout => Interlocked.Read(ref _fanout);
 
+    /// <summary>Connections aborted because their output did not move for the send-stall timeout.</summary>
+    public long SendStalls => Interlocked.Read(ref _sendStalls);
+
+    /// <summary>Connections closed because the process was over its memory budget.</summary>
+    public long OverBudgetCloses => Interlocked.Read(ref _overBudgetCloses);
+
     /// <summary>The close codes the metrics report one by one; 3000-4999 are reported together.</summary>
     internal static readonly int[] ReportedCloseCodes = [1000, 1001, 1002, 1003, 1006, 1007, 1008, 1009, 1010, 1011];
 
@@ -75,6 +83,10 @@ public sealed class ServerCounters
     private static int CloseCodeSlot(int code) => code is >= 1000 and <= 1015 ? code - 1000 : CloseCodeSlots - 1;
 
     internal void OnDropped() => Interlocked.Increment(ref _dropped);
+
+    internal void OnSendStalled() => Interlocked.Increment(ref _sendStalls);
+
+    internal void OnOverBudgetClose() => Interlocked.Increment(ref _overBudgetCloses);
 
     internal void OnSlowConsumerDisconnected() => Interlocked.Increment(ref _slowConsumerDisconnects);
 

@@ -1,22 +1,24 @@
-using WsFast.Protocol;
-using WsFast.Transport;
-
 namespace WsFast.Server;
 
 /// <summary>
 /// A path that accepts WebSocket connections, the handler that serves them, and what they may negotiate.
-/// Obtained from <see cref="WsFastServer.Map"/>.
+/// Obtained from <see cref="WsFastServer.Map"/> or <see cref="WsFastServer.MapBroadcast"/>.
 /// </summary>
+/// <remarks>
+/// Every open connection of the endpoint is subscribed to the endpoint's own topic (no history, no name in the
+/// registry): <see cref="Broadcast(WebSocketMessageType, ReadOnlySpan{byte})"/> is a publish to it, so the
+/// endpoint and the topics share one fan-out, framed once.
+/// </remarks>
 public sealed class WebSocketEndpoint
 {
-    private readonly ConnectionSet<WebSocketConnection> _connections = new();
-    private long _dropped;
-
-    internal WebSocketEndpoint(string path, WebSocketHandler handler, string? defaultTopic = null)
+    internal WebSocketEndpoint(string path, WebSocketHandler handler, ServerCounters counters, long maxMessageSize, string? defaultTopic = null, bool relaysClientMessages = false)
     {
         Path = path;
         Handler = handler;
         DefaultTopic = defaultTopic;
+        RelaysClientMessages = relaysClientMessages;
+        MaxMessageSize = maxMessageSize;
+        Everyone = new Topic(path, registry: null, budget: null, counters);
     }
 
     /// <summary>
@@ -27,6 +29,9 @@ public sealed class WebSocketEndpoint
 
     /// <summary>True for an endpoint made by <see cref="WsFastServer.MapBroadcast"/>.</summary>
     public bool IsBroadcast => DefaultTopic is not null;
+
+    /// <summary>For a broadcast endpoint, whether what a client sends is published to its topic.</summary>
+    public bool RelaysClientMessages { get; }
 
     /// <summary>The request path, e.g. <c>/echo</c>; matched exactly, case-sensitively.</summary>
     public string Path { get; }
@@ -44,14 +49,20 @@ public sealed class WebSocketEndpoint
     /// <summary>Origins allowed here (see <see cref="WsFastServerOptions.AllowedOrigins"/>); empty: the server's list applies.</summary>
     public List<string> AllowedOrigins { get; } = [];
 
-    /// <summary>What <see cref="Broadcast(WebSocketMessageType, ReadOnlySpan{byte})"/> does to a connection that cannot keep up.</summary>
+    /// <summary>What a broadcast or publish does to a connection of this endpoint that cannot keep up.</summary>
     public SlowConsumerPolicy SlowConsumerPolicy { get; set; } = SlowConsumerPolicy.Drop;
 
     /// <summary>Connections open on this endpoint now.</summary>
-    public int ConnectionCount => _connections.Count;
+    public int ConnectionCount => Everyone.SubscriberCount;
 
     /// <summary>Broadcast messages skipped by connections that could not keep up, since start.</summary>
-    public long DroppedMessages => Interlocked.Read(ref _dropped);
+    public long DroppedMessages => Everyone.DroppedMessages;
+
+    /// <summary>The largest message a client may send here; larger closes the connection with 1009.</summary>
+    internal long MaxMessageSize { get; }
+
+    /// <summary>The endpoint's own topic: every open connection of the endpoint.</summary>
+    internal Topic Everyone { get; }
 
     /// <summary>
     /// Sends one message to every open connection of this endpoint. The message is framed once into one
@@ -59,49 +70,16 @@ public sealed class WebSocketEndpoint
     /// connection and nothing waits for a slow one (see <see cref="SlowConsumerPolicy"/>).
     /// </summary>
     /// <returns>How many connections the message was queued to.</returns>
-    public int Broadcast(WebSocketMessageType type, ReadOnlySpan<byte> payload) =>
-        Fanout(FrameWriting.Frame((Opcode)type, payload));
+    public int Broadcast(WebSocketMessageType type, ReadOnlySpan<byte> payload) => Everyone.Publish(type, payload).Subscribers;
 
     /// <summary>Sends <paramref name="text"/> to every open connection of this endpoint.</summary>
     /// <inheritdoc cref="Broadcast(WebSocketMessageType, ReadOnlySpan{byte})"/>
-    public int Broadcast(string text) => Broadcast(WebSocketMessageType.Text, System.Text.Encoding.UTF8.GetBytes(text));
+    public int Broadcast(string text) => Everyone.Publish(text).Subscribers;
 
     /// <summary>Sends a received message on to every open connection of this endpoint.</summary>
     /// <inheritdoc cref="Broadcast(WebSocketMessageType, ReadOnlySpan{byte})"/>
-    public int Broadcast(in WebSocketMessage message) =>
-        Fanout(FrameWriting.Frame((Opcode)message.Type, message.Payload));
+    public int Broadcast(in WebSocketMessage message) => Everyone.Publish(message.Type, message.Payload).Subscribers;
 
-    internal int Add(WebSocketConnection connection) => _connections.Add(connection);
-
-    internal void Remove(int slot) => _connections.Remove(slot);
-
-    internal ReadOnlySpan<WebSocketConnection?> Connections => _connections.Snapshot();
-
-    // Offers the frame to every connection, each taking a reference of its own, then drops the caller's.
-    private int Fanout(SharedBuffer frame)
-    {
-        int reached = 0;
-        try
-        {
-            foreach (WebSocketConnection? connection in _connections.Snapshot())
-            {
-                switch (connection?.TryEnqueueShared(frame))
-                {
-                    case EnqueueResult.Queued:
-                        reached++;
-                        break;
-                    case EnqueueResult.Full:
-                        Interlocked.Increment(ref _dropped);
-                        connection.OnBroadcastDropped();
-                        break;
-                }
-            }
-        }
-        finally
-        {
-            frame.Release();
-        }
-
-        return reached;
-    }
+    /// <summary>The open connections, for tests and diagnostics (allocates).</summary>
+    internal IEnumerable<WebSocketConnection> Connections => Everyone.Subscribers.OfType<WebSocketConnection>();
 }

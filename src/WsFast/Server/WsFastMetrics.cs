@@ -28,6 +28,9 @@ internal sealed class WsFastMetrics : IDisposable
         _meter.CreateObservableCounter("wsfast.closes", ObserveCloses, "{connection}", "Connections ended, by close code");
         _meter.CreateObservableCounter("wsfast.broadcast.dropped", () => c.Dropped, "{message}", "Broadcast messages skipped by slow subscribers");
         _meter.CreateObservableCounter("wsfast.broadcast.slow_consumer_disconnects", () => c.SlowConsumerDisconnects, "{connection}", "Subscribers disconnected for not keeping up");
+        _meter.CreateObservableCounter("wsfast.send_stalls", () => c.SendStalls, "{connection}", "Connections aborted because their output did not move for the send-stall timeout");
+        _meter.CreateObservableCounter("wsfast.over_budget_closes", () => c.OverBudgetCloses, "{connection}", "Connections closed because the process was over its memory budget");
+        _meter.CreateObservableUpDownCounter("wsfast.buffered", () => server.BufferedBytes, "By", "Bytes held for peers (queued output, input being assembled), at the last timer tick");
         _meter.CreateObservableCounter("wsfast.publish.messages", () => c.Publishes, "{message}", "Messages published to topics");
         _meter.CreateObservableCounter("wsfast.publish.fanout", () => c.Fanout, "{delivery}", "Deliveries queued by publishes");
 

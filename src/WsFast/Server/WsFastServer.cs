@@ -9,7 +9,7 @@ namespace WsFast.Server;
 /// <summary>
 /// A WebSocket server: listens, upgrades requests on mapped paths, and runs each connection through its
 /// endpoint's <see cref="WebSocketHandler"/>. Plain HTTP requests on the same port get mapped content,
-/// <c>/healthz</c>, or a precise refusal.
+/// <c>/healthz</c>, <c>/metrics</c>, the broadcast routes, or a precise refusal.
 /// </summary>
 /// <example>
 /// <code>
@@ -21,7 +21,7 @@ namespace WsFast.Server;
 public sealed class WsFastServer : IAsyncDisposable
 {
     private readonly Dictionary<string, WebSocketEndpoint> _endpoints = new(StringComparer.Ordinal);
-    private readonly ConnectionSet<WebSocketConnection> _connections = new();
+    private readonly ConnectionSet<IServerConnection> _connections = new();
     private readonly ILoggerFactory _loggerFactory;
     private readonly Stopwatch _uptime = new();
     private readonly WsFastMetrics _metrics;
@@ -30,9 +30,13 @@ public sealed class WsFastServer : IAsyncDisposable
     private Task _timer = Task.CompletedTask;
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _connectionCount;
+    private long _bufferedBytes;
+    private volatile bool _overBudget;
+    private long _lastHousekeeping;
     private volatile bool _stopping;
 
     /// <summary>Creates a server with the given options; nothing listens until <see cref="StartAsync"/>.</summary>
+    /// <exception cref="ArgumentException">An option is out of its range (the message names it).</exception>
     public WsFastServer(WsFastServerOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -40,7 +44,8 @@ public sealed class WsFastServer : IAsyncDisposable
         Options = options;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         Logger = _loggerFactory.CreateLogger<WsFastServer>();
-        Http = new HttpResponder(this);
+        BadInput = new BadInputLog(Logger);
+        Router = new HttpRouter(this);
         Topics = new TopicRegistry(options.Broadcast, Counters);
         _metrics = new WsFastMetrics(this);
     }
@@ -54,8 +59,14 @@ public sealed class WsFastServer : IAsyncDisposable
     /// <summary>The addresses actually listened on (with the ports picked for port 0).</summary>
     public IReadOnlyList<IPEndPoint> EndPoints => _listener?.EndPoints ?? [];
 
-    /// <summary>Connections held now, upgraded or still in their handshake.</summary>
+    /// <summary>Connections held now, upgraded or still reading HTTP requests.</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    /// <summary>
+    /// Bytes held for peers at the server's last timer tick: every connection's queued output and the message it
+    /// is assembling, and the receive memory in use. Bounded by <see cref="WsFastServerOptions.MemoryBudget"/>.
+    /// </summary>
+    public long BufferedBytes => Interlocked.Read(ref _bufferedBytes);
 
     /// <summary>Time since <see cref="StartAsync"/>.</summary>
     public TimeSpan Uptime => _uptime.Elapsed;
@@ -71,27 +82,39 @@ public sealed class WsFastServer : IAsyncDisposable
 
     internal ILogger Logger { get; }
 
-    internal HttpResponder Http { get; }
+    internal BadInputLog BadInput { get; }
+
+    internal HttpRouter Router { get; }
 
     internal bool IsStopping => _stopping;
+
+    /// <summary>The pools of the listener's connections, once started.</summary>
+    internal SocketConnectionPool? ConnectionPool => _listener?.Pool;
 
     /// <summary>Serves WebSocket connections on <paramref name="path"/> (exact match) with <paramref name="handler"/>.</summary>
     public WebSocketEndpoint Map(string path, WebSocketHandler handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
         CheckPath(path);
-        var endpoint = new WebSocketEndpoint(path, handler);
+        var endpoint = new WebSocketEndpoint(path, handler, Counters, Options.MaxMessageSize);
         _endpoints.Add(path, endpoint);
         return endpoint;
     }
 
     /// <summary>
     /// Serves topics over WebSocket: <paramref name="path"/> subscribes to <paramref name="defaultTopic"/>, and
-    /// <c>{path}/{topic}</c> to any other topic. With <paramref name="relayClientMessages"/>, what a client
-    /// sends is published to its topic (everyone subscribed gets it, the sender included). Also turns on the
-    /// HTTP routes of <see cref="WsFastServerOptions.Broadcast"/>: publishing, Server-Sent Events and polling.
+    /// <c>{path}/{topic}</c> to any other topic. Also turns on the HTTP routes of
+    /// <see cref="WsFastServerOptions.Broadcast"/>: publishing, Server-Sent Events and polling.
     /// </summary>
-    public WebSocketEndpoint MapBroadcast(string path, bool relayClientMessages = true, string defaultTopic = "default")
+    /// <param name="path">The endpoint's path.</param>
+    /// <param name="relayClientMessages">
+    /// Whether what a client sends is published to its topic (everyone subscribed gets it, the sender included),
+    /// within <see cref="BroadcastOptions.MaxPublishBytes"/> and <see cref="BroadcastOptions.RelayRate"/>. Off,
+    /// the default, clients only receive: publishing is for <c>POST /publish</c> (and its token) and server code,
+    /// and a client that sends a message is closed with 1008.
+    /// </param>
+    /// <param name="defaultTopic">The topic of the plain path.</param>
+    public WebSocketEndpoint MapBroadcast(string path, bool relayClientMessages = false, string defaultTopic = "default")
     {
         CheckPath(path);
         if (!TopicRegistry.IsValidName(defaultTopic))
@@ -99,7 +122,9 @@ public sealed class WsFastServer : IAsyncDisposable
             throw new ArgumentException("A topic name is 1-64 characters of letters, digits, '-', '_' and '.'.", nameof(defaultTopic));
         }
 
-        var endpoint = new WebSocketEndpoint(path, new TopicHandler(relayClientMessages), defaultTopic);
+        // A relayed message becomes a publish: the publish bound applies as it arrives.
+        long maxMessageSize = relayClientMessages ? Math.Min(Options.MaxMessageSize, Options.Broadcast.MaxPublishBytes) : Options.MaxMessageSize;
+        var endpoint = new WebSocketEndpoint(path, new TopicHandler(relayClientMessages, Options.Broadcast), Counters, maxMessageSize, defaultTopic, relayClientMessages);
         _endpoints.Add(path, endpoint);
         HasBroadcast = true;
         return endpoint;
@@ -111,7 +136,7 @@ public sealed class WsFastServer : IAsyncDisposable
         CheckPath(path);
         ArgumentException.ThrowIfNullOrWhiteSpace(contentType);
         ArgumentNullException.ThrowIfNull(body);
-        Http.Map(path, contentType, body);
+        Router.Map(path, contentType, body);
     }
 
     /// <summary>Binds the endpoints and starts accepting connections.</summary>
@@ -124,7 +149,12 @@ public sealed class WsFastServer : IAsyncDisposable
         }
 
         IPEndPoint[] endpoints = Options.Endpoints.Count > 0 ? [.. Options.Endpoints] : [new IPEndPoint(IPAddress.Loopback, 8080)];
-        var transport = new SocketTransportOptions { LingerTimeout = Options.CloseTimeout };
+        var transport = new SocketTransportOptions
+        {
+            LingerTimeout = Options.CloseTimeout,
+            InputPauseThreshold = Options.MaxUnreadInputBytes,
+            InputResumeThreshold = Options.MaxUnreadInputBytes / 2,
+        };
         _listener = new SocketListener(endpoints, OnAccepted, transport, _loggerFactory.CreateLogger<SocketListener>());
         _listener.Start();
         _uptime.Start();
@@ -152,7 +182,7 @@ public sealed class WsFastServer : IAsyncDisposable
         _stopping = true;
         _listener.StopAccepting();
         Log.Stopping(Logger, ConnectionCount);
-        foreach (WebSocketConnection? connection in _connections.Snapshot())
+        foreach (IServerConnection? connection in _connections.Snapshot())
         {
             connection?.Shutdown();
         }
@@ -165,7 +195,7 @@ public sealed class WsFastServer : IAsyncDisposable
                 await Task.WhenAny(drained, Task.Delay(Options.ShutdownTimeout, cancellationToken)).ConfigureAwait(false);
             }
 
-            foreach (WebSocketConnection? connection in _connections.Snapshot())
+            foreach (IServerConnection? connection in _connections.Snapshot())
             {
                 connection?.Abort();
             }
@@ -192,8 +222,6 @@ public sealed class WsFastServer : IAsyncDisposable
             topic.ReleaseHistory();
         }
     }
-
-    internal WebSocketEndpoint? FindEndpoint(string path) => FindEndpoint(path, out _);
 
     /// <summary>The endpoint of <paramref name="path"/>, and for a broadcast endpoint the topic the path names.</summary>
     internal WebSocketEndpoint? FindEndpoint(string path, out string? topic)
@@ -239,6 +267,47 @@ public sealed class WsFastServer : IAsyncDisposable
         return false;
     }
 
+    /// <summary>
+    /// Whether a request's <c>Host</c> names this server (<see cref="WsFastServerOptions.AllowedHosts"/>): the
+    /// host without its port, compared case-insensitively; <c>*.example.com</c> allows every subdomain.
+    /// </summary>
+    internal bool IsHostAllowed(string host)
+    {
+        List<string> allowed = Options.AllowedHosts;
+        if (allowed.Count == 0)
+        {
+            return true;
+        }
+
+        ReadOnlySpan<char> name = HostWithoutPort(host);
+        foreach (string candidate in allowed)
+        {
+            if (candidate.StartsWith("*.", StringComparison.Ordinal)
+                ? name.EndsWith(candidate.AsSpan(1), StringComparison.OrdinalIgnoreCase) && name.Length > candidate.Length - 1
+                : name.Equals(candidate, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+
+        static ReadOnlySpan<char> HostWithoutPort(string host)
+        {
+            if (host.StartsWith('['))
+            {
+                int close = host.IndexOf(']');
+                return close < 0 ? host : host.AsSpan(0, close + 1);
+            }
+
+            int colon = host.LastIndexOf(':');
+            return colon < 0 ? host : host.AsSpan(0, colon);
+        }
+    }
+
+    /// <summary>The HTTP connection in <paramref name="slot"/> upgraded: the WebSocket takes its place.</summary>
+    internal void HandOver(int slot, WebSocketConnection connection) => _connections.Replace(slot, connection);
+
     internal void Unregister(int slot)
     {
         if (slot < 0)
@@ -253,24 +322,29 @@ public sealed class WsFastServer : IAsyncDisposable
         }
     }
 
-    private void OnAccepted(SocketConnection transport)
+    private void OnAccepted(SocketConnection socket)
     {
         Counters.OnAccepted();
-        var connection = new WebSocketConnection(this, transport);
-        if (_stopping || Interlocked.Increment(ref _connectionCount) > Options.MaxConnections)
+        TransportLease transport = socket.Lease();
+        string? refusal = _stopping ? "server shutting down"
+            : _overBudget ? "server busy: over its memory budget"
+            : null;
+        if (refusal is null && Interlocked.Increment(ref _connectionCount) > Options.MaxConnections)
         {
-            if (!_stopping)
-            {
-                Interlocked.Decrement(ref _connectionCount);
-            }
+            Interlocked.Decrement(ref _connectionCount);
+            refusal = "server busy: too many connections";
+        }
 
-            Log.TooManyConnections(Logger, transport.RemoteEndPoint, Options.MaxConnections);
+        if (refusal is not null)
+        {
+            BadInput.ConnectionRefused(transport.RemoteEndPoint, refusal);
             Counters.OnRefused();
-            _ = connection.RefuseAsync(HttpResponses.Status(503, "server busy: too many connections", KeyValuePair.Create("Retry-After", "1")));
+            _ = HttpConnection.RefuseAsync(transport, HttpResponses.Status(503, refusal, KeyValuePair.Create("Retry-After", "1")));
             return;
         }
 
-        connection.SetServerSlot(_connections.Add(connection));
+        var connection = new HttpConnection(this, transport);
+        connection.Slot = _connections.Add(connection);
         _ = connection.RunAsync();
     }
 
@@ -281,11 +355,7 @@ public sealed class WsFastServer : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
-                long now = Environment.TickCount64;
-                foreach (WebSocketConnection? connection in _connections.Snapshot())
-                {
-                    connection?.OnTick(now);
-                }
+                OnTick(Environment.TickCount64);
             }
         }
         catch (OperationCanceledException)
@@ -293,10 +363,101 @@ public sealed class WsFastServer : IAsyncDisposable
         }
     }
 
+    // Every connection's deadlines, then the memory budget; about once a second, the pools and the topics.
+    private void OnTick(long now)
+    {
+        long buffered = 0;
+        foreach (IServerConnection? connection in _connections.Snapshot())
+        {
+            if (connection is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                connection.OnTick(now);
+                buffered += connection.BufferedBytes;
+            }
+            catch (Exception e)
+            {
+                // One connection's failure must not stop every other connection's deadlines.
+                BadInput.TimerFailed(e);
+            }
+        }
+
+        if (_listener is not null)
+        {
+            buffered += _listener.Pool.BlockPool.InUse * PinnedBlockMemoryPool.BlockSize;
+        }
+
+        Interlocked.Exchange(ref _bufferedBytes, buffered);
+        EnforceBudget(buffered);
+
+        if (now - _lastHousekeeping >= 1000)
+        {
+            _lastHousekeeping = now;
+            try
+            {
+                Topics.Expire(now);
+            }
+            catch (Exception e)
+            {
+                BadInput.TimerFailed(e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Over <see cref="WsFastServerOptions.MemoryBudget"/>: new connections get 503 until it is back under, and
+    /// the connections holding the most are closed, largest first, until what is left fits.
+    /// </summary>
+    private void EnforceBudget(long buffered)
+    {
+        long budget = Options.MemoryBudget;
+        if (buffered <= budget)
+        {
+            _overBudget = false;
+            return;
+        }
+
+        if (!_overBudget)
+        {
+            _overBudget = true;
+            Log.BudgetExceeded(Logger, buffered, budget);
+        }
+
+        // Rare, so a list is fine here.
+        var holders = new List<(long Bytes, IServerConnection Connection)>();
+        foreach (IServerConnection? connection in _connections.Snapshot())
+        {
+            if (connection is not null && connection.BufferedBytes > 0)
+            {
+                holders.Add((connection.BufferedBytes, connection));
+            }
+        }
+
+        holders.Sort(static (a, b) => b.Bytes.CompareTo(a.Bytes));
+        foreach ((long bytes, IServerConnection connection) in holders)
+        {
+            if (buffered <= budget)
+            {
+                break;
+            }
+
+            if (connection.CloseOverBudget())
+            {
+                Counters.OnOverBudgetClose();
+            }
+
+            buffered -= bytes;
+        }
+    }
+
     // A quarter of the shortest timeout, so that every deadline is met within 25% of its length.
     private TimeSpan TickInterval()
     {
-        TimeSpan shortest = Min(Options.HandshakeTimeout, Options.CloseTimeout);
+        TimeSpan shortest = Min(Min(Options.HandshakeTimeout, Options.CloseTimeout), Options.SendStallTimeout);
         if (Options.PingInterval > TimeSpan.Zero)
         {
             shortest = Min(shortest, Min(Options.PingInterval, Options.PingTimeout));

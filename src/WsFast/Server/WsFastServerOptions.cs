@@ -12,7 +12,10 @@ public sealed class WsFastServerOptions
     /// <summary>Addresses to listen on. Default: 127.0.0.1:8080.</summary>
     public List<IPEndPoint> Endpoints { get; } = [];
 
-    /// <summary>Time a client has to complete its HTTP request, from the TCP accept. Default 10 s.</summary>
+    /// <summary>
+    /// Time a client has to send an HTTP request, head and body, from the moment the connection is ready for it
+    /// (the accept, or the previous response). Default 10 s.
+    /// </summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Time the close handshake may take before the TCP connection is closed anyway. Default 5 s.</summary>
@@ -31,10 +34,17 @@ public sealed class WsFastServerOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// How long a connection's output may have bytes queued without a send completing before the connection is
+    /// aborted, whatever the peer sends meanwhile: a peer that does not read is gone. Sends go out in pieces of at
+    /// most 256 KiB, so a live reader slower than about 9 KiB/s is also cut at the default. Default 30 s.
+    /// </summary>
+    public TimeSpan SendStallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Time graceful shutdown waits for clients to answer their 1001 close. Default 5 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Largest message, over all its fragments; beyond it the connection closes with 1009. Default 16 MiB.</summary>
+    /// <summary>Largest message, over all its fragments, and largest frame; beyond it the connection closes with 1009. Default 16 MiB.</summary>
     public long MaxMessageSize { get; set; } = FrameReaderOptions.DefaultMaxMessageSize;
 
     /// <summary>Largest HTTP request header block; beyond it the request gets 431. Default 8 KiB.</summary>
@@ -47,16 +57,54 @@ public sealed class WsFastServerOptions
     public int MaxConnections { get; set; } = 100_000;
 
     /// <summary>
-    /// Outbound bytes a connection may have queued and not yet sent. A send that finds the queue at this
-    /// bound waits until it drains. Default 1 MiB.
+    /// Outbound bytes a connection may have queued and not yet sent. At the bound a handler's send waits until
+    /// the queue drains below it, a broadcast applies the slow-consumer policy, an event stream ends, and an HTTP
+    /// connection reads no further request. Default 1 MiB.
     /// </summary>
     public long MaxQueuedOutboundBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
+    /// Outbound messages (frames, events, responses) a connection may have queued and not yet sent; the same
+    /// rule as <see cref="MaxQueuedOutboundBytes"/> applies at this bound. Default 1,024.
+    /// </summary>
+    public int MaxQueuedOutboundMessages { get; set; } = 1024;
+
+    /// <summary>
+    /// Received bytes a connection may hold unread (requests pipelined behind one being answered, frames behind
+    /// a message a handler is still processing) before it stops receiving until they are read, as Kestrel's
+    /// <c>MaxRequestBufferSize</c>. Default 1 MiB.
+    /// </summary>
+    public long MaxUnreadInputBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// A budget for the whole process: bytes all connections together may hold for their peers (queued output,
+    /// messages being assembled, received bytes not yet read). Past it, new connections get 503 and the
+    /// connections holding the most are closed (1008, or 1009 for one sending a large message) until the rest
+    /// fits. Default: a quarter of the memory available to the process.
+    /// </summary>
+    public long MemoryBudget { get; set; } = Math.Max(64L * 1024 * 1024, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
+
+    /// <summary>
     /// Origins allowed to open WebSockets (exact, case-insensitive, e.g. <c>https://example.com</c>); others
-    /// get 403. Empty: any origin, and requests without one. Endpoints may narrow it.
+    /// get 403. Empty: any origin, and requests without one. Endpoints may narrow it. Set it whenever browsers
+    /// with cookies or other ambient credentials for your site connect: another site's page could otherwise
+    /// open a WebSocket as its visitor (cross-site WebSocket hijacking).
     /// </summary>
     public List<string> AllowedOrigins { get; } = [];
+
+    /// <summary>
+    /// Host names this server answers to (the <c>Host</c> header without its port, case-insensitive;
+    /// <c>*.example.com</c> allows subdomains); other requests get 400. Empty: any. Set it when the server is
+    /// reached by name rather than behind a proxy that checks names: it defeats DNS rebinding, where a page
+    /// points a name it controls at your address to reach the server from a visitor's browser.
+    /// </summary>
+    public List<string> AllowedHosts { get; } = [];
+
+    /// <summary>Whether <c>/metrics</c> lists each topic by name (names are chosen by clients). Default false.</summary>
+    public bool MetricsIncludeTopics { get; set; }
+
+    /// <summary>Whether <c>/metrics</c> requires the publish token (<see cref="BroadcastOptions.PublishToken"/>), as publishing does. Default false.</summary>
+    public bool MetricsRequireToken { get; set; }
 
     /// <summary>Topics, publishing, Server-Sent Events and polling (active once a broadcast endpoint is mapped).</summary>
     public BroadcastOptions Broadcast { get; } = new();
@@ -64,17 +112,10 @@ public sealed class WsFastServerOptions
     internal void Validate()
     {
         Broadcast.Validate();
-        static void Positive(TimeSpan value, string name)
-        {
-            if (value <= TimeSpan.Zero)
-            {
-                throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
-            }
-        }
-
         Positive(HandshakeTimeout, nameof(HandshakeTimeout));
         Positive(CloseTimeout, nameof(CloseTimeout));
         Positive(ShutdownTimeout, nameof(ShutdownTimeout));
+        Positive(SendStallTimeout, nameof(SendStallTimeout));
         if (PingInterval > TimeSpan.Zero)
         {
             Positive(PingTimeout, nameof(PingTimeout));
@@ -85,10 +126,33 @@ public sealed class WsFastServerOptions
             throw new ArgumentOutOfRangeException(nameof(PingInterval), "Ping interval and idle timeout must not be negative.");
         }
 
-        if (MaxMessageSize < 1 || MaxHeaderBytes < 256 || MaxHeaderCount < 8 || MaxConnections < 1 || MaxQueuedOutboundBytes < 1)
+        AtLeast(MaxMessageSize, 1, nameof(MaxMessageSize));
+        AtLeast(MaxHeaderBytes, 256, nameof(MaxHeaderBytes));
+        AtLeast(MaxHeaderCount, 8, nameof(MaxHeaderCount));
+        AtLeast(MaxConnections, 1, nameof(MaxConnections));
+        AtLeast(MaxQueuedOutboundBytes, 1, nameof(MaxQueuedOutboundBytes));
+        AtLeast(MaxQueuedOutboundMessages, 1, nameof(MaxQueuedOutboundMessages));
+        AtLeast(MaxUnreadInputBytes, MaxHeaderBytes, nameof(MaxUnreadInputBytes));
+        AtLeast(MemoryBudget, 1024 * 1024, nameof(MemoryBudget));
+        if (MetricsRequireToken && Broadcast.PublishToken is null)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxMessageSize),
-                "Limits must be positive (header bytes at least 256, header count at least 8).");
+            throw new ArgumentException($"{nameof(MetricsRequireToken)} needs {nameof(Broadcast)}.{nameof(BroadcastOptions.PublishToken)}.");
+        }
+
+        static void Positive(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
+            }
+        }
+
+        static void AtLeast(long value, long least, string name)
+        {
+            if (value < least)
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least {least}.");
+            }
         }
     }
 }

@@ -4,6 +4,11 @@ namespace WsFast.Transport;
 /// The outbound bytes of one connection not yet sent: a ring of (buffer, offset, count) references in send
 /// order. The first entry may be partly sent already. Not thread-safe; <see cref="SocketConnection"/> guards it.
 /// </summary>
+/// <remarks>
+/// Entries a send under way covers (<see cref="InFlight"/>) and a partly sent first entry are untouchable: the
+/// kernel or the coalescing copy may be reading them, and dropping a partly sent one would cut a frame in two.
+/// Everything behind them may still be replaced (<see cref="TryReplace"/>) or dropped (<see cref="DropUnsent"/>).
+/// </remarks>
 internal sealed class OutboundQueue
 {
     private const int InitialCapacity = 2; // an idle connection holds this ring; it grows on demand (powers of two)
@@ -17,13 +22,25 @@ internal sealed class OutboundQueue
     private int _headSent;
     private long _bytes;
 
+    // Positions counted from the first entry ever queued (since the last Clear), so that the replaceable entry
+    // keeps its identity while the head moves.
+    private long _removed;
+    private long _replaceable = -1;
+
     /// <summary>Entries queued, including a partly sent first one.</summary>
     public int Count => _count;
 
     /// <summary>Bytes queued and not yet sent.</summary>
     public long Bytes => _bytes;
 
-    public void Enqueue(SharedBuffer buffer, int offset, int count)
+    /// <summary>How many entries from the front the send under way covers; 0 when none is under way.</summary>
+    public int InFlight { get; set; }
+
+    /// <summary>
+    /// Adds an entry at the back. A <paramref name="replaceable"/> one may later be superseded by
+    /// <see cref="TryReplace"/> as long as it waits.
+    /// </summary>
+    public void Enqueue(SharedBuffer buffer, int offset, int count, bool replaceable = false)
     {
         if (_count == _entries.Length)
         {
@@ -33,6 +50,49 @@ internal sealed class OutboundQueue
         _entries[(_head + _count) & (_entries.Length - 1)] = new Entry(buffer, offset, count);
         _count++;
         _bytes += count;
+        if (replaceable)
+        {
+            _replaceable = _removed + _count - 1;
+        }
+    }
+
+    /// <summary>
+    /// Puts the given bytes in place of the waiting replaceable entry and returns the buffer it held (the caller
+    /// releases it); null, changing nothing, when there is no such entry or it is already being sent.
+    /// </summary>
+    public SharedBuffer? TryReplace(SharedBuffer buffer, int offset, int count)
+    {
+        long index = _replaceable - _removed;
+        if (_replaceable < 0 || index < Untouchable || index >= _count)
+        {
+            return null;
+        }
+
+        ref Entry entry = ref _entries[(_head + (int)index) & (_entries.Length - 1)];
+        SharedBuffer replaced = entry.Buffer;
+        _bytes += count - entry.Count;
+        entry = new Entry(buffer, offset, count);
+        return replaced;
+    }
+
+    /// <summary>Releases every entry that is neither being sent nor partly sent: the queue keeps only those.</summary>
+    public void DropUnsent()
+    {
+        int keep = Untouchable;
+        while (_count > keep)
+        {
+            ref Entry last = ref _entries[(_head + _count - 1) & (_entries.Length - 1)];
+            SharedBuffer buffer = last.Buffer;
+            _bytes -= last.Count;
+            last = default;
+            _count--;
+            buffer.Release();
+        }
+
+        if (_replaceable - _removed >= _count)
+        {
+            _replaceable = -1;
+        }
     }
 
     /// <summary>The unsent part of entry <paramref name="index"/> (0 is the first) as an array segment.</summary>
@@ -76,11 +136,17 @@ internal sealed class OutboundQueue
 
         _bytes = 0;
         _head = 0;
+        _removed = 0;
+        _replaceable = -1;
+        InFlight = 0;
         if (_entries.Length > RetainedCapacity)
         {
             _entries = new Entry[InitialCapacity];
         }
     }
+
+    // Entries from the front that must stay as they are.
+    private int Untouchable => Math.Max(InFlight, _headSent > 0 ? 1 : 0);
 
     private void RemoveHead()
     {
@@ -88,6 +154,12 @@ internal sealed class OutboundQueue
         _head = (_head + 1) & (_entries.Length - 1);
         _count--;
         _headSent = 0;
+        if (_replaceable == _removed)
+        {
+            _replaceable = -1;
+        }
+
+        _removed++;
     }
 
     private void Grow()

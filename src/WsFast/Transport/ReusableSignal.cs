@@ -8,7 +8,7 @@ namespace WsFast.Transport;
 /// </summary>
 /// <remarks>
 /// The continuation runs synchronously inside <see cref="Set"/>, on the setting thread. That is deliberate:
-/// waking the send loop from <see cref="SocketConnection.Enqueue(SharedBuffer)"/> then sends on the enqueuing
+/// waking the send loop from <see cref="TransportLease.Enqueue(SharedBuffer)"/> then sends on the enqueuing
 /// thread without a thread hop. Callers must never call <see cref="Set"/> while holding a lock the woken code
 /// takes. The owner serializes Reset/Set with its own lock; each Reset must be followed by at most one Set.
 /// </remarks>

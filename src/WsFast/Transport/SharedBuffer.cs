@@ -8,12 +8,12 @@ namespace WsFast.Transport;
 /// <remarks>
 /// A freshly rented buffer holds one reference, owned by the renter. Write the bytes into <see cref="Span"/>
 /// or <see cref="Memory"/>, set <see cref="Length"/>, then pass references on (for example with
-/// <see cref="SocketConnection.Enqueue(SharedBuffer)"/>, which takes one). Do not write into a buffer after
+/// <see cref="TransportLease.Enqueue(SharedBuffer)"/>, which takes one). Do not write into a buffer after
 /// another party may be reading it. Releasing a buffer that is already back in its pool throws
 /// <see cref="InvalidOperationException"/>; a release after the buffer has been rented again cannot be told
 /// apart from a legitimate one, so every holder must release exactly the references it owns.
 /// </remarks>
-public sealed class SharedBuffer
+internal sealed class SharedBuffer
 {
     private readonly SharedBufferPool? _pool;
     private int _references;
@@ -31,7 +31,7 @@ public sealed class SharedBuffer
     /// <summary>The number of bytes the buffer can hold; at least the size asked for when it was rented.</summary>
     public int Capacity => Array.Length;
 
-    /// <summary>The number of bytes written, set by the writer; what <see cref="SocketConnection.Enqueue(SharedBuffer)"/> sends.</summary>
+    /// <summary>The number of bytes written, set by the writer; what <see cref="TransportLease.Enqueue(SharedBuffer)"/> sends.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative or larger than <see cref="Capacity"/>.</exception>
     public int Length
     {

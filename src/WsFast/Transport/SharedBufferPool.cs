@@ -10,7 +10,7 @@ namespace WsFast.Transport;
 /// Requests above 1 MiB get a buffer of exactly the asked size that is not kept when released. Each class keeps
 /// at most <c>retainedBytesPerClass</c> bytes of idle buffers (at least 4 buffers); more are left to the GC.
 /// </remarks>
-public sealed class SharedBufferPool
+internal sealed class SharedBufferPool
 {
     private const int SmallestShift = 6;   // 64 bytes
     private const int LargestShift = 20;   // 1 MiB

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace WsFast.Transport;
 
-public sealed partial class SocketConnection
+internal sealed partial class SocketConnection
 {
     // Bytes that arrive after the reader of Input completed are read into this and dropped. Shared by every
     // connection: nobody reads it, so concurrent writes do not matter.
@@ -87,7 +87,7 @@ public sealed partial class SocketConnection
         _receiveArgs.SetBuffer(Memory<byte>.Empty);
         if (failed)
         {
-            Abort();
+            Abort(Id);
         }
     }
 

@@ -3,11 +3,17 @@ using System.Net.Sockets;
 
 namespace WsFast.Transport;
 
-public sealed partial class SocketConnection
+internal sealed partial class SocketConnection
 {
     // .NET on Unix gathers up to 8 buffers per sendmsg with stack-allocated iovecs; more would allocate arrays
     // per send.
     private const int MaxGather = 8;
+
+    // The most bytes one send covers. A send completes only once all its bytes are in the kernel, so a single
+    // 16 MiB frame to a slow reader would otherwise show no progress for minutes; in pieces of this size the
+    // send-stall deadline sees a slow but live reader move (at 30 s, anything faster than ~9 KiB/s), while a
+    // 64 KiB bulk frame still goes out in one send.
+    internal const int MaxSendBytes = 256 * 1024;
 
     private static readonly Task<bool> s_notStarted = Task.FromResult(false);
 
@@ -25,10 +31,12 @@ public sealed partial class SocketConnection
     private bool _drainWaiting;      // someone awaits _drainSignal
     private bool _sendEnded;         // the send loop has finished and released the queue
     private bool _corked;            // the receive loop is running the reader inline; hold sends until it returns
-    private long _drainThreshold;
+    private long _drainBytes;
+    private int _drainCount;
     private IMemoryOwner<byte>? _coalesced;
 
     private Task<bool> _outputClosed = s_notStarted;
+    private long _progressAt; // Environment.TickCount64 when the queue last became non-empty or a send completed
 
     /// <summary>Bytes queued and not yet sent (a snapshot; other threads may be changing it).</summary>
     public long QueuedBytes => _queue.Bytes;
@@ -37,106 +45,88 @@ public sealed partial class SocketConnection
     public int QueuedCount => _queue.Count;
 
     /// <summary>
-    /// Completes when the send side is done: true once everything queued before <see cref="CompleteOutput"/> was
+    /// When the output last made progress (<see cref="Environment.TickCount64"/>): the queue became non-empty,
+    /// or a send completed. A queue that stays non-empty long after this has stalled: the peer is not reading.
+    /// </summary>
+    public long LastSendProgress => Volatile.Read(ref _progressAt);
+
+    /// <summary>
+    /// Completes when the send side is done: true once everything queued before output was completed was
     /// sent and our FIN went out; false when sending failed or the connection was aborted first. Never faults.
     /// </summary>
     public Task<bool> OutputClosed => _outputClosed;
 
-    /// <summary>Queues <see cref="SharedBuffer.Length"/> bytes of <paramref name="buffer"/> from its start.</summary>
-    /// <inheritdoc cref="Enqueue(SharedBuffer, int, int)"/>
-    public bool Enqueue(SharedBuffer buffer)
-    {
-        ArgumentNullException.ThrowIfNull(buffer);
-        return Enqueue(buffer, 0, buffer.Length);
-    }
-
     /// <summary>
-    /// Queues <paramref name="count"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/> to be
-    /// sent after everything queued before, taking ownership of one reference: the connection releases it once
-    /// those bytes are sent, or when the connection ends with them still queued.
+    /// Queues <paramref name="count"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/> for
+    /// client <paramref name="id"/>, to be sent after everything queued before, taking ownership of one
+    /// reference: the connection releases it once those bytes are sent, or when the connection ends with them
+    /// still queued.
     /// </summary>
     /// <returns>
-    /// True if queued; false if output is completed or the connection aborted or closed, in which case the
-    /// reference has been released already.
+    /// True if queued; false if output is completed, the connection aborted or closed, or <paramref name="id"/>
+    /// is not the current client's, in which case the reference has been released already.
     /// </returns>
     /// <remarks>
     /// Thread-safe. When the connection is not already sending, the send starts on the calling thread (usually
-    /// completing there with one syscall), so this call may take a few microseconds; nothing waits for the peer.
-    /// There is no limit here: callers bound memory with <see cref="QueuedBytes"/> and
-    /// <see cref="WaitForDrainAsync"/>. The bytes must not change until sent. Invalid arguments throw without
-    /// taking the reference.
+    /// completing there with one syscall) unless <paramref name="mode"/> dispatches it; nothing waits for the
+    /// peer. There is no limit here: callers bound memory with <see cref="QueuedBytes"/>,
+    /// <see cref="QueuedCount"/> and <see cref="WaitForDrainAsync"/>. The bytes must not change until sent.
+    /// Invalid arguments throw without taking the reference.
     /// </remarks>
-    public bool Enqueue(SharedBuffer buffer, int offset, int count) => Enqueue(buffer, offset, count, last: false, dispatch: false);
-
-    /// <summary>
-    /// Like <see cref="Enqueue(SharedBuffer)"/>, except that when the connection is idle its send starts on a
-    /// thread-pool thread rather than the caller's. A broadcast queues one buffer to thousands of connections:
-    /// this way the publisher only appends to their queues, and the syscalls spread over every core.
-    /// </summary>
-    /// <inheritdoc cref="Enqueue(SharedBuffer, int, int)"/>
-    public bool EnqueueDispatched(SharedBuffer buffer)
-    {
-        ArgumentNullException.ThrowIfNull(buffer);
-        return Enqueue(buffer, 0, buffer.Length, last: false, dispatch: true);
-    }
-
-    /// <summary>
-    /// Queues <see cref="SharedBuffer.Length"/> bytes of <paramref name="buffer"/> as the last bytes this
-    /// connection sends: the same as <see cref="Enqueue(SharedBuffer)"/> followed by <see cref="CompleteOutput"/>,
-    /// done atomically, so that no other thread's bytes can land after these (a WebSocket close frame).
-    /// </summary>
-    /// <returns>True if queued; false if output was already completed (the reference is then released).</returns>
-    public bool EnqueueLast(SharedBuffer buffer)
-    {
-        ArgumentNullException.ThrowIfNull(buffer);
-        return Enqueue(buffer, 0, buffer.Length, last: true, dispatch: false);
-    }
-
-    private bool Enqueue(SharedBuffer buffer, int offset, int count, bool last, bool dispatch)
+    internal bool Enqueue(long id, SharedBuffer buffer, int offset, int count, EnqueueMode mode)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, buffer.Capacity - count);
 
+        bool last = mode is EnqueueMode.Last or EnqueueMode.LastDroppingQueued;
         bool queued = false;
         bool wake = false;
+        SharedBuffer? superseded = null;
         lock (_sync)
         {
-            if (!_outputCompleted && count > 0)
+            if (id == _id && !_outputCompleted)
             {
-                _queue.Enqueue(buffer, offset, count);
                 queued = true;
                 _outputCompleted = last;
-                if (!_corked || last)
+                if (mode == EnqueueMode.LastDroppingQueued)
+                {
+                    _queue.DropUnsent();
+                }
+
+                if (count > 0)
+                {
+                    superseded = mode == EnqueueMode.Replaceable ? _queue.TryReplace(buffer, offset, count) : null;
+                    if (superseded is null)
+                    {
+                        if (_queue.Count == 0)
+                        {
+                            Volatile.Write(ref _progressAt, Environment.TickCount64);
+                        }
+
+                        _queue.Enqueue(buffer, offset, count, mode == EnqueueMode.Replaceable);
+                    }
+                }
+
+                // Nothing new to send after a replacement; an empty buffer matters only when it ends the output.
+                if ((superseded is null && count > 0 && (!_corked || last)) || (count == 0 && last))
                 {
                     wake = _sendLoopWaiting;
                     _sendLoopWaiting = false;
                 }
-            }
-            else if (!_outputCompleted)
-            {
-                queued = true;   // nothing to send; accepted, and released below
-                _outputCompleted = last;
-                wake = last && _sendLoopWaiting;
-                _sendLoopWaiting &= !wake;
             }
         }
 
         if (!queued || count == 0)
         {
             buffer.Release();
-            if (wake)
-            {
-                _sendSignal.Set();
-            }
-
-            return queued;
         }
 
+        superseded?.Release();
         if (wake)
         {
-            if (dispatch)
+            if (mode == EnqueueMode.Dispatched && queued && count > 0)
             {
                 ThreadPool.UnsafeQueueUserWorkItem(_sendWake, preferLocal: false);
             }
@@ -146,22 +136,28 @@ public sealed partial class SocketConnection
             }
         }
 
-        return true;
+        return queued;
     }
 
     /// <summary>
-    /// No more bytes will be queued: later <see cref="Enqueue(SharedBuffer)"/> calls return false. Once what is
-    /// queued has been sent, the send side is shut down (the peer reads EOF) and <see cref="OutputClosed"/>
-    /// completes. Receiving goes on. Idempotent.
+    /// Client <paramref name="id"/> is sent nothing more: later enqueues are refused. Once what is queued has been
+    /// sent, the send side is shut down (the peer reads EOF) and <see cref="OutputClosed"/> completes. With
+    /// <paramref name="dropQueued"/>, what waits in the queue and is not yet being sent is dropped first. Receiving
+    /// goes on. Idempotent; nothing for another client's id.
     /// </summary>
-    public void CompleteOutput()
+    internal void CompleteOutput(long id, bool dropQueued = false)
     {
         bool wake;
         lock (_sync)
         {
-            if (_outputCompleted)
+            if (id != _id || _outputCompleted)
             {
                 return;
+            }
+
+            if (dropQueued)
+            {
+                _queue.DropUnsent();
             }
 
             _outputCompleted = true;
@@ -176,16 +172,17 @@ public sealed partial class SocketConnection
     }
 
     /// <summary>
-    /// Completes when <see cref="QueuedBytes"/> is at or below <paramref name="threshold"/>, or the send side is
-    /// done (sent, failed or aborted); at once if that is already so. One wait at a time per connection; the
-    /// continuation may run on the thread that completed a send. Allocates nothing.
+    /// Completes when at most <paramref name="bytes"/> bytes and <paramref name="count"/> buffers are queued, or
+    /// the send side is done (sent, failed or aborted), or <paramref name="id"/> is not the current client's; at
+    /// once if that is already so. One wait at a time per connection; the continuation may run on the thread
+    /// that completed a send. Allocates nothing.
     /// </summary>
     /// <exception cref="InvalidOperationException">Another wait is in progress.</exception>
-    public ValueTask WaitForDrainAsync(long threshold)
+    internal ValueTask WaitForDrainAsync(long id, long bytes, int count)
     {
         lock (_sync)
         {
-            if (_queue.Bytes <= threshold || _sendEnded)
+            if (id != _id || _sendEnded || (_queue.Bytes <= bytes && _queue.Count <= count))
             {
                 return ValueTask.CompletedTask;
             }
@@ -196,7 +193,8 @@ public sealed partial class SocketConnection
             }
 
             _drainWaiting = true;
-            _drainThreshold = threshold;
+            _drainBytes = bytes;
+            _drainCount = count;
             _drainSignal.Reset();
             return _drainSignal.WaitAsync();
         }
@@ -232,26 +230,19 @@ public sealed partial class SocketConnection
         }
     }
 
-    private void AbortOutput()
+    // Returns whether the send loop must be woken (outside the lock) to drop the queue and end.
+    private bool AbortOutputLocked()
     {
-        bool wake;
-        lock (_sync)
+        if (_aborted)
         {
-            if (_aborted)
-            {
-                return;
-            }
-
-            _aborted = true;
-            _outputCompleted = true;
-            wake = _sendLoopWaiting;
-            _sendLoopWaiting = false;
+            return false;
         }
 
-        if (wake)
-        {
-            _sendSignal.Set();
-        }
+        _aborted = true;
+        _outputCompleted = true;
+        bool wake = _sendLoopWaiting;
+        _sendLoopWaiting = false;
+        return wake;
     }
 
     // Long-lived per connection: one state machine for the connection's lifetime, idle on _sendSignal. Woken by
@@ -349,6 +340,7 @@ public sealed partial class SocketConnection
     {
         if (_queue.Count == 1)
         {
+            _queue.InFlight = 1;
             UseSingleBuffer(_queue.Peek(0));
             return;
         }
@@ -362,6 +354,7 @@ public sealed partial class SocketConnection
         int small = CountCoalescible(out int total);
         if (small >= 2)
         {
+            _queue.InFlight = small;
             Coalesce(small, total);
             return;
         }
@@ -374,11 +367,17 @@ public sealed partial class SocketConnection
         _gathered ??= new List<ArraySegment<byte>>(MaxGather);
         _gathered.Clear();
         int count = Math.Min(_queue.Count, MaxGather);
-        for (int i = 0; i < count; i++)
+        int room = MaxSendBytes;
+        int used = 0;
+        while (used < count && room > 0)
         {
-            _gathered.Add(_queue.Peek(i));
+            ArraySegment<byte> segment = _queue.Peek(used++);
+            segment = segment.Count <= room ? segment : segment[..room];
+            _gathered.Add(segment);
+            room -= segment.Count;
         }
 
+        _queue.InFlight = used;
         _sendArgs.BufferList = _gathered;
     }
 
@@ -430,7 +429,7 @@ public sealed partial class SocketConnection
             _sendArgs.BufferList = null;
         }
 
-        _sendArgs.SetBuffer(segment.Array, segment.Offset, segment.Count);
+        _sendArgs.SetBuffer(segment.Array, segment.Offset, Math.Min(segment.Count, MaxSendBytes));
     }
 
     private void ReturnCoalesced()
@@ -445,10 +444,12 @@ public sealed partial class SocketConnection
     private void OnSent(int sent)
     {
         bool drained = false;
+        Volatile.Write(ref _progressAt, Environment.TickCount64);
         lock (_sync)
         {
+            _queue.InFlight = 0;
             _queue.Consume(sent);
-            if (_drainWaiting && _queue.Bytes <= _drainThreshold)
+            if (_drainWaiting && _queue.Bytes <= _drainBytes && _queue.Count <= _drainCount)
             {
                 _drainWaiting = false;
                 drained = true;
@@ -490,7 +491,7 @@ public sealed partial class SocketConnection
         }
     }
 
-    private void ResetOutput()
+    private void ResetOutputLocked()
     {
         _outputCompleted = false;
         _aborted = false;
@@ -498,6 +499,8 @@ public sealed partial class SocketConnection
         _drainWaiting = false;
         _sendEnded = false;
         _corked = false;
-        _drainThreshold = 0;
+        _drainBytes = 0;
+        _drainCount = 0;
+        _progressAt = 0;
     }
 }

@@ -6,9 +6,10 @@ namespace WsFast.Transport;
 
 /// <summary>
 /// One accepted TCP connection: received bytes arrive in <see cref="Input"/>; bytes to send are queued as
-/// references to <see cref="SharedBuffer"/>s with <see cref="Enqueue(SharedBuffer)"/>. Objects are pooled:
-/// once <see cref="Closed"/> has completed, <see cref="Dispose"/> returns this one for reuse, after which it
-/// must not be touched.
+/// references to <see cref="SharedBuffer"/>s. Objects are pooled: once <see cref="Closed"/> has completed and
+/// the owner has disposed it, the object serves a later client. Owners therefore never call it directly but
+/// through a <see cref="TransportLease"/> (<see cref="Lease"/>), which names the client it was taken for: an
+/// operation through a lease of an earlier client does nothing.
 /// </summary>
 /// <remarks>
 /// <para>Life cycle. The connection ends when both directions are done. The receive side is done when the peer
@@ -23,10 +24,13 @@ namespace WsFast.Transport;
 /// <para>Threading. Loops run on the threads that complete socket operations (thread-pool threads) and never
 /// block. The reader of <see cref="Input"/> continues inline on the receiving thread (see
 /// <see cref="SocketConnection"/>'s receive loop for the measurement), so a handler's code runs there: it
-/// must not block. <see cref="Enqueue(SharedBuffer)"/>, <see cref="CompleteOutput"/> and <see cref="Abort"/>
-/// may be called from any thread, concurrently.</para>
+/// must not block. Enqueueing, completing output and aborting may be called from any thread, concurrently.</para>
+/// <para>Reuse. <see cref="Id"/> is new for every client. The operations that other threads may call (enqueue,
+/// complete, abort, drain waits) take the id and check it under the connection's lock, and the object changes
+/// client under the same lock, so a stale caller either acts on its own, already finished client (and is
+/// refused) or sees another id (and is refused).</para>
 /// </remarks>
-public sealed partial class SocketConnection : IDisposable
+internal sealed partial class SocketConnection
 {
     private static long s_lastId;
 
@@ -40,7 +44,7 @@ public sealed partial class SocketConnection : IDisposable
     private EndPoint? _localEndPoint;
     private Task _closed = Task.CompletedTask;
     private Timer? _lingerTimer;
-    private int _socketClosed;
+    private bool _socketClosed;  // guarded by _sync
     private int _failure;   // the first SocketError that broke the socket, or 0 (Success)
     private int _disposed;
     private int _returnVotes;
@@ -53,8 +57,13 @@ public sealed partial class SocketConnection : IDisposable
         _input = new Pipe(owner.PipeOptions);
     }
 
-    /// <summary>A number identifying this connection, increasing with every accepted connection in the process.</summary>
-    public long Id { get; private set; }
+    /// <summary>
+    /// A number identifying the current client, increasing with every accepted connection in the process; 0 while
+    /// the object waits in its pool.
+    /// </summary>
+    public long Id => Volatile.Read(ref _id);
+
+    private long _id;
 
     /// <summary>The received bytes. Complete it (<see cref="PipeReader.Complete"/>) when no longer reading.</summary>
     /// <remarks>
@@ -77,35 +86,64 @@ public sealed partial class SocketConnection : IDisposable
     /// </summary>
     public Task Closed => _closed;
 
+    /// <summary>A lease on the current client, for its owner.</summary>
+    public TransportLease Lease() => new(this, Id);
+
     /// <summary>
-    /// Closes the connection now: the socket is closed, queued buffers are released without being sent, and
-    /// later <see cref="Enqueue(SharedBuffer)"/> calls return false. Idempotent.
+    /// Closes client <paramref name="id"/>'s connection now: the socket is closed, queued buffers are released
+    /// without being sent, and later enqueues are refused. Idempotent; nothing for another client's id.
     /// </summary>
-    public void Abort()
+    internal void Abort(long id)
     {
-        AbortOutput();
-        CloseSocket();
+        Socket? socket;
+        bool wake;
+        lock (_sync)
+        {
+            if (id != _id)
+            {
+                return;
+            }
+
+            wake = AbortOutputLocked();
+            socket = TakeSocketToCloseLocked();
+        }
+
+        socket?.Dispose();
+        if (wake)
+        {
+            _sendSignal.Set();
+        }
     }
 
     /// <summary>
     /// Returns the connection to its pool once <see cref="Closed"/> has completed; called earlier, it aborts the
-    /// connection first and returns it when closing is done. Further calls do nothing.
+    /// connection first and returns it when closing is done. Further calls, and calls for another client, do nothing.
     /// </summary>
-    public void Dispose()
+    internal void Dispose(long id)
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        lock (_sync)
         {
-            return;
+            if (id != _id || _disposed != 0)
+            {
+                return;
+            }
+
+            _disposed = 1;
         }
 
-        Abort();
+        Abort(id);
         VoteToReturn();
     }
 
     internal void Start(Socket socket)
     {
-        _socket = socket;
-        Id = Interlocked.Increment(ref s_lastId);
+        lock (_sync)
+        {
+            _socket = socket;
+            _socketClosed = false;
+            Volatile.Write(ref _id, Interlocked.Increment(ref s_lastId));
+        }
+
         _outputClosed = SendLoopAsync();
         _closed = RunAsync();
     }
@@ -113,21 +151,26 @@ public sealed partial class SocketConnection : IDisposable
     /// <summary>Puts the object back in its initial state; called by the pool when it is returned.</summary>
     internal void ResetForReuse()
     {
+        // First of all, under the lock: from here on no lease of the previous client matches.
+        lock (_sync)
+        {
+            Volatile.Write(ref _id, 0);
+            _socket = null;
+            _socketClosed = true;
+            _disposed = 0;
+            ResetOutputLocked();
+        }
+
         // The owner may not have completed the reader; the writer was completed by the receive loop.
         _input.Reader.Complete();
         _input.Reset();
-        _socket = null;
         _remoteEndPoint = null;
         _localEndPoint = null;
         _closed = Task.CompletedTask;
         _outputClosed = s_notStarted;
         _lingerTimer = null;
-        _socketClosed = 0;
         _failure = 0;
-        _disposed = 0;
         _returnVotes = 0;
-        Id = 0;
-        ResetOutput();
     }
 
     private async Task RunAsync()
@@ -158,12 +201,29 @@ public sealed partial class SocketConnection : IDisposable
         }
     }
 
+    // For the connection's own loops, which finish before the object can serve another client.
     private void CloseSocket()
     {
-        if (Interlocked.Exchange(ref _socketClosed, 1) == 0)
+        Socket? socket;
+        lock (_sync)
         {
-            _socket?.Dispose();
+            socket = TakeSocketToCloseLocked();
         }
+
+        socket?.Dispose();
+    }
+
+    // The socket to dispose, once: taken under the lock together with the id check, so that a stale abort can
+    // only ever reach the socket of its own client.
+    private Socket? TakeSocketToCloseLocked()
+    {
+        if (_socketClosed)
+        {
+            return null;
+        }
+
+        _socketClosed = true;
+        return _socket;
     }
 
     // Two votes return the object: closing finished, and the owner disposed it. Whichever comes second returns

@@ -18,7 +18,7 @@ namespace WsFast.Transport;
 /// accept (for example, out of file descriptors) is logged and retried after
 /// <see cref="SocketTransportOptions.AcceptErrorDelay"/>.
 /// </remarks>
-public sealed class SocketListener : IDisposable
+internal sealed class SocketListener : IDisposable
 {
     private readonly IPEndPoint[] _requested;
     private readonly Action<SocketConnection> _onConnection;
@@ -205,7 +205,7 @@ public sealed class SocketListener : IDisposable
         catch (Exception e)
         {
             TransportLog.ConnectionHandlerFailed(_logger, connection.Id, e);
-            connection.Dispose();
+            connection.Dispose(connection.Id);
         }
     }
 }

@@ -1,7 +1,7 @@
 namespace WsFast.Transport;
 
 /// <summary>Settings of a <see cref="SocketListener"/> and the connections it accepts.</summary>
-public sealed class SocketTransportOptions
+internal sealed class SocketTransportOptions
 {
     /// <summary>
     /// Accept operations kept outstanding per bound endpoint, so that a burst of connections is taken in

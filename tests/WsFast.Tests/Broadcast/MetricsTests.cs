@@ -76,7 +76,7 @@ public class MetricsTests
     [Fact]
     public async Task GET_metrics_answers_in_the_Prometheus_text_format()
     {
-        await using TestServer server = await BroadcastKit.StartAsync();
+        await using TestServer server = await BroadcastKit.StartAsync(options => options.MetricsIncludeTopics = true);
         ClientWebSocket[] clients = await MakeTrafficAsync(server);
         using var http = new HttpClient { Timeout = BroadcastKit.Timeout };
 
@@ -99,6 +99,41 @@ public class MetricsTests
         Assert.All(lines.Where(line => line.Length > 0 && !line.StartsWith('#')),
             line => Assert.Matches(@"^wsfast_[a-z_]+(\{[a-z]+=""[^""]*""\})? -?\d+$", line));
         await BroadcastKit.CloseAllAsync(clients);
+    }
+
+    [Fact]
+    public async Task GET_metrics_names_no_topic_unless_asked_since_clients_choose_the_names()
+    {
+        await using TestServer server = await BroadcastKit.StartAsync();
+        ClientWebSocket[] clients = await MakeTrafficAsync(server);
+        using var http = new HttpClient { Timeout = BroadcastKit.Timeout };
+
+        string text = await http.GetStringAsync(server.Http("/metrics"));
+
+        Assert.DoesNotContain("metered", text);
+        Assert.Contains("wsfast_topics 1\n", text);
+        await BroadcastKit.CloseAllAsync(clients);
+    }
+
+    [Fact]
+    public async Task GET_metrics_can_require_the_publish_token()
+    {
+        await using TestServer server = await BroadcastKit.StartAsync(options =>
+        {
+            options.Broadcast.PublishToken = "s3cret";
+            options.MetricsRequireToken = true;
+        });
+        using var http = new HttpClient { Timeout = BroadcastKit.Timeout };
+
+        using (HttpResponseMessage anonymous = await http.GetAsync(server.Http("/metrics")))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Get, server.Http("/metrics"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "s3cret");
+        using HttpResponseMessage authorized = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
     }
 
     /// <summary>Three subscribers, seven messages to each, then two of them close with 1000; returns the one left.</summary>

@@ -17,7 +17,7 @@ public class QueueBoundTests
     private const string Topic = "bounded";
 
     [Fact]
-    public async Task A_subscriber_with_MaxQueuedMessages_queued_is_offered_no_more()
+    public async Task A_subscriber_with_MaxQueuedOutboundMessages_queued_is_offered_no_more()
     {
         const int MaxMessages = 4;
         const int Payload = 256 * 1024;
@@ -25,7 +25,7 @@ public class QueueBoundTests
         await using TestServer server = await BroadcastKit.StartAsync(options =>
         {
             options.MaxQueuedOutboundBytes = 64L * 1024 * 1024; // far away: only the message bound applies
-            options.Broadcast.MaxQueuedMessages = MaxMessages;
+            options.MaxQueuedOutboundMessages = MaxMessages;
         });
         (RawConnection slow, WebSocketConnection slowSide) = await SubscribeNonReaderAsync(server);
         await BroadcastKit.FillKernelBuffersAsync(server, Topic, slowSide, Payload);

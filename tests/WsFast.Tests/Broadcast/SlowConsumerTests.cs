@@ -78,7 +78,8 @@ public class SlowConsumerTests
 
         Assert.Equal(1, server.Server.Counters.SlowConsumerDisconnects);
 
-        // What it was sent before the close is the unbroken start of the topic, then the close frame.
+        // What it was sent before the close is the unbroken start of the topic, then the close frame: the close
+        // goes ahead of what still waited in its queue, so it arrives without the queue having to drain first.
         using var cancel = new CancellationTokenSource(BroadcastKit.Timeout);
         long expected = 1;
         while (true)
@@ -94,10 +95,11 @@ public class SlowConsumerTests
             Assert.Equal(expected++, BinaryPrimitives.ReadInt32BigEndian(payload));
         }
 
-        Assert.True(expected - 1 > run.Prefilled, "It was closed before its queue had grown to the bound.");
+        Assert.True(expected - 1 >= run.Prefilled, "It lost messages the kernel had already taken.");
         Assert.True(expected - 1 < run.Last, "It was sent everything although it never read.");
-        // Every message after the close skipped it: the publishes reached the healthy subscribers only.
-        Assert.Equal(run.Last - (expected - 1), run.Skipped);
+        // Every message after the close skipped it: the publishes reached the healthy subscribers only. Those
+        // queued before the close and dropped with the rest of its queue are the difference.
+        Assert.InRange(run.Skipped, 1, run.Last - (expected - 1));
 
         // It answers the close and lets the connection go, and the server records it as ended with 1008.
         await run.Slow.SendAsync([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xF0]);
@@ -210,7 +212,7 @@ public class SlowConsumerTests
         // The slow subscriber's queue: at most the byte bound plus one message (a close frame, with the
         // disconnect policy), and within the message bound (one large message, partly sent, and small frames).
         Assert.True(mostQueued <= QueueBound + FrameSize, $"{mostQueued} bytes were queued to the subscriber that never reads.");
-        Assert.True(1 + (mostQueued + FrameSize - 1) / FrameSize <= server.Server.Options.Broadcast.MaxQueuedMessages);
+        Assert.True(1 + (mostQueued + FrameSize - 1) / FrameSize <= server.Server.Options.MaxQueuedOutboundMessages);
 
         // Nothing grows with the backlog: the one message the server framed is shared, and the slow queue is bounded.
         long heapGrowth = GC.GetTotalMemory(forceFullCollection: true) - heapBefore;

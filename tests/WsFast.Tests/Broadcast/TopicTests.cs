@@ -68,28 +68,28 @@ public class TopicTests
 
     [Theory]
     [MemberData(nameof(InvalidNames))]
-    public async Task An_invalid_topic_name_gets_404_on_every_transport(string name)
+    public async Task An_invalid_topic_name_gets_400_on_every_transport_and_leaves_nothing_behind(string name)
     {
         await using TestServer server = await BroadcastKit.StartAsync();
         using HttpClient http = BroadcastKit.HttpClient(server);
 
         (RawConnection ws, RawResponse upgrade) = await RawConnection.UpgradeAsync(server.Port, $"/broadcast/{name}");
         ws.Dispose();
-        Assert.Equal(404, upgrade.Status);
+        Assert.Equal(400, upgrade.Status);
 
         using (HttpResponseMessage publish = await BroadcastKit.PostTextAsync(http, name, "x"))
         {
-            Assert.Equal(HttpStatusCode.NotFound, publish.StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, publish.StatusCode);
         }
 
         using (HttpResponseMessage sse = await http.GetAsync($"/sse/{name}"))
         {
-            Assert.Equal(HttpStatusCode.NotFound, sse.StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, sse.StatusCode);
         }
 
         using (HttpResponseMessage poll = await http.GetAsync($"/poll/{name}?wait=0"))
         {
-            Assert.Equal(HttpStatusCode.NotFound, poll.StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, poll.StatusCode);
         }
 
         Assert.Empty(server.Server.Topics.All);
@@ -110,49 +110,43 @@ public class TopicTests
     }
 
     [Fact]
-    public async Task The_topic_limit_admits_exactly_MaxTopics_topics()
+    public async Task The_topic_limit_admits_exactly_MaxTopics_topics_holding_history()
     {
         await using TestServer server = await BroadcastKit.StartAsync(options => options.Broadcast.MaxTopics = 3);
         using HttpClient http = BroadcastKit.HttpClient(server);
 
-        // Three topics, each created by a different route.
+        // Three topics get history, by the publish route and by server code.
         ClientWebSocket[] first = await BroadcastKit.SubscribeAsync(server, "/broadcast/t1", "t1", 1);
+        server.Server.Topics.Publish("t1", "one");
+        Assert.Equal("one", await BroadcastKit.ReceiveTextAsync(first[0]));
         using (HttpResponseMessage response = await BroadcastKit.PostTextAsync(http, "t2", "x"))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        Assert.Equal(0, (await PollAnswer.GetAsync(http, "/poll/t3?wait=0")).Last);
-        Assert.Equal(3, server.Server.Topics.All.Count);
+        server.Server.Topics.Publish("t3", "three");
 
-        // The fourth is refused everywhere.
-        (RawConnection ws, RawResponse upgrade) = await RawConnection.UpgradeAsync(server.Port, "/broadcast/t4");
-        ws.Dispose();
-        Assert.Equal(404, upgrade.Status);
+        // A fourth topic's first publish is refused: 503 from the route, an exception from the API.
         using (HttpResponseMessage response = await BroadcastKit.PostTextAsync(http, "t4", "x"))
         {
-            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.NotNull(response.Headers.RetryAfter);
         }
 
-        using (HttpResponseMessage response = await http.GetAsync("/sse/t4"))
-        {
-            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        }
+        Assert.Throws<InvalidOperationException>(() => server.Server.Topics.Publish("t4", "x"));
+        Assert.Null(server.Server.Topics.Find("t4"));
 
-        using (HttpResponseMessage response = await http.GetAsync("/poll/t4?wait=0"))
-        {
-            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        }
-
-        Assert.Throws<ArgumentException>(() => server.Server.Topics.Publish("t4", "x"));
-        Assert.Equal(3, server.Server.Topics.All.Count);
+        // Subscribers may still wait on any topic: a topic with subscribers only does not count.
+        ClientWebSocket[] waiting = await BroadcastKit.SubscribeAsync(server, "/broadcast/t5", "t5", 1);
+        Assert.Equal(0, (await PollAnswer.GetAsync(http, "/poll/t6?wait=0")).Last);
+        Assert.Null(server.Server.Topics.Find("t6"));
 
         // The existing ones go on working.
         ClientWebSocket[] second = await BroadcastKit.SubscribeAsync(server, "/broadcast/t1", "t1", 1);
-        Assert.Equal(new PublishResult(1, 2), server.Server.Topics.Publish("t1", "still here"));
+        Assert.Equal(new PublishResult(2, 2), server.Server.Topics.Publish("t1", "still here"));
         Assert.Equal("still here", await BroadcastKit.ReceiveTextAsync(first[0]));
         Assert.Equal("still here", await BroadcastKit.ReceiveTextAsync(second[0]));
         Assert.Equal(new PublishResult(2, 0), server.Server.Topics.Publish("t2", "y"));
-        await BroadcastKit.CloseAllAsync([.. first, .. second]);
+        await BroadcastKit.CloseAllAsync([.. first, .. second, .. waiting]);
     }
 }

@@ -100,7 +100,7 @@ public class BadInputTests
         }
 
         await AssertBodyThenFinAsync(client, ContentLength(head));
-        Assert.True(await server.Log.WaitForAsync($"Refused handshake from {client.LocalEndPoint}: 431 request header block too large"));
+        Assert.True(await server.Log.WaitForAsync($"Refused request from {client.LocalEndPoint}: 431 request header block too large"));
         await bystander.AssertStillServedAsync();
     }
 
@@ -145,7 +145,7 @@ public class BadInputTests
             await dripping.WaitAsync(Timeout);
         }
 
-        Assert.True(await server.Log.WaitForAsync($"Handshake from {client.LocalEndPoint} timed out"));
+        Assert.True(await server.Log.WaitForAsync($"Request from {client.LocalEndPoint} timed out"));
         await bystander.AssertStillServedAsync();
     }
 
@@ -371,7 +371,7 @@ public class BadInputTests
         check?.Invoke(head);
         await AssertBodyThenFinAsync(client, ContentLength(head));
 
-        Assert.True(await server.Log.WaitForAsync($"Refused handshake from {client.LocalEndPoint}: {status} {reason}"),
+        Assert.True(await server.Log.WaitForAsync($"Refused request from {client.LocalEndPoint}: {status} {reason}"),
             $"no refusal logged; the log has: {string.Join(" | ", server.Log.Lines.Select(l => l.Message))}");
         await bystander.AssertStillServedAsync();
     }

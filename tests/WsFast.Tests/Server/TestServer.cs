@@ -52,7 +52,7 @@ public sealed class TestServer : IAsyncDisposable
         server.Map("/echo", new Echo());
         if (broadcastTopics)
         {
-            server.MapBroadcast("/broadcast");
+            server.MapBroadcast("/broadcast", relayClientMessages: true);
         }
         else
         {

@@ -1,5 +1,4 @@
 using System.Text;
-using WsFast.Protocol;
 using WsFast.Transport;
 
 namespace WsFast.Server;
@@ -21,22 +20,25 @@ internal static class EventStreamRoute
         "\r\n" +
         "retry: 2000\n\n");
 
-    public static async ValueTask<bool> RespondAsync(WsFastServer server, WebSocketConnection connection, HandshakeRequest request, string topicName)
+    public static async ValueTask<bool> ServeAsync(WsFastServer server, HttpConnection connection, Protocol.HandshakeRequest request, string topicName)
     {
-        Topic? topic = server.Topics.GetOrCreate(topicName);
-        if (topic is null)
+        if (!TopicRegistry.IsValidName(topicName))
         {
-            return await HttpResponder.Finish(connection, 404, "no such topic: invalid name, or the topic limit is reached");
+            connection.Refuse(400, "invalid topic name: 1-64 characters of letters, digits, '-', '_' and '.'");
+            return false;
         }
 
-        string? cursor = request.GetHeader("Last-Event-ID") ?? HttpResponder.QueryValue(request.Query, "after");
-        long after = topic.LastSequence;
-        if (cursor is not null && !long.TryParse(cursor, out after))
+        string? cursor = request.GetHeader("Last-Event-ID") ?? HttpRouter.QueryValue(request.Query, "after");
+        long after = 0;
+        if (cursor is not null && !HttpRouter.TryParseSequence(cursor, out after))
         {
-            return await HttpResponder.Finish(connection, 400, "Last-Event-ID and after are sequence numbers");
+            connection.Refuse(400, "Last-Event-ID and after are sequence numbers");
+            return false;
         }
 
-        await connection.StreamEventsAsync(topic, after, SharedBufferPool.Shared.Rent(Head));
+        // A subscriber may wait on a topic before its first publish: the stream holds it while it lasts.
+        Topic topic = server.Topics.Acquire(topicName);
+        await connection.StreamEventsAsync(topic, cursor is null ? topic.LastSequence : after, SharedBufferPool.Shared.Rent(Head)).ConfigureAwait(false);
         return false;
     }
 }

@@ -43,7 +43,11 @@ internal static class HttpResponses
 
     /// <summary>A response with a body, keeping the connection open or closing it.</summary>
     public static SharedBuffer Content(int status, string contentType, ReadOnlySpan<byte> body, bool keepAlive) =>
-        Render(status, [new("Content-Type", contentType), new("Cache-Control", "no-store"), new("Connection", keepAlive ? "keep-alive" : "close")], body);
+        Render(status, ContentHeaders(contentType, keepAlive), body);
+
+    /// <summary>The headers of a response with content.</summary>
+    public static KeyValuePair<string, string>[] ContentHeaders(string contentType, bool keepAlive) =>
+        [new("Content-Type", contentType), new("Cache-Control", "no-store"), new("Connection", keepAlive ? "keep-alive" : "close")];
 
     private static SharedBuffer Render(int status, ReadOnlySpan<KeyValuePair<string, string>> headers, ReadOnlySpan<byte> body)
     {

@@ -3,7 +3,10 @@ using System.Text;
 
 namespace WsFast.Server;
 
-/// <summary><c>GET /metrics</c>: the server's counters in the Prometheus text exposition format.</summary>
+/// <summary>
+/// <c>GET /metrics</c>: the server's counters in the Prometheus text exposition format. Topic names, which
+/// clients choose, are listed only when <see cref="WsFastServerOptions.MetricsIncludeTopics"/> asks for them.
+/// </summary>
 internal static class MetricsRoute
 {
     public static byte[] Render(WsFastServer server)
@@ -20,8 +23,13 @@ internal static class MetricsRoute
         Metric(text, "wsfast_protocol_errors_total", "counter", "Connections failed for breaking RFC 6455", c.ProtocolErrors);
         Metric(text, "wsfast_broadcast_dropped_total", "counter", "Broadcast messages skipped by slow subscribers", c.Dropped);
         Metric(text, "wsfast_broadcast_slow_consumer_disconnects_total", "counter", "Subscribers disconnected for not keeping up", c.SlowConsumerDisconnects);
+        Metric(text, "wsfast_send_stalls_total", "counter", "Connections aborted because their output did not move for the send-stall timeout", c.SendStalls);
+        Metric(text, "wsfast_over_budget_closes_total", "counter", "Connections closed because the process was over its memory budget", c.OverBudgetCloses);
+        Metric(text, "wsfast_buffered_bytes", "gauge", "Bytes held for peers (queued output, input being assembled), at the last timer tick", server.BufferedBytes);
         Metric(text, "wsfast_publish_messages_total", "counter", "Messages published to topics", c.Publishes);
         Metric(text, "wsfast_publish_fanout_total", "counter", "Deliveries queued by publishes", c.Fanout);
+        Metric(text, "wsfast_topics", "gauge", "Topics that exist now", server.Topics.All.Count);
+        Metric(text, "wsfast_topic_history_bytes", "gauge", "Bytes the topics' histories hold together", server.Topics.HistoryBytes);
 
         Header(text, "wsfast_closes_total", "counter", "Connections ended, by close code");
         foreach (int code in ServerCounters.ReportedCloseCodes)
@@ -31,16 +39,19 @@ internal static class MetricsRoute
 
         text.Append(CultureInfo.InvariantCulture, $"wsfast_closes_total{{code=\"3000-4999\"}} {c.ClosedWith(3000)}\n");
 
-        Header(text, "wsfast_topic_subscribers", "gauge", "Subscribers of each topic");
-        foreach (Topic topic in server.Topics.All)
+        if (server.Options.MetricsIncludeTopics)
         {
-            text.Append(CultureInfo.InvariantCulture, $"wsfast_topic_subscribers{{topic=\"{topic.Name}\"}} {topic.SubscriberCount}\n");
-        }
+            Header(text, "wsfast_topic_subscribers", "gauge", "Subscribers of each topic");
+            foreach (Topic topic in server.Topics.All)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"wsfast_topic_subscribers{{topic=\"{topic.Name}\"}} {topic.SubscriberCount}\n");
+            }
 
-        Header(text, "wsfast_topic_last_sequence", "gauge", "Sequence number of each topic's last message");
-        foreach (Topic topic in server.Topics.All)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"wsfast_topic_last_sequence{{topic=\"{topic.Name}\"}} {topic.LastSequence}\n");
+            Header(text, "wsfast_topic_last_sequence", "gauge", "Sequence number of each topic's last message");
+            foreach (Topic topic in server.Topics.All)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"wsfast_topic_last_sequence{{topic=\"{topic.Name}\"}} {topic.LastSequence}\n");
+            }
         }
 
         return Encoding.UTF8.GetBytes(text.ToString());

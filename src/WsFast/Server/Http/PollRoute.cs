@@ -1,6 +1,5 @@
-using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
-using WsFast.Protocol;
 
 namespace WsFast.Server;
 
@@ -8,111 +7,154 @@ namespace WsFast.Server;
 /// <c>GET /poll/{topic}?after=N&amp;wait=S</c>: the topic's messages after sequence N as JSON. With none yet,
 /// a long poll waits up to S seconds (at most <see cref="BroadcastOptions.LongPollTimeout"/>, the default) for
 /// one; <c>wait=0</c> is a short poll. Without <c>after</c>, the cursor is the latest message. A cursor older
-/// than the history is answered with what remains and <c>"truncated": true</c>.
+/// than the history is answered with what remains and <c>"truncated": true</c>; an answer holds up to
+/// <see cref="BroadcastOptions.MaxPublishBytes"/> of payload (always one message) and says <c>"more": true</c>
+/// when the rest waits for the next poll.
 /// </summary>
+/// <remarks>
+/// A topic that does not exist (or no longer) answers like an empty one. A short poll creates nothing; a long
+/// poll holds the topic while it waits, so that the message it waits for cannot go to a later topic of the same
+/// name.
+/// </remarks>
 internal static class PollRoute
 {
-    public static async ValueTask<bool> RespondAsync(WsFastServer server, WebSocketConnection connection, HandshakeRequest request, string topicName, bool keepAlive)
+    private static readonly JsonWriterOptions JsonOptions = new()
     {
-        Topic? topic = server.Topics.GetOrCreate(topicName);
-        if (topic is null)
+        // Text goes out as the UTF-8 it came in; only what JSON requires is escaped.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        SkipValidation = true,
+    };
+
+    public static async ValueTask<bool> ServeAsync(WsFastServer server, HttpConnection connection, Protocol.HandshakeRequest request, string topicName, bool keepAlive)
+    {
+        if (!TopicRegistry.IsValidName(topicName))
         {
-            return await HttpResponder.Finish(connection, 404, "no such topic: invalid name, or the topic limit is reached");
+            connection.Refuse(400, "invalid topic name: 1-64 characters of letters, digits, '-', '_' and '.'");
+            return false;
         }
 
-        TimeSpan longest = server.Options.Broadcast.LongPollTimeout;
-        string? afterText = HttpResponder.QueryValue(request.Query, "after");
-        string? waitText = HttpResponder.QueryValue(request.Query, "wait");
-        long after = topic.LastSequence;
-        double waitSeconds = longest.TotalSeconds;
-        if ((afterText is not null && (!long.TryParse(afterText, out after) || after < 0))
-            || (waitText is not null && (!double.TryParse(waitText, System.Globalization.CultureInfo.InvariantCulture, out waitSeconds) || waitSeconds < 0)))
+        BroadcastOptions options = server.Options.Broadcast;
+        string? afterText = HttpRouter.QueryValue(request.Query, "after");
+        string? waitText = HttpRouter.QueryValue(request.Query, "wait");
+        long after = 0;
+        double waitSeconds = options.LongPollTimeout.TotalSeconds;
+        if ((afterText is not null && !HttpRouter.TryParseSequence(afterText, out after))
+            || (waitText is not null && !HttpRouter.TryParseSeconds(waitText, out waitSeconds)))
         {
-            return await HttpResponder.Finish(connection, 400, "after is a sequence number and wait a number of seconds");
+            connection.Refuse(400, "after is a sequence number and wait a number of seconds");
+            return false;
         }
 
-        TimeSpan wait = TimeSpan.FromSeconds(Math.Min(waitSeconds, longest.TotalSeconds));
-        PollWaiter? waiter = wait > TimeSpan.Zero ? new PollWaiter() : null;
-        List<PolledMessage> messages = topic.Poll(after, waiter, out bool truncated, out long oldest, out int slot);
-        if (slot >= 0)
+        TimeSpan wait = TimeSpan.FromSeconds(Math.Min(waitSeconds, options.LongPollTimeout.TotalSeconds));
+        if (wait <= TimeSpan.Zero)
         {
-            connection.SuspendDeadline();
-            try
+            Topic? existing = server.Topics.Find(topicName);
+            if (existing is null)
             {
-                await waiter!.WaitAsync(wait);
-            }
-            finally
-            {
-                topic.Unsubscribe(slot);
-                connection.RestoreDeadline();
+                return Answer(connection, topicName, new PollBatch(truncated: false, oldest: 1, last: 0), keepAlive);
             }
 
-            messages = topic.Poll(after, null, out truncated, out oldest, out _);
+            return Answer(connection, topicName, existing.Poll(afterText is null ? existing.LastSequence : after, options.MaxPublishBytes, waiter: null), keepAlive);
         }
 
-        return await HttpResponder.Send(connection, 200, "application/json", Json(topic, messages, truncated, oldest), keepAlive);
+        Topic topic = server.Topics.Acquire(topicName);
+        try
+        {
+            long cursor = afterText is null ? topic.LastSequence : after;
+            var waiter = new LongPollWaiter();
+            PollBatch batch = topic.Poll(cursor, options.MaxPublishBytes, waiter);
+            if (batch.WaiterSlot >= 0)
+            {
+                bool stayed;
+                try
+                {
+                    stayed = await connection.WaitForPollAsync(waiter, wait).ConfigureAwait(false);
+                }
+                finally
+                {
+                    topic.Unsubscribe(batch.WaiterSlot);
+                }
+
+                if (!stayed)
+                {
+                    return false; // the client left while it waited
+                }
+
+                batch = topic.Poll(cursor, options.MaxPublishBytes, waiter: null);
+            }
+
+            return Answer(connection, topicName, batch, keepAlive);
+        }
+        finally
+        {
+            TopicRegistry.Release(topic);
+        }
     }
 
-    private static byte[] Json(Topic topic, List<PolledMessage> messages, bool truncated, long oldest)
+    private static bool Answer(HttpConnection connection, string topicName, PollBatch batch, bool keepAlive)
     {
-        var output = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(output))
+        var body = new ResponseBodyWriter(256 + EstimateSize(batch));
+        try
         {
-            json.WriteStartObject();
-            json.WriteString("topic", topic.Name);
-            json.WriteNumber("last", messages.Count > 0 ? messages[^1].Sequence : topic.LastSequence);
-            json.WriteBoolean("truncated", truncated);
-            if (truncated)
-            {
-                json.WriteNumber("oldest", oldest);
-            }
-
-            json.WriteStartArray("messages");
-            foreach (PolledMessage message in messages)
+            using (var json = new Utf8JsonWriter(body, JsonOptions))
             {
                 json.WriteStartObject();
-                json.WriteNumber("sequence", message.Sequence);
-                json.WriteString("type", message.Type == WebSocketMessageType.Text ? "text" : "binary");
-                if (message.Type == WebSocketMessageType.Text)
+                json.WriteString("topic", topicName);
+                json.WriteNumber("last", batch.Messages.Count > 0 ? batch.Messages[^1].Message.Sequence : batch.Last);
+                json.WriteBoolean("truncated", batch.Truncated);
+                if (batch.Truncated)
                 {
-                    json.WriteString("data", System.Text.Encoding.UTF8.GetString(message.Payload));
-                }
-                else
-                {
-                    json.WriteBase64String("data", message.Payload);
+                    json.WriteNumber("oldest", batch.Oldest);
                 }
 
-                json.WriteString("time", message.PublishedUtc);
+                if (batch.More)
+                {
+                    json.WriteBoolean("more", true);
+                }
+
+                json.WriteStartArray("messages");
+                foreach (PolledMessage polled in batch.Messages)
+                {
+                    TopicMessage message = polled.Message;
+                    json.WriteStartObject();
+                    json.WriteNumber("sequence", message.Sequence);
+                    if (message.Type == WebSocketMessageType.Text)
+                    {
+                        json.WriteString("type", "text");
+                        json.WriteString("data", message.Payload);
+                    }
+                    else
+                    {
+                        json.WriteString("type", "binary");
+                        json.WriteBase64String("data", message.Payload);
+                    }
+
+                    json.WriteString("time", message.PublishedUtc);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
                 json.WriteEndObject();
             }
 
-            json.WriteEndArray();
-            json.WriteEndObject();
+            return body.Send(connection, 200, "application/json", keepAlive);
         }
-
-        return output.WrittenSpan.ToArray();
+        finally
+        {
+            body.Dispose();
+            batch.Release();
+        }
     }
 
-    /// <summary>A long poll waiting for the next message: a one-shot subscriber.</summary>
-    private sealed class PollWaiter : ITopicSubscriber
+    // Base64 takes 4/3 of binary; text usually goes as it is.
+    private static int EstimateSize(PollBatch batch)
     {
-        private readonly TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public EnqueueResult Offer(TopicMessage message)
+        long size = 0;
+        foreach (PolledMessage polled in batch.Messages)
         {
-            _arrived.TrySetResult();
-            return EnqueueResult.Queued;
+            size += 96 + (polled.Message.Payload.Length * 4 / 3);
         }
 
-        public async Task WaitAsync(TimeSpan timeout)
-        {
-            try
-            {
-                await _arrived.Task.WaitAsync(timeout);
-            }
-            catch (TimeoutException)
-            {
-            }
-        }
+        return (int)Math.Min(size, 4 * 1024 * 1024);
     }
 }

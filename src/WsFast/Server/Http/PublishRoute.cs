@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using WsFast.Protocol;
 
@@ -11,66 +9,64 @@ namespace WsFast.Server;
 /// </summary>
 internal static class PublishRoute
 {
-    public static async ValueTask<bool> RespondAsync(WsFastServer server, WebSocketConnection connection, HandshakeRequest request, string topicName, bool keepAlive)
+    public static async ValueTask<bool> ServeAsync(WsFastServer server, HttpConnection connection, HandshakeRequest request, string topicName, bool keepAlive)
     {
         BroadcastOptions options = server.Options.Broadcast;
         if (request.Method != "POST")
         {
-            return await HttpResponder.Finish(connection, 405, "publish with POST", KeyValuePair.Create("Allow", "POST"));
+            connection.Refuse(405, "publish with POST", KeyValuePair.Create("Allow", "POST"));
+            return false;
         }
 
-        if (options.PublishToken is { } token)
+        if (!HttpRouter.IsAuthorized(connection, request, options.PublishToken))
         {
-            string? authorization = request.GetHeader("Authorization");
-            if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            {
-                return await HttpResponder.Finish(connection, 401, "a bearer token is required", KeyValuePair.Create("WWW-Authenticate", "Bearer"));
-            }
+            return false;
+        }
 
-            // Constant time, so that the comparison does not reveal how much of a guess was right.
-            byte[] expected = Encoding.UTF8.GetBytes(token);
-            byte[] given = Encoding.UTF8.GetBytes(authorization["Bearer ".Length..].Trim());
-            if (!CryptographicOperations.FixedTimeEquals(expected, given))
-            {
-                return await HttpResponder.Finish(connection, 403, "wrong token");
-            }
+        if (!TopicRegistry.IsValidName(topicName))
+        {
+            connection.Refuse(400, "invalid topic name: 1-64 characters of letters, digits, '-', '_' and '.'");
+            return false;
         }
 
         if (request.ContentLength is not { } length)
         {
-            return await HttpResponder.Finish(connection, 411, "Content-Length required");
+            connection.Refuse(411, "Content-Length required");
+            return false;
         }
 
         if (length > options.MaxPublishBytes)
         {
-            return await HttpResponder.Finish(connection, 413, $"body over {options.MaxPublishBytes} bytes");
+            connection.Refuse(413, $"body over {options.MaxPublishBytes} bytes");
+            return false;
         }
 
-        byte[]? body = await connection.ReadBodyAsync((int)length);
+        using RequestBody? body = await connection.ReadBodyAsync((int)length).ConfigureAwait(false);
         if (body is null)
         {
             return false; // the client left mid-body
         }
 
         bool isText = request.GetHeader("Content-Type")?.TrimStart().StartsWith("text/", StringComparison.OrdinalIgnoreCase) == true;
-        if (isText && !Utf8Validator.IsValid(body))
+        if (isText && !Utf8Validator.IsValid(body.Span))
         {
-            return await HttpResponder.Finish(connection, 400, "a text/* body must be UTF-8");
+            connection.Refuse(400, "a text/* body must be UTF-8");
+            return false;
         }
 
-        Topic? topic = server.Topics.GetOrCreate(topicName);
-        if (topic is null)
+        WebSocketMessageType type = isText ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+        if (server.Topics.TryPublish(topicName, type, body.Span, out PublishResult result) == PublishStatus.TopicLimit)
         {
-            return await HttpResponder.Finish(connection, 404, "no such topic: invalid name, or the topic limit is reached");
+            connection.Refuse(503, "the topic limit is reached: no new topic may hold history", KeyValuePair.Create("Retry-After", "60"));
+            return false;
         }
 
-        PublishResult result = topic.Publish(isText ? WebSocketMessageType.Text : WebSocketMessageType.Binary, body);
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {
-            ["topic"] = topic.Name,
+            ["topic"] = topicName,
             ["sequence"] = result.Sequence,
             ["subscribers"] = result.Subscribers,
         });
-        return await HttpResponder.Send(connection, 200, "application/json", json, keepAlive);
+        return await HttpRouter.Send(connection, 200, "application/json", json, keepAlive).ConfigureAwait(false);
     }
 }

@@ -3,17 +3,30 @@ namespace WsFast.Server;
 /// <summary>Settings of topics and of their HTTP routes: publishing, Server-Sent Events and polling.</summary>
 public sealed class BroadcastOptions
 {
-    /// <summary>Messages each topic keeps for clients catching up by cursor. Default 100.</summary>
+    /// <summary>Messages each topic keeps for clients catching up by cursor. Default 100; 0 keeps none.</summary>
     public int HistorySize { get; set; } = 100;
 
-    /// <summary>Most topics at once; a subscription or publish to a new topic beyond it gets 404. Default 10,000.</summary>
-    public int MaxTopics { get; set; } = 10_000;
+    /// <summary>Bytes each topic's history may hold (frames, and their event-stream form once built). Default 1 MiB.</summary>
+    public long HistoryBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
-    /// Outbound messages a subscriber may have queued before the slow-consumer policy applies to it (the
-    /// server's <see cref="WsFastServerOptions.MaxQueuedOutboundBytes"/> bounds its bytes). Default 1,024.
+    /// Bytes every topic's history may hold together; past it, a publish lets its topic's oldest messages go
+    /// first. Default 64 MiB.
     /// </summary>
-    public int MaxQueuedMessages { get; set; } = 1024;
+    public long MaxHistoryBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// How long a message stays in its topic's history. A topic with no subscriber and nothing left in its
+    /// history is gone. Default 5 minutes; zero keeps history until it is pushed out.
+    /// </summary>
+    public TimeSpan TopicTimeToLive { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Most topics holding history at once; a publish that would start another one's history is refused (503
+    /// from <c>POST /publish</c>). Topics that only have subscribers do not count: each is bounded by the
+    /// connection holding it. Default 10,000.
+    /// </summary>
+    public int MaxTopics { get; set; } = 10_000;
 
     /// <summary>
     /// The bearer token <c>POST /publish/{topic}</c> requires (<c>Authorization: Bearer ...</c>; 401 without it,
@@ -21,8 +34,14 @@ public sealed class BroadcastOptions
     /// </summary>
     public string? PublishToken { get; set; }
 
-    /// <summary>Largest publish body; larger gets 413. Default 1 MiB.</summary>
+    /// <summary>Largest publish body, and largest message a WebSocket client may relay; larger gets 413 (1009). Default 1 MiB.</summary>
     public int MaxPublishBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Messages per second one WebSocket client may relay to its topic (<see cref="WsFastServer.MapBroadcast"/>
+    /// with relaying on), with bursts of as many; faster closes it with 1008. Default 20.
+    /// </summary>
+    public int RelayRate { get; set; } = 20;
 
     /// <summary>How long a long poll waits for a message before answering with none. Default 25 s.</summary>
     public TimeSpan LongPollTimeout { get; set; } = TimeSpan.FromSeconds(25);
@@ -38,9 +57,11 @@ public sealed class BroadcastOptions
 
     internal void Validate()
     {
-        if (HistorySize < 0 || MaxTopics < 1 || MaxQueuedMessages < 1 || MaxPublishBytes < 1 || LongPollTimeout < TimeSpan.Zero)
+        if (HistorySize < 0 || HistoryBytes < 0 || MaxHistoryBytes < 0 || MaxTopics < 1 || MaxPublishBytes < 1 || RelayRate < 1
+            || LongPollTimeout < TimeSpan.Zero || TopicTimeToLive < TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(HistorySize), "Broadcast limits must be positive (history may be 0).");
+            throw new ArgumentOutOfRangeException(nameof(HistorySize),
+                "Broadcast limits must be positive (history size, history bytes and time to live may be 0).");
         }
     }
 }

@@ -1,6 +1,6 @@
 namespace WsFast.Server;
 
-/// <summary>Something that receives a topic's messages: a WebSocket, an event stream, a waiting poll.</summary>
+/// <summary>Something that receives a topic's messages: a WebSocket, an event stream, a waiting long poll.</summary>
 internal interface ITopicSubscriber
 {
     /// <summary>
@@ -16,4 +16,15 @@ internal interface ITopicSubscriber
     void OnGap(long first, long last)
     {
     }
+}
+
+/// <summary>What happened to a message offered to one subscriber.</summary>
+internal enum EnqueueResult : byte
+{
+    /// <summary>Queued to be sent.</summary>
+    Queued,
+    /// <summary>The subscriber's queue is at its bound: it skips the message (and applies its policy).</summary>
+    Full,
+    /// <summary>The subscriber is closing or gone.</summary>
+    Closed,
 }

@@ -14,24 +14,33 @@ public readonly record struct PublishResult(long Sequence, int Subscribers);
 /// Events' <c>Last-Event-ID</c>, long polling's <c>after</c>).
 /// </summary>
 /// <remarks>
-/// Publishes to one topic are serialized by its lock, so every subscriber sees the topic's messages in
+/// <para>Publishes to one topic are serialized by its lock, so every subscriber sees the topic's messages in
 /// sequence order. The lock covers framing-free work only: appending a reference to each subscriber's queue.
-/// The sends themselves run on the I/O threads, and a subscriber that cannot keep up costs the others nothing.
+/// The sends themselves run on the I/O threads, and a subscriber that cannot keep up costs the others nothing.</para>
+/// <para>A topic of the registry exists while something holds it (a WebSocket, event stream or waiting long poll
+/// subscribed to it) or its history holds messages; then it is retired, and a later use of the name makes a new
+/// topic whose sequence starts again at 1.</para>
 /// </remarks>
 public sealed class Topic
 {
     private readonly object _lock = new();
     private readonly ConnectionSet<ITopicSubscriber> _subscribers = new();
     private readonly TopicHistory _history;
+    private readonly HistoryBudget? _budget;
+    private readonly TopicRegistry? _registry;
+    private readonly ServerCounters _counters;
     private long _sequence;
     private long _dropped;
+    private int _holders;   // guarded by _lock
+    private bool _retired;  // guarded by _lock
 
-    private readonly ServerCounters _counters;
-
-    internal Topic(string name, int historySize, ServerCounters counters)
+    /// <summary>A topic of <paramref name="registry"/>, or with none an endpoint's own: no history, never retired.</summary>
+    internal Topic(string name, TopicRegistry? registry, HistoryBudget? budget, ServerCounters counters)
     {
         Name = name;
-        _history = new TopicHistory(historySize);
+        _registry = registry;
+        _budget = budget;
+        _history = new TopicHistory(budget);
         _counters = counters;
     }
 
@@ -47,14 +56,80 @@ public sealed class Topic
     /// <summary>Messages skipped by subscribers that could not keep up, since the topic was created.</summary>
     public long DroppedMessages => Interlocked.Read(ref _dropped);
 
+    /// <summary>Messages the history holds now.</summary>
+    public int HistoryCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _history.Count;
+            }
+        }
+    }
+
     /// <summary>Publishes a message to every subscriber; see <see cref="Topic"/>.</summary>
+    /// <exception cref="InvalidOperationException">
+    /// The topic has no history yet and <see cref="BroadcastOptions.MaxTopics"/> other topics hold history.
+    /// </exception>
     public PublishResult Publish(WebSocketMessageType type, ReadOnlySpan<byte> payload)
     {
-        // Framing copies the payload: done before taking the lock.
-        SharedBuffer frame = FrameWriting.Frame((Opcode)type, payload);
-        int headerSize = FrameWriter.HeaderSize(payload.Length);
+        switch (TryPublish(type, FrameWriting.Frame((Opcode)type, payload), out PublishResult result))
+        {
+            case PublishStatus.Published:
+                return result;
+            case PublishStatus.Retired:
+                // Published through a reference kept after the topic was retired: the name lives on.
+                return _registry!.Publish(Name, type, payload);
+            default:
+                throw new InvalidOperationException(TopicRegistry.TopicLimitMessage);
+        }
+    }
+
+    /// <summary>Publishes a message whose payload is a sequence, such as a received message.</summary>
+    /// <inheritdoc cref="Publish(WebSocketMessageType, ReadOnlySpan{byte})"/>
+    public PublishResult Publish(WebSocketMessageType type, in System.Buffers.ReadOnlySequence<byte> payload)
+    {
+        switch (TryPublish(type, FrameWriting.Frame((Opcode)type, payload), out PublishResult result))
+        {
+            case PublishStatus.Published:
+                return result;
+            case PublishStatus.Retired:
+                return _registry!.Publish(Name, type, System.Buffers.BuffersExtensions.ToArray(payload));
+            default:
+                throw new InvalidOperationException(TopicRegistry.TopicLimitMessage);
+        }
+    }
+
+    /// <summary>Publishes a text message.</summary>
+    /// <inheritdoc cref="Publish(WebSocketMessageType, ReadOnlySpan{byte})"/>
+    public PublishResult Publish(string text) => Publish(WebSocketMessageType.Text, System.Text.Encoding.UTF8.GetBytes(text));
+
+    /// <summary>
+    /// Publishes <paramref name="frame"/> (a message framed by <see cref="FrameWriting"/>, whose reference this
+    /// takes over) unless the topic was retired or a first message would exceed the topic limit. Framing copies
+    /// the payload: callers do it before, outside the lock.
+    /// </summary>
+    internal PublishStatus TryPublish(WebSocketMessageType type, SharedBuffer frame, out PublishResult result)
+    {
+        int headerSize = FrameWriting.HeaderSizeOf(frame);
         lock (_lock)
         {
+            result = default;
+            if (_retired)
+            {
+                frame.Release();
+                return PublishStatus.Retired;
+            }
+
+            bool keep = _history.KeepsMessages;
+            if (keep && _history.Count == 0 && !_budget!.TryStartTopic())
+            {
+                frame.Release();
+                RetireIfUnusedLocked();
+                return PublishStatus.TopicLimit;
+            }
+
             var message = new TopicMessage(_sequence + 1, type, frame, headerSize, DateTime.UtcNow);
             Interlocked.Exchange(ref _sequence, message.Sequence);
             int reached = 0;
@@ -71,47 +146,72 @@ public sealed class Topic
                 }
             }
 
-            _history.Add(message);
+            if (keep)
+            {
+                _history.Add(message);
+            }
+            else
+            {
+                message.Release();
+            }
+
             _counters.OnPublished(reached);
-            return new PublishResult(message.Sequence, reached);
+            RetireIfUnusedLocked();
+            result = new PublishResult(message.Sequence, reached);
+            return PublishStatus.Published;
         }
     }
 
-    /// <summary>Publishes a message whose payload is a sequence, such as a received message.</summary>
-    public PublishResult Publish(WebSocketMessageType type, in System.Buffers.ReadOnlySequence<byte> payload)
+    /// <summary>Keeps the topic from being retired until <see cref="Unhold"/>; false if it already was.</summary>
+    internal bool TryHold()
     {
-        if (payload.IsSingleSegment)
+        lock (_lock)
         {
-            return Publish(type, payload.FirstSpan);
-        }
+            if (_retired)
+            {
+                return false;
+            }
 
-        return Publish(type, System.Buffers.BuffersExtensions.ToArray(payload));
+            _holders++;
+            return true;
+        }
     }
 
-    /// <summary>Publishes a text message.</summary>
-    public PublishResult Publish(string text) => Publish(WebSocketMessageType.Text, System.Text.Encoding.UTF8.GetBytes(text));
+    /// <summary>Lets go of a hold taken with <see cref="TryHold"/>.</summary>
+    internal void Unhold()
+    {
+        lock (_lock)
+        {
+            _holders--;
+            RetireIfUnusedLocked();
+        }
+    }
 
     /// <summary>Adds a subscriber that wants only what is published from now on; returns its slot.</summary>
     internal int Subscribe(ITopicSubscriber subscriber) => _subscribers.Add(subscriber);
 
     /// <summary>
     /// Adds a subscriber after offering it the history after <paramref name="after"/>, atomically with respect
-    /// to publishes, so that it sees every message once, in order. Returns its slot.
+    /// to publishes, so that it sees every message once, in order. Returns its slot. A cursor beyond the last
+    /// sequence number comes from an earlier topic of the same name (retired, or before a restart): the
+    /// subscriber gets this topic's whole history.
     /// </summary>
-    internal int Subscribe(ITopicSubscriber subscriber, long after, out bool truncated)
+    internal int Subscribe(ITopicSubscriber subscriber, long after)
     {
         lock (_lock)
         {
-            truncated = IsTruncated(after);
-            if (truncated)
+            after = after > _sequence ? 0 : after;
+            if (IsTruncated(after))
             {
-                long oldest = _history.Count == 0 ? _sequence + 1 : _history.OldestSequence;
-                subscriber.OnGap(after + 1, oldest - 1);
+                subscriber.OnGap(after + 1, OldestHeld - 1);
             }
 
-            foreach (TopicMessage message in _history.After(after))
+            for (int i = 0; i < _history.Count; i++)
             {
-                subscriber.Offer(message);
+                if (_history[i].Sequence > after)
+                {
+                    subscriber.Offer(_history[i]);
+                }
             }
 
             return _subscribers.Add(subscriber);
@@ -119,6 +219,73 @@ public sealed class Topic
     }
 
     internal void Unsubscribe(int slot) => _subscribers.Remove(slot);
+
+    /// <summary>The subscribers now, for tests and diagnostics (allocates).</summary>
+    internal List<ITopicSubscriber> Subscribers
+    {
+        get
+        {
+            var list = new List<ITopicSubscriber>();
+            foreach (ITopicSubscriber? subscriber in _subscribers.Snapshot())
+            {
+                if (subscriber is not null)
+                {
+                    list.Add(subscriber);
+                }
+            }
+
+            return list;
+        }
+    }
+
+    /// <summary>
+    /// The messages after <paramref name="after"/> for a poll, as references the caller releases, up to
+    /// <paramref name="maxBytes"/> of payload (always at least one message); when there are none, adds
+    /// <paramref name="waiter"/> (if given) as a subscriber in the same step and returns its slot.
+    /// </summary>
+    internal PollBatch Poll(long after, long maxBytes, ITopicSubscriber? waiter)
+    {
+        lock (_lock)
+        {
+            after = after > _sequence ? 0 : after;
+            var batch = new PollBatch(IsTruncated(after), OldestHeld, _sequence);
+            long bytes = 0;
+            for (int i = 0; i < _history.Count; i++)
+            {
+                TopicMessage message = _history[i];
+                if (message.Sequence <= after)
+                {
+                    continue;
+                }
+
+                if (batch.Messages.Count > 0 && bytes + message.Payload.Length > maxBytes)
+                {
+                    batch.More = true;
+                    break;
+                }
+
+                bytes += message.Payload.Length;
+                batch.Messages.Add(new PolledMessage(message, message.TakeReference()));
+            }
+
+            if (batch.Messages.Count == 0 && waiter is not null && after >= _sequence)
+            {
+                batch.WaiterSlot = _subscribers.Add(waiter);
+            }
+
+            return batch;
+        }
+    }
+
+    /// <summary>Lets go of history older than <paramref name="cutoffTicks"/>, and retires the topic if nothing is left of it.</summary>
+    internal void Expire(long cutoffTicks)
+    {
+        lock (_lock)
+        {
+            _history.Expire(cutoffTicks);
+            RetireIfUnusedLocked();
+        }
+    }
 
     /// <summary>Returns the history's buffers to their pool: the server is done with the topic.</summary>
     internal void ReleaseHistory()
@@ -129,35 +296,62 @@ public sealed class Topic
         }
     }
 
-    /// <summary>
-    /// Copies the messages after <paramref name="after"/> for a poll; when there are none, adds
-    /// <paramref name="waiter"/> (if given) as a subscriber, in the same step, and returns its slot.
-    /// </summary>
-    internal List<PolledMessage> Poll(long after, ITopicSubscriber? waiter, out bool truncated, out long oldest, out int waiterSlot)
-    {
-        lock (_lock)
-        {
-            truncated = IsTruncated(after);
-            oldest = _history.Count == 0 ? _sequence + 1 : _history.OldestSequence;
-            var messages = new List<PolledMessage>();
-            foreach (TopicMessage message in _history.After(after))
-            {
-                messages.Add(PolledMessage.From(message));
-            }
+    // The oldest sequence number still held, or the next one when nothing is.
+    private long OldestHeld => _history.Count == 0 ? _sequence + 1 : _history.OldestSequence;
 
-            waiterSlot = messages.Count == 0 && waiter is not null && after >= _sequence ? _subscribers.Add(waiter) : -1;
-            return messages;
+    // A cursor is older than the history when messages after it have already left it.
+    private bool IsTruncated(long after) => after < _sequence && OldestHeld > after + 1;
+
+    private void RetireIfUnusedLocked()
+    {
+        if (_registry is not null && _holders == 0 && _history.Count == 0 && !_retired)
+        {
+            _retired = true;
+            _registry.Remove(this);
         }
     }
-
-    // A cursor is older than the history when messages after it have already left the ring.
-    private bool IsTruncated(long after) =>
-        after < _sequence && (_history.Count == 0 ? true : _history.OldestSequence > after + 1);
 }
 
-/// <summary>A copy of a topic message, made for an HTTP poll response.</summary>
-internal readonly record struct PolledMessage(long Sequence, WebSocketMessageType Type, byte[] Payload, DateTime PublishedUtc)
+/// <summary>Why <see cref="Topic.TryPublish"/> did not publish, or that it did.</summary>
+internal enum PublishStatus : byte
 {
-    public static PolledMessage From(TopicMessage message) =>
-        new(message.Sequence, message.Type, message.Payload.ToArray(), message.PublishedUtc);
+    Published,
+    /// <summary>The topic holds no history and <see cref="BroadcastOptions.MaxTopics"/> others do.</summary>
+    TopicLimit,
+    /// <summary>The topic was retired; publish to the name again.</summary>
+    Retired,
 }
+
+/// <summary>What a poll found: the messages after its cursor, and what the history no longer holds.</summary>
+internal sealed class PollBatch(bool truncated, long oldest, long last)
+{
+    public bool Truncated { get; } = truncated;
+
+    /// <summary>The oldest sequence number the history held (or the next one, when it held none).</summary>
+    public long Oldest { get; } = oldest;
+
+    /// <summary>The topic's last sequence number when polled.</summary>
+    public long Last { get; } = last;
+
+    /// <summary>More messages follow those in <see cref="Messages"/>: they were left for the next poll.</summary>
+    public bool More { get; set; }
+
+    public List<PolledMessage> Messages { get; } = [];
+
+    /// <summary>The waiter's subscriber slot when it was added; -1 otherwise.</summary>
+    public int WaiterSlot { get; set; } = -1;
+
+    /// <summary>Releases the references the batch holds.</summary>
+    public void Release()
+    {
+        foreach (PolledMessage message in Messages)
+        {
+            message.Reference.Release();
+        }
+
+        Messages.Clear();
+    }
+}
+
+/// <summary>A message of a poll, with a reference that keeps its bytes readable until released.</summary>
+internal readonly record struct PolledMessage(TopicMessage Message, SharedBuffer Reference);

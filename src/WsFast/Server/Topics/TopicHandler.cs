@@ -1,31 +1,41 @@
+using WsFast.Protocol;
+
 namespace WsFast.Server;
 
 /// <summary>
-/// The handler of a broadcast endpoint: a connection subscribes to its topic when it opens and leaves it when
-/// it closes; with relaying on, each message a client sends is published to its topic, so it reaches everyone
-/// subscribed, the sender included.
+/// The handler of a broadcast endpoint. Its connections are subscribed to their topic by the server; this
+/// decides what a client's own messages do. With relaying on, each is published to the client's topic (everyone
+/// subscribed gets it, the sender included) within <see cref="BroadcastOptions.MaxPublishBytes"/> (larger closes
+/// with 1009, as the frame reader enforces) and <see cref="BroadcastOptions.RelayRate"/> (faster closes with
+/// 1008). With relaying off, a client that sends a message is closed with 1008: the endpoint only delivers.
 /// </summary>
-internal sealed class TopicHandler(bool relayClientMessages) : WebSocketHandler
+internal sealed class TopicHandler(bool relayClientMessages, BroadcastOptions options) : WebSocketHandler
 {
-    public override ValueTask OnConnectedAsync(WebSocketConnection connection)
-    {
-        connection.SubscribeToTopic();
-        return default;
-    }
-
     public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message)
     {
-        if (relayClientMessages)
+        if (!relayClientMessages)
         {
-            connection.Topic!.Publish(message.Type, message.Payload);
+            Refuse(connection, "this endpoint does not take messages from clients");
+            return default;
+        }
+
+        if (!connection.RelayAllowance.TryTake(options.RelayRate, Environment.TickCount64))
+        {
+            Refuse(connection, "relay rate exceeded");
+            return default;
+        }
+
+        if (connection.Topic!.TryPublish(message.Type, FrameWriting.Frame((Opcode)message.Type, message.Payload), out _) == PublishStatus.TopicLimit)
+        {
+            Refuse(connection, "the topic limit is reached");
         }
 
         return default;
     }
 
-    public override ValueTask OnDisconnectedAsync(WebSocketConnection connection, Protocol.CloseCode code, string reason)
+    private static void Refuse(WebSocketConnection connection, string reason)
     {
-        connection.UnsubscribeFromTopic();
-        return default;
+        connection.Server.BadInput.RelayRefused(connection.Id, connection.RemoteEndPoint, reason);
+        connection.Close(CloseCode.PolicyViolation, reason);
     }
 }

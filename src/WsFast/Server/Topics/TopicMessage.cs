@@ -9,7 +9,11 @@ namespace WsFast.Server;
 /// subscriber's queue references the same frame bytes, and every Server-Sent Events subscriber the same
 /// event bytes, built the first time one is needed.
 /// </summary>
-/// <remarks>All access happens under the topic's lock; the message holds one reference to each buffer until it leaves the topic's history.</remarks>
+/// <remarks>
+/// All access happens under the topic's lock, except <see cref="Payload"/> read by a poll that holds a
+/// reference of its own (<see cref="TakeReference"/>). The message holds one reference to each buffer until it
+/// leaves the topic's history.
+/// </remarks>
 public sealed class TopicMessage
 {
     private readonly SharedBuffer _frame;
@@ -23,6 +27,7 @@ public sealed class TopicMessage
         _frame = frame;
         _headerSize = headerSize;
         PublishedUtc = publishedUtc;
+        PublishedTicks = Environment.TickCount64;
     }
 
     /// <summary>The topic's sequence number of this message: 1 for the first one published.</summary>
@@ -37,11 +42,42 @@ public sealed class TopicMessage
     /// <summary>The payload bytes (inside the shared frame).</summary>
     public ReadOnlySpan<byte> Payload => _frame.WrittenSpan.Slice(_headerSize);
 
+    /// <summary>When it was published, on the clock the server's deadlines use (<see cref="Environment.TickCount64"/>).</summary>
+    internal long PublishedTicks { get; }
+
     /// <summary>The WebSocket frame shared by every WebSocket subscriber.</summary>
     internal SharedBuffer Frame => _frame;
 
     /// <summary>The <c>text/event-stream</c> event shared by every SSE subscriber: <c>id</c> is the sequence number.</summary>
-    internal SharedBuffer Event => _event ??= BuildEvent();
+    internal SharedBuffer Event
+    {
+        get
+        {
+            if (_event is null)
+            {
+                _event = BuildEvent();
+                HeldBy?.Grow(_event.Length);
+            }
+
+            return _event;
+        }
+    }
+
+    /// <summary>Bytes this message holds: its frame, and its event once built.</summary>
+    internal int HeldBytes => _frame.Length + (_event?.Length ?? 0);
+
+    /// <summary>The history keeping this message, which counts its bytes; null once it left (or never joined).</summary>
+    internal TopicHistory? HeldBy { get; set; }
+
+    /// <summary>
+    /// Keeps the payload readable outside the topic's lock, after the message may have left the history: the
+    /// caller releases the returned buffer when done with <see cref="Payload"/>.
+    /// </summary>
+    internal SharedBuffer TakeReference()
+    {
+        _frame.AddReference();
+        return _frame;
+    }
 
     /// <summary>Drops the message's own references; queues holding the buffers keep theirs.</summary>
     internal void Release()
@@ -59,7 +95,8 @@ public sealed class TopicMessage
         int lines = 1;
         if (Type == WebSocketMessageType.Text)
         {
-            lines += payload.Count((byte)'\n');
+            // A CR or an LF each end at most one line (a CRLF pair ends one).
+            lines += payload.Count((byte)'\n') + payload.Count((byte)'\r');
         }
 
         SharedBuffer buffer = SharedBufferPool.Shared.Rent(64 + dataLength + lines * 7);
@@ -77,19 +114,24 @@ public sealed class TopicMessage
         }
         else
         {
-            // A line break inside the text starts a new data line; the client joins them back with '\n'.
-            foreach (Range range in payload.Split((byte)'\n'))
+            // The event stream grammar ends a line at CRLF, at a lone LF and at a lone CR alike. A line break
+            // the text carries, in any of the three forms, starts a new data line (the client joins them back
+            // with '\n'); a break left inside a data line would let the text inject fields such as id or event.
+            while (true)
             {
-                ReadOnlySpan<byte> line = payload[range];
-                if (line.Length > 0 && line[^1] == (byte)'\r')
-                {
-                    line = line[..^1];
-                }
-
+                int end = payload.IndexOfAny((byte)'\r', (byte)'\n');
+                ReadOnlySpan<byte> line = end < 0 ? payload : payload[..end];
                 length = Append(span, length, "data: ");
                 line.CopyTo(span.Slice(length));
                 length += line.Length;
                 length = Append(span, length, "\n");
+                if (end < 0)
+                {
+                    break;
+                }
+
+                int breakLength = payload[end] == (byte)'\r' && end + 1 < payload.Length && payload[end + 1] == (byte)'\n' ? 2 : 1;
+                payload = payload[(end + breakLength)..];
             }
         }
 

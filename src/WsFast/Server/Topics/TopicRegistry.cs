@@ -3,13 +3,22 @@ using System.Collections.Concurrent;
 namespace WsFast.Server;
 
 /// <summary>
-/// The server's topics, created on first use (a subscription or a publish) up to a bound. Publish here from a
-/// backend, a handler or a timer; clients receive over WebSocket (<c>/broadcast/{topic}</c>), Server-Sent
-/// Events (<c>/sse/{topic}</c>) or polling (<c>/poll/{topic}</c>).
+/// The server's topics. Publish here from a backend, a handler or a timer; clients receive over WebSocket
+/// (<c>/broadcast/{topic}</c>), Server-Sent Events (<c>/sse/{topic}</c>) or polling (<c>/poll/{topic}</c>).
 /// </summary>
+/// <remarks>
+/// A topic exists while a subscriber holds it or its history holds messages (see <see cref="Topic"/>), so
+/// requests that come and go leave nothing behind. Only topics holding history count against
+/// <see cref="BroadcastOptions.MaxTopics"/>: a subscriber-only topic is bounded by the connection holding it,
+/// and anonymous subscribers can never use up the topics a publisher needs. History expires after
+/// <see cref="BroadcastOptions.TopicTimeToLive"/>.
+/// </remarks>
 public sealed class TopicRegistry
 {
-    private const int MaxNameLength = 64;
+    /// <summary>The most characters a topic name has.</summary>
+    public const int MaxNameLength = 64;
+
+    internal const string TopicLimitMessage = "The topic limit is reached: no new topic may hold history.";
 
     private readonly ConcurrentDictionary<string, Topic> _topics = new(StringComparer.Ordinal);
     private readonly BroadcastOptions _options;
@@ -19,10 +28,16 @@ public sealed class TopicRegistry
     {
         _options = options;
         _counters = counters;
+        Budget = new HistoryBudget(options);
     }
 
     /// <summary>The topics that exist now.</summary>
     public ICollection<Topic> All => _topics.Values;
+
+    /// <summary>Bytes the histories of every topic hold together.</summary>
+    public long HistoryBytes => Budget.Bytes;
+
+    internal HistoryBudget Budget { get; }
 
     /// <summary>
     /// Whether <paramref name="name"/> can name a topic: 1 to 64 characters of ASCII letters, digits,
@@ -54,29 +69,81 @@ public sealed class TopicRegistry
     public int SubscriberCount(string name) => Find(name)?.SubscriberCount ?? 0;
 
     /// <summary>Publishes to <paramref name="name"/>, creating the topic if needed.</summary>
-    /// <exception cref="ArgumentException">The name is not valid, or the topic limit is reached.</exception>
-    public PublishResult Publish(string name, WebSocketMessageType type, ReadOnlySpan<byte> payload) =>
-        (GetOrCreate(name) ?? throw new ArgumentException($"No topic '{name}': invalid name or too many topics.", nameof(name)))
-            .Publish(type, payload);
+    /// <exception cref="ArgumentException">The name is not valid.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The topic holds no history and <see cref="BroadcastOptions.MaxTopics"/> others do.
+    /// </exception>
+    public PublishResult Publish(string name, WebSocketMessageType type, ReadOnlySpan<byte> payload)
+    {
+        if (!IsValidName(name))
+        {
+            throw new ArgumentException($"'{name}' is not a topic name: 1-64 characters of letters, digits, '-', '_' and '.'.", nameof(name));
+        }
+
+        return TryPublish(name, type, payload, out PublishResult result) == PublishStatus.Published
+            ? result
+            : throw new InvalidOperationException(TopicLimitMessage);
+    }
 
     /// <summary>Publishes a text message to <paramref name="name"/>, creating the topic if needed.</summary>
     /// <inheritdoc cref="Publish(string, WebSocketMessageType, ReadOnlySpan{byte})"/>
     public PublishResult Publish(string name, string text) =>
         Publish(name, WebSocketMessageType.Text, System.Text.Encoding.UTF8.GetBytes(text));
 
-    /// <summary>The topic, created if needed; null for an invalid name or when <see cref="BroadcastOptions.MaxTopics"/> exist.</summary>
-    internal Topic? GetOrCreate(string name)
+    /// <summary>Publishes to a valid name; <see cref="PublishStatus.TopicLimit"/> when a new topic would exceed the limit.</summary>
+    internal PublishStatus TryPublish(string name, WebSocketMessageType type, ReadOnlySpan<byte> payload, out PublishResult result)
     {
-        if (_topics.TryGetValue(name, out Topic? topic))
+        while (true)
         {
-            return topic;
+            PublishStatus status = GetOrCreate(name).TryPublish(type, FrameWriting.Frame((Protocol.Opcode)type, payload), out result);
+            if (status != PublishStatus.Retired)
+            {
+                return status;
+            }
         }
-
-        if (!IsValidName(name) || _topics.Count >= _options.MaxTopics)
-        {
-            return null;
-        }
-
-        return _topics.GetOrAdd(name, static (n, registry) => new Topic(n, registry._options.HistorySize, registry._counters), this);
     }
+
+    /// <summary>
+    /// The topic named <paramref name="name"/> (a valid name), created if needed, held until
+    /// <see cref="Release"/>: a subscriber's claim, never refused.
+    /// </summary>
+    internal Topic Acquire(string name)
+    {
+        var spin = new SpinWait();
+        while (true)
+        {
+            Topic topic = GetOrCreate(name);
+            if (topic.TryHold())
+            {
+                return topic;
+            }
+
+            // Retired a moment ago and still leaving the dictionary.
+            spin.SpinOnce();
+        }
+    }
+
+    /// <summary>Lets go of a topic taken with <see cref="Acquire"/>.</summary>
+    internal static void Release(Topic topic) => topic.Unhold();
+
+    /// <summary>Lets go of history older than the time to live, and of the topics left with nothing.</summary>
+    internal void Expire(long now)
+    {
+        if (_options.TopicTimeToLive <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        long cutoff = now - (long)_options.TopicTimeToLive.TotalMilliseconds;
+        foreach (KeyValuePair<string, Topic> entry in _topics)
+        {
+            entry.Value.Expire(cutoff);
+        }
+    }
+
+    /// <summary>Called by a topic as it retires: the name is free for a new topic.</summary>
+    internal void Remove(Topic topic) => _topics.TryRemove(KeyValuePair.Create(topic.Name, topic));
+
+    private Topic GetOrCreate(string name) =>
+        _topics.GetOrAdd(name, static (n, registry) => new Topic(n, registry, registry.Budget, registry._counters), this);
 }

@@ -1,0 +1,450 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using WsFast.Protocol;
+using WsFast.Transport;
+
+namespace WsFast.Server;
+
+/// <summary>
+/// A TCP connection from its accept until it upgrades or ends: reads HTTP/1.1 requests one at a time, answers
+/// plain ones through the <see cref="HttpRouter"/> while the client keeps the connection alive, streams events
+/// or holds a long poll when a route asks, and on a valid upgrade hands its transport to a new
+/// <see cref="WebSocketConnection"/> with the 101.
+/// </summary>
+/// <remarks>
+/// <para>Deadlines. A request, head and body, must arrive within <see cref="WsFastServerOptions.HandshakeTimeout"/>
+/// of the moment the connection is ready for it (the accept, or the previous response), so a client that
+/// trickles its request (slowloris) or idles between requests is dropped.</para>
+/// <para>Backpressure. Responses are queued without waiting, but the next request is not read while this
+/// connection's queue is at <see cref="WsFastServerOptions.MaxQueuedOutboundBytes"/> or
+/// <see cref="WsFastServerOptions.MaxQueuedOutboundMessages"/> (the idea of Kestrel's <c>MaxResponseBufferSize</c>):
+/// a client that pipelines requests and never reads gets at most the bound plus one response queued, its further
+/// requests wait unread in the transport (which stops receiving at its input bound, as Kestrel's
+/// <c>MaxRequestBufferSize</c>), and the send-stall deadline ends it.</para>
+/// </remarks>
+internal sealed class HttpConnection : IServerConnection
+{
+    private readonly WsFastServer _server;
+    private readonly TransportLease _transport;
+    private long _deadline;            // Environment.TickCount64 by which the expected request must have arrived
+    private bool _ending;
+    private bool _stopping;
+    private long _bodyBytes;           // a request body held while it arrives
+    private int _closedOverBudget;
+    private EventStreamSubscriber? _eventStream;
+    private LongPollWaiter? _longPoll;
+
+    public HttpConnection(WsFastServer server, TransportLease transport)
+    {
+        _server = server;
+        _transport = transport;
+        RemoteEndPoint = transport.RemoteEndPoint;
+        _deadline = DeadlineAfter(server.Options.HandshakeTimeout);
+    }
+
+    /// <summary>The client's address and port.</summary>
+    public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>The connection's slot in the server's set, taken over by the WebSocket on upgrade.</summary>
+    public int Slot { get; set; } = -1;
+
+    public WsFastServer Server => _server;
+
+    long IServerConnection.BufferedBytes => _transport.QueuedBytes + Volatile.Read(ref _bodyBytes);
+
+    /// <summary>Answers a client the server will not serve at all (503 at accept), then lets it go.</summary>
+    public static async Task RefuseAsync(TransportLease transport, SharedBuffer response)
+    {
+        transport.EnqueueLast(response);
+        await transport.Input.CompleteAsync().ConfigureAwait(false);
+        await transport.Closed.ConfigureAwait(false);
+        transport.Dispose();
+    }
+
+    /// <summary>The connection's life until it upgrades or ends.</summary>
+    public async Task RunAsync()
+    {
+        bool handedOver = false;
+        try
+        {
+            handedOver = await ServeRequestsAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            OnFailure(e);
+        }
+
+        if (!handedOver)
+        {
+            await EndAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Queues a response: the connection stays open for the next request with <paramref name="keepAlive"/>, and ends once it is out otherwise.</summary>
+    public void Respond(SharedBuffer response, bool keepAlive) => Respond(response, 0, response.Length, keepAlive);
+
+    /// <summary>Queues <paramref name="count"/> bytes of <paramref name="response"/> from <paramref name="offset"/> as a response.</summary>
+    public void Respond(SharedBuffer response, int offset, int count, bool keepAlive)
+    {
+        if (keepAlive)
+        {
+            _transport.Enqueue(response, offset, count);
+        }
+        else
+        {
+            _transport.EnqueueLast(response, offset, count);
+        }
+    }
+
+    /// <summary>Answers with a status and a one-line reason, and ends the connection: an ordinary outcome, not logged.</summary>
+    public void Finish(int status, string reason, params KeyValuePair<string, string>[] headers) =>
+        Respond(HttpResponses.Status(status, reason, headers), keepAlive: false);
+
+    /// <summary>Answers with an error status and ends the connection; logged (rate-limited) and counted as refused.</summary>
+    public void Refuse(int status, string reason, params KeyValuePair<string, string>[] headers) =>
+        Refuse(status, reason, HttpResponses.Status(status, reason, headers));
+
+    /// <summary>Like <see cref="Refuse(int, string, KeyValuePair{string, string}[])"/> with a response already rendered.</summary>
+    public void Refuse(int status, string reason, SharedBuffer response)
+    {
+        _server.BadInput.RequestRefused(RemoteEndPoint, status, reason);
+        _server.Counters.OnRefused();
+        Respond(response, keepAlive: false);
+    }
+
+    /// <summary>
+    /// Reads a request body of <paramref name="length"/> bytes as it arrives, under the request's deadline, into
+    /// pooled memory that grows with what has come (a <c>Content-Length</c> alone reserves nothing). Null if the
+    /// client left first. The caller returns the body with <see cref="RequestBody.Dispose"/>.
+    /// </summary>
+    public async ValueTask<RequestBody?> ReadBodyAsync(int length)
+    {
+        PipeReader input = _transport.Input;
+        var body = new RequestBody();
+        try
+        {
+            while (body.Length < length)
+            {
+                ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                long take = Math.Min(buffer.Length, length - body.Length);
+                body.Append(buffer.Slice(0, take), length);
+                Volatile.Write(ref _bodyBytes, body.Capacity);
+                input.AdvanceTo(buffer.GetPosition(take));
+                if (body.Length < length && result.IsCompleted)
+                {
+                    body.Dispose();
+                    return null;
+                }
+            }
+
+            return body;
+        }
+        catch
+        {
+            body.Dispose();
+            throw;
+        }
+        finally
+        {
+            Volatile.Write(ref _bodyBytes, 0);
+        }
+    }
+
+    /// <summary>
+    /// Serves an event stream on this connection: the response head, the history after <paramref name="after"/>,
+    /// then every message published to <paramref name="topic"/> (held by the caller, released here) until the
+    /// client leaves or falls behind.
+    /// </summary>
+    public async ValueTask StreamEventsAsync(Topic topic, long after, SharedBuffer head)
+    {
+        _deadline = long.MaxValue;
+        var subscriber = new EventStreamSubscriber(_server, _transport);
+        _transport.Enqueue(head);
+        Volatile.Write(ref _eventStream, subscriber);
+        int slot = topic.Subscribe(subscriber, after);
+        try
+        {
+            if (_stopping)
+            {
+                subscriber.End();
+            }
+
+            await DiscardInputUntilClosedAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            topic.Unsubscribe(slot);
+            TopicRegistry.Release(topic);
+        }
+    }
+
+    /// <summary>
+    /// Holds the connection while a long poll waits: true when <paramref name="waiter"/> was offered a message, or
+    /// the wait ended by <paramref name="timeout"/> or shutdown; false when the client left meanwhile. Pipelined
+    /// bytes that arrive are left for the request loop.
+    /// </summary>
+    public async ValueTask<bool> WaitForPollAsync(LongPollWaiter waiter, TimeSpan timeout)
+    {
+        _deadline = long.MaxValue;
+        Volatile.Write(ref _longPoll, waiter);
+        if (_stopping)
+        {
+            waiter.Wake();
+        }
+
+        PipeReader input = _transport.Input;
+        long until = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        try
+        {
+            while (true)
+            {
+                Task<ReadResult> reading = input.ReadAsync().AsTask();
+                long left = until - Environment.TickCount64;
+                Task won = left <= 0 ? waiter.Arrived : await Task.WhenAny(waiter.Arrived, reading, Task.Delay(TimeSpan.FromMilliseconds(left))).ConfigureAwait(false);
+                if (won == reading)
+                {
+                    ReadResult result = await reading.ConfigureAwait(false);
+                    if (result.IsCompleted)
+                    {
+                        input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                        return false;
+                    }
+
+                    // The next request, pipelined: leave it unread, and watch for more (or the end).
+                    input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                    continue;
+                }
+
+                input.CancelPendingRead();
+                ReadResult cancelled = await reading.ConfigureAwait(false);
+                input.AdvanceTo(cancelled.Buffer.Start);
+                return true;
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _longPoll, null);
+        }
+    }
+
+    void IServerConnection.OnTick(long now)
+    {
+        if (_transport.StalledFor(now) >= (long)_server.Options.SendStallTimeout.TotalMilliseconds)
+        {
+            _server.BadInput.SendStalled(_transport.Id, RemoteEndPoint, _transport.QueuedBytes);
+            _server.Counters.OnSendStalled();
+            _transport.Abort();
+            return;
+        }
+
+        if (Volatile.Read(ref _ending))
+        {
+            if (now >= _deadline)
+            {
+                _transport.Abort();
+            }
+
+            return;
+        }
+
+        Volatile.Read(ref _eventStream)?.OnTick(now);
+        if (now >= Volatile.Read(ref _deadline))
+        {
+            _server.BadInput.RequestTimedOut(RemoteEndPoint);
+            _transport.Abort();
+        }
+    }
+
+    /// <summary>
+    /// Graceful shutdown: an event stream ends (its client resumes elsewhere by Last-Event-ID), a long poll is
+    /// answered now, and a connection between or inside requests is dropped.
+    /// </summary>
+    void IServerConnection.Shutdown()
+    {
+        _stopping = true;
+        if (Volatile.Read(ref _eventStream) is { } stream)
+        {
+            stream.End();
+        }
+        else if (Volatile.Read(ref _longPoll) is { } poll)
+        {
+            poll.Wake();
+        }
+        else
+        {
+            _transport.Abort();
+        }
+    }
+
+    void IServerConnection.Abort() => _transport.Abort();
+
+    bool IServerConnection.CloseOverBudget()
+    {
+        if (Interlocked.Exchange(ref _closedOverBudget, 1) != 0)
+        {
+            return false;
+        }
+
+        _server.BadInput.OverBudget(_transport.Id, RemoteEndPoint, 0, "HTTP connection aborted");
+        _transport.Abort();
+        return true;
+    }
+
+    /// <summary>Whether an exception only says that the connection broke.</summary>
+    internal static bool IsConnectionLoss(Exception e) =>
+        e is System.Net.Sockets.SocketException or IOException or ObjectDisposedException or OperationCanceledException;
+
+    private static long DeadlineAfter(TimeSpan timeout) => Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+
+    /// <summary>
+    /// Reads requests until one upgrades the connection (true: the WebSocket owns the transport now) or the
+    /// connection should end (false).
+    /// </summary>
+    private async ValueTask<bool> ServeRequestsAsync()
+    {
+        PipeReader input = _transport.Input;
+        WsFastServerOptions options = _server.Options;
+        var reader = new HandshakeReader(options.MaxHeaderBytes, options.MaxHeaderCount);
+        while (true)
+        {
+            ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            HandshakeStatus status = reader.TryRead(buffer, out SequencePosition consumed, out SequencePosition examined,
+                out HandshakeRequest? request, out HandshakeError error);
+            switch (status)
+            {
+                case HandshakeStatus.Incomplete:
+                    input.AdvanceTo(consumed, examined);
+                    if (result.IsCompleted)
+                    {
+                        return false; // the client left before finishing its request
+                    }
+
+                    continue;
+
+                case HandshakeStatus.Refused:
+                    input.AdvanceTo(buffer.End);
+                    Refuse(error.ToStatusCode(), error.ToReason(), HttpResponses.Error(error));
+                    return false;
+            }
+
+            input.AdvanceTo(consumed);
+            if (!_server.IsHostAllowed(request!.Host))
+            {
+                // Kestrel's host filtering answers the same: a name this server does not serve (DNS rebinding).
+                Refuse(400, "host not allowed");
+                return false;
+            }
+
+            if (status == HandshakeStatus.Upgrade)
+            {
+                return Upgrade(request);
+            }
+
+            if (!await _server.Router.ServeAsync(this, request).ConfigureAwait(false) || _stopping)
+            {
+                return false;
+            }
+
+            // One request at a time: the next one stays unread until the responses queued for this client are
+            // below the bound again. A client that never reads them is ended by the send-stall deadline.
+            _deadline = long.MaxValue;
+            if (_transport.QueuedBytes >= options.MaxQueuedOutboundBytes || _transport.QueuedCount >= options.MaxQueuedOutboundMessages)
+            {
+                await _transport.WaitForDrainAsync(options.MaxQueuedOutboundBytes - 1, options.MaxQueuedOutboundMessages - 1).ConfigureAwait(false);
+            }
+
+            _deadline = DeadlineAfter(options.HandshakeTimeout);
+        }
+    }
+
+    /// <summary>Routes an upgrade request and answers it: 101 and hand over, or a refusal and close.</summary>
+    private bool Upgrade(HandshakeRequest request)
+    {
+        if (_server.IsStopping)
+        {
+            // Shutdown has already sent its 1001s: a connection opened now would miss them.
+            Refuse(503, "server shutting down");
+            return false;
+        }
+
+        WebSocketEndpoint? endpoint = _server.FindEndpoint(request.Path, out string? topicName);
+        if (endpoint is null)
+        {
+            Refuse(404, "no WebSocket endpoint at this path");
+            return false;
+        }
+
+        if (topicName is not null && !TopicRegistry.IsValidName(topicName))
+        {
+            Refuse(400, "invalid topic name: 1-64 characters of letters, digits, '-', '_' and '.'");
+            return false;
+        }
+
+        if (!_server.IsOriginAllowed(endpoint, request.Origin))
+        {
+            Refuse(403, "origin not allowed");
+            return false;
+        }
+
+        string? subProtocol = null;
+        foreach (string offered in request.Subprotocols)
+        {
+            if (endpoint.SubProtocols.Contains(offered))
+            {
+                subProtocol = offered;
+                break;
+            }
+        }
+
+        // Only an accepted upgrade holds a topic: a refused one leaves nothing behind.
+        Topic? topic = topicName is null ? null : _server.Topics.Acquire(topicName);
+        var connection = new WebSocketConnection(_server, _transport, Slot, RemoteEndPoint, request, endpoint, subProtocol, topic);
+        _transport.Enqueue(HttpResponses.SwitchingProtocols(request.Key, subProtocol));
+        _server.HandOver(Slot, connection);
+        _ = connection.RunAsync();
+        return true;
+    }
+
+    private void OnFailure(Exception e)
+    {
+        if (IsConnectionLoss(e))
+        {
+            Log.Aborted(_server.Logger, _transport.Id, e.Message);
+        }
+        else
+        {
+            _server.BadInput.Unexpected(e, _transport.Id);
+            _transport.Abort();
+        }
+    }
+
+    private async ValueTask DiscardInputUntilClosedAsync()
+    {
+        PipeReader input = _transport.Input;
+        while (true)
+        {
+            ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+            input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return;
+            }
+        }
+    }
+
+    private async ValueTask EndAsync()
+    {
+        // Reading is over: the transport discards whatever else arrives until the peer closes its side. What is
+        // still queued gets the close timeout to go out, so a peer that stops reading cannot hold us forever.
+        await _transport.Input.CompleteAsync().ConfigureAwait(false);
+        _deadline = DeadlineAfter(_server.Options.CloseTimeout);
+        Volatile.Write(ref _ending, true);
+        _transport.CompleteOutput();
+        await _transport.Closed.ConfigureAwait(false);
+        _server.Unregister(Slot);
+        _transport.Dispose();
+    }
+}

@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using WsFast.Protocol;
+
+namespace WsFast.Server;
+
+/// <summary>
+/// Answers plain HTTP requests that arrive on the WebSocket port: registered content, <c>/healthz</c>,
+/// <c>/metrics</c>, and once a broadcast endpoint is mapped, publishing, event streams and polling. A plain GET
+/// on a WebSocket path gets 426, anything else 404.
+/// </summary>
+internal sealed class HttpRouter(WsFastServer server)
+{
+    private readonly Dictionary<string, (string ContentType, byte[] Body)> _content = new(StringComparer.Ordinal);
+
+    public void Map(string path, string contentType, byte[] body) => _content[path] = (contentType, body);
+
+    /// <summary>Answers <paramref name="request"/>; true when the connection stays open for another request.</summary>
+    public ValueTask<bool> ServeAsync(HttpConnection connection, HandshakeRequest request)
+    {
+        // HTTP/1.1 connections persist unless the client says otherwise (RFC 7230 section 6.3).
+        bool keepAlive = !HasToken(request.GetHeader("Connection"), "close");
+        BroadcastOptions broadcast = server.Options.Broadcast;
+
+        if (server.HasBroadcast && TopicOf(request.Path, broadcast.PublishPath) is { } publishTopic)
+        {
+            return PublishRoute.ServeAsync(server, connection, request, publishTopic, keepAlive);
+        }
+
+        if (request.Method != "GET")
+        {
+            connection.Refuse(405, "method not allowed", KeyValuePair.Create("Allow", "GET"));
+            return new ValueTask<bool>(false);
+        }
+
+        if (request.ContentLength is > 0)
+        {
+            // A GET with a body nobody reads: answer and close rather than misread it as the next request.
+            connection.Refuse(400, "unexpected request body");
+            return new ValueTask<bool>(false);
+        }
+
+        if (server.HasBroadcast && TopicOf(request.Path, broadcast.EventStreamPath) is { } streamTopic)
+        {
+            return EventStreamRoute.ServeAsync(server, connection, request, streamTopic);
+        }
+
+        if (server.HasBroadcast && TopicOf(request.Path, broadcast.PollPath) is { } pollTopic)
+        {
+            return PollRoute.ServeAsync(server, connection, request, pollTopic, keepAlive);
+        }
+
+        switch (request.Path)
+        {
+            case "/healthz":
+                return Send(connection, 200, "application/json", HealthJson(), keepAlive);
+            case "/metrics":
+                if (server.Options.MetricsRequireToken && !IsAuthorized(connection, request, server.Options.Broadcast.PublishToken))
+                {
+                    return new ValueTask<bool>(false);
+                }
+
+                return Send(connection, 200, "text/plain; version=0.0.4; charset=utf-8", MetricsRoute.Render(server), keepAlive);
+        }
+
+        if (_content.TryGetValue(request.Path, out (string ContentType, byte[] Body) content))
+        {
+            return Send(connection, 200, content.ContentType, content.Body, keepAlive);
+        }
+
+        if (server.FindEndpoint(request.Path, out _) is not null)
+        {
+            // 426 with Upgrade, Connection: Upgrade and the version to use (RFC 7231 section 6.5.15).
+            connection.Refuse(426, HandshakeError.MissingUpgrade.ToReason(), HttpResponses.Error(HandshakeError.MissingUpgrade));
+            return new ValueTask<bool>(false);
+        }
+
+        connection.Finish(404, "not found");
+        return new ValueTask<bool>(false);
+    }
+
+    /// <summary>Sends a response; true when the connection stays open.</summary>
+    internal static ValueTask<bool> Send(HttpConnection connection, int status, string contentType, ReadOnlySpan<byte> body, bool keepAlive)
+    {
+        connection.Respond(HttpResponses.Content(status, contentType, body, keepAlive), keepAlive);
+        return new ValueTask<bool>(keepAlive);
+    }
+
+    /// <summary>
+    /// Checks <c>Authorization: Bearer</c> against <paramref name="token"/> (none needed when null); refuses with
+    /// 401 (no bearer token) or 403 (another one) and returns false otherwise.
+    /// </summary>
+    internal static bool IsAuthorized(HttpConnection connection, HandshakeRequest request, string? token)
+    {
+        if (token is null)
+        {
+            return true;
+        }
+
+        string? authorization = request.GetHeader("Authorization");
+        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            connection.Refuse(401, "a bearer token is required", KeyValuePair.Create("WWW-Authenticate", "Bearer"));
+            return false;
+        }
+
+        // Constant time, so that the comparison does not reveal how much of a guess was right.
+        byte[] expected = Encoding.UTF8.GetBytes(token);
+        byte[] given = Encoding.UTF8.GetBytes(authorization["Bearer ".Length..].Trim());
+        if (!CryptographicOperations.FixedTimeEquals(expected, given))
+        {
+            connection.Refuse(403, "wrong token");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The topic of <c>{prefix}/{topic}</c>, or null when the path is not under <paramref name="prefix"/>.</summary>
+    private static string? TopicOf(string path, string prefix) =>
+        path.Length > prefix.Length + 1 && path.StartsWith(prefix, StringComparison.Ordinal) && path[prefix.Length] == '/'
+            ? path[(prefix.Length + 1)..]
+            : null;
+
+    private byte[] HealthJson()
+    {
+        ServerCounters counters = server.Counters;
+        var json = new Dictionary<string, object>
+        {
+            ["status"] = server.IsStopping ? "stopping" : "ok",
+            ["connections"] = server.ConnectionCount,
+            ["uptimeSeconds"] = Math.Round(server.Uptime.TotalSeconds, 1),
+            ["messagesIn"] = counters.MessagesIn,
+            ["messagesOut"] = counters.MessagesOut,
+            ["dropped"] = counters.Dropped,
+            ["slowConsumerDisconnects"] = counters.SlowConsumerDisconnects,
+            ["bufferedBytes"] = server.BufferedBytes,
+            ["allocatedBytes"] = GC.GetTotalAllocatedBytes(precise: false),
+        };
+        return JsonSerializer.SerializeToUtf8Bytes(json);
+    }
+
+    internal static bool HasToken(string? list, string token)
+    {
+        if (list is null)
+        {
+            return false;
+        }
+
+        foreach (string part in list.Split(','))
+        {
+            if (part.Trim().Equals(token, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The value of <paramref name="name"/> in a query string like <c>a=1&amp;b=2</c>, or null; undecodable: empty.</summary>
+    internal static string? QueryValue(string query, string name)
+    {
+        foreach (string pair in query.Split('&'))
+        {
+            int equals = pair.IndexOf('=');
+            string key = equals < 0 ? pair : pair[..equals];
+            if (key == name)
+            {
+                return equals < 0 ? "" : Uri.UnescapeDataString(pair[(equals + 1)..]);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A sequence number or cursor: decimal digits only (no sign, spaces or exponent), at most 18 of them.</summary>
+    internal static bool TryParseSequence(string? text, out long value)
+    {
+        value = 0;
+        return text is { Length: > 0 and <= 18 } && !text.AsSpan().ContainsAnyExceptInRange('0', '9')
+            && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>A number of seconds: digits with an optional fraction (no sign, exponent, NaN or infinity).</summary>
+    internal static bool TryParseSeconds(string? text, out double seconds)
+    {
+        seconds = 0;
+        return text is { Length: > 0 and <= 12 } && !text.AsSpan().ContainsAnyExcept("0123456789.")
+            && double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out seconds)
+            && double.IsFinite(seconds);
+    }
+}

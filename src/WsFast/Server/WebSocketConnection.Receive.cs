@@ -1,0 +1,214 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using WsFast.Protocol;
+
+namespace WsFast.Server;
+
+/// <summary>Receiving: frames read from the transport, control frames answered, messages handed to the handler.</summary>
+public sealed partial class WebSocketConnection
+{
+    private FrameReader _frames;
+    private MessageAssembler _assembler;
+    private int _endpointSlot = -1;
+    private int _topicSlot = -1;
+
+    /// <summary>
+    /// The open connection's whole life in one state machine: subscribing, the handler's OnConnected, then
+    /// frames until the close handshake, a violation or the end of the TCP connection, then the end. An idle
+    /// open connection holds this one suspended state machine.
+    /// </summary>
+    internal async Task RunAsync()
+    {
+        try
+        {
+            await OpenAsync().ConfigureAwait(false);
+            await ReceiveAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            OnFailure(e);
+        }
+        finally
+        {
+            await EndAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask OpenAsync()
+    {
+        _endpointSlot = Endpoint.Everyone.Subscribe(this);
+        if (Topic is not null)
+        {
+            _topicSlot = Topic.Subscribe(this);
+        }
+
+        _server.Counters.OnOpened();
+        Log.Opened(_server.Logger, Id, RemoteEndPoint, Endpoint.Path);
+        try
+        {
+            await Endpoint.Handler.OnConnectedAsync(this).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            HandlerFailed(e);
+        }
+    }
+
+    private async ValueTask ReceiveAsync()
+    {
+        PipeReader input = _transport.Input;
+        while (true)
+        {
+            ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            Volatile.Write(ref _lastReceived, Environment.TickCount64);
+
+            bool done = false;
+            while (!done)
+            {
+                FrameReadStatus status = _frames.Read(ref buffer, out FrameChunk chunk);
+                if (status == FrameReadStatus.NeedMoreData)
+                {
+                    break;
+                }
+
+                switch (status)
+                {
+                    case FrameReadStatus.Data:
+                        if (State == WebSocketState.Open)
+                        {
+                            await OnDataAsync(chunk).ConfigureAwait(false);
+                        }
+
+                        break;
+
+                    case FrameReadStatus.Control:
+                        done = OnControlFrame(chunk);
+                        break;
+
+                    default:
+                        ProtocolError error = _frames.Error;
+                        _server.BadInput.ProtocolViolation(Id, RemoteEndPoint, error.ToCloseCode(), error.ToReason());
+                        _server.Counters.OnProtocolError();
+                        SendClose(error.ToCloseCode(), error.ToReason());
+                        done = true;
+                        break;
+                }
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (done)
+            {
+                return;
+            }
+
+            if (result.IsCompleted)
+            {
+                // The TCP connection ended without a close frame (1006), or our own close timed out.
+                if (State == WebSocketState.Open)
+                {
+                    _closeCode = CloseCode.AbnormalClosure;
+                    _closeReason = "connection lost";
+                    Log.Aborted(_server.Logger, Id, "the client closed TCP without a close frame");
+                }
+                else if (Environment.TickCount64 >= _deadline)
+                {
+                    // Our close frame went unanswered. The transport's lingering close, which lasts as long as
+                    // the close timeout from our FIN, usually ends the connection just before the timer would.
+                    DropAfterCloseTimeout();
+                }
+
+                return;
+            }
+        }
+    }
+
+    private ValueTask OnDataAsync(in FrameChunk chunk)
+    {
+        if (chunk.IsMessageStart && chunk.IsMessageEnd)
+        {
+            // The whole message is in the read buffer: hand it on without a copy.
+            return DispatchAsync((WebSocketMessageType)chunk.Opcode, chunk.Payload);
+        }
+
+        _assembler.Append(chunk.Payload);
+        return chunk.IsMessageEnd
+            ? DispatchAssembledAsync((WebSocketMessageType)chunk.Opcode)
+            : default;
+    }
+
+    private async ValueTask DispatchAssembledAsync(WebSocketMessageType type)
+    {
+        try
+        {
+            await DispatchAsync(type, _assembler.Message).ConfigureAwait(false);
+        }
+        finally
+        {
+            _assembler.Reset();
+        }
+    }
+
+    private ValueTask DispatchAsync(WebSocketMessageType type, ReadOnlySequence<byte> payload)
+    {
+        _lastMessage = Environment.TickCount64;
+        _server.Counters.OnMessageReceived(payload.Length);
+        ValueTask handled;
+        try
+        {
+            handled = Endpoint.Handler.OnMessageAsync(this, new WebSocketMessage(type, payload));
+        }
+        catch (Exception e)
+        {
+            HandlerFailed(e);
+            return default;
+        }
+
+        return handled.IsCompletedSuccessfully ? default : AwaitHandlerAsync(handled);
+    }
+
+    private async ValueTask AwaitHandlerAsync(ValueTask handled)
+    {
+        try
+        {
+            await handled.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            HandlerFailed(e);
+        }
+    }
+
+    /// <summary>Answers a control frame; true when it ends reading (a close frame).</summary>
+    private bool OnControlFrame(in FrameChunk chunk)
+    {
+        switch (chunk.Opcode)
+        {
+            case Opcode.Ping:
+                SendPong(chunk.Payload);
+                return false;
+
+            case Opcode.Pong:
+                _pingSent = 0;
+                return false;
+
+            default:
+                CloseCode code = chunk.CloseCode;
+                string reason = chunk.CloseReason.IsEmpty ? "" : Encoding.UTF8.GetString(chunk.CloseReason);
+                if (SendClose(code, reason))
+                {
+                    // The client closed first: we echo its code (section 5.5.1) and report its reason.
+                    Log.Closed(_server.Logger, Id, code, reason);
+                }
+
+                return true;
+        }
+    }
+
+    private void HandlerFailed(Exception e)
+    {
+        _server.BadInput.HandlerFailed(e, Endpoint.Path, Id);
+        SendClose(CloseCode.InternalServerError, "internal error");
+    }
+}

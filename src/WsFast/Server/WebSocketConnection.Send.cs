@@ -1,0 +1,132 @@
+using System.Buffers;
+using WsFast.Protocol;
+using WsFast.Transport;
+
+namespace WsFast.Server;
+
+/// <summary>
+/// Sending, within the outbound bounds. One rule for every kind of send: a frame is queued while the queue is
+/// below <see cref="WsFastServerOptions.MaxQueuedOutboundBytes"/> and
+/// <see cref="WsFastServerOptions.MaxQueuedOutboundMessages"/>, so at most one message past either bound is
+/// ever queued. At the bound a handler's own send waits; a broadcast or publish never waits, and applies the
+/// endpoint's <see cref="SlowConsumerPolicy"/>; a pong takes the place of one still waiting.
+/// </summary>
+public sealed partial class WebSocketConnection : ITopicSubscriber
+{
+    private readonly long _maxQueuedBytes;
+    private readonly int _maxQueuedMessages;
+    private SemaphoreSlim? _drainTurn;
+
+    // Judging by what is queued before the frame, not after, keeps a healthy client from looking full while its
+    // last send's completion is still being processed.
+    private bool IsQueueFull => _transport.QueuedBytes >= _maxQueuedBytes || _transport.QueuedCount >= _maxQueuedMessages;
+
+    private ValueTask<bool> SendAsync(Opcode opcode, ReadOnlySpan<byte> payload)
+    {
+        if (State != WebSocketState.Open)
+        {
+            return new ValueTask<bool>(false);
+        }
+
+        return EnqueueAsync(FrameWriting.Frame(opcode, payload));
+    }
+
+    // Takes ownership of one reference to `frame`.
+    private ValueTask<bool> EnqueueAsync(SharedBuffer frame) =>
+        IsQueueFull ? WaitThenEnqueueAsync(frame) : new ValueTask<bool>(EnqueueFrame(frame));
+
+    private async ValueTask<bool> WaitThenEnqueueAsync(SharedBuffer frame)
+    {
+        // Wait until the queue is below both bounds again. The transport wakes one waiter at a time; concurrent
+        // senders take turns here. A peer that never reads is ended by the send-stall deadline, which wakes this.
+        SemaphoreSlim turn = LazyInitializer.EnsureInitialized(ref _drainTurn, static () => new SemaphoreSlim(1, 1));
+        await turn.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await _transport.WaitForDrainAsync(_maxQueuedBytes - 1, _maxQueuedMessages - 1).ConfigureAwait(false);
+        }
+        finally
+        {
+            turn.Release();
+        }
+
+        return EnqueueFrame(frame);
+    }
+
+    private bool EnqueueFrame(SharedBuffer frame)
+    {
+        if (State != WebSocketState.Open)
+        {
+            frame.Release();
+            return false;
+        }
+
+        _lastMessage = Environment.TickCount64;
+        int length = frame.Length;
+        if (!_transport.Enqueue(frame))
+        {
+            return false;
+        }
+
+        _server.Counters.OnMessageSent(length);
+        return true;
+    }
+
+    /// <summary>Queues a topic's frame, shared with the other subscribers, under the topic's lock. Never waits.</summary>
+    EnqueueResult ITopicSubscriber.Offer(TopicMessage message)
+    {
+        if (State != WebSocketState.Open)
+        {
+            return EnqueueResult.Closed;
+        }
+
+        if (IsQueueFull)
+        {
+            OnBroadcastDropped();
+            return EnqueueResult.Full;
+        }
+
+        SharedBuffer frame = message.Frame;
+        frame.AddReference();
+        if (!_transport.EnqueueDispatched(frame))
+        {
+            return EnqueueResult.Closed;
+        }
+
+        _lastMessage = Environment.TickCount64;
+        _server.Counters.OnMessageSent(frame.Length);
+        return EnqueueResult.Queued;
+    }
+
+    /// <summary>A broadcast found this connection's queue full: the endpoint's slow-consumer policy applies.</summary>
+    private void OnBroadcastDropped()
+    {
+        _server.Counters.OnDropped();
+        if (Endpoint.SlowConsumerPolicy == SlowConsumerPolicy.Disconnect)
+        {
+            CloseSlowConsumer();
+        }
+    }
+
+    // RFC 6455 section 5.5.3: a pong answering only the latest ping is enough. A pong still waiting in the queue
+    // is replaced rather than joined, so a ping flood from a peer that never reads holds one pong, not millions.
+    private void SendPong(in ReadOnlySequence<byte> payload)
+    {
+        if (State == WebSocketState.Open)
+        {
+            _transport.EnqueueReplaceable(FrameWriting.Frame(Opcode.Pong, payload));
+        }
+    }
+
+    private void SendPing(long now)
+    {
+        Span<byte> frame = stackalloc byte[FrameWriter.MaxHeaderSize + sizeof(long)];
+        Span<byte> payload = stackalloc byte[sizeof(long)];
+        BitConverter.TryWriteBytes(payload, now);
+        int length = FrameWriter.WritePing(frame, payload);
+        if (State == WebSocketState.Open)
+        {
+            _transport.Enqueue(SharedBufferPool.Shared.Rent(frame.Slice(0, length)));
+        }
+    }
+}
