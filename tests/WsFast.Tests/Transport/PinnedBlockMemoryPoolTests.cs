@@ -166,13 +166,13 @@ public class PinnedBlockMemoryPoolTests
             ReturnAll(RentMany(pool, 100));
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++)
+        Assert.Equal(0, FewestBytesAllocatedByARound(() =>
         {
-            pool.Rent().Dispose();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (int i = 0; i < 10_000; i++)
+            {
+                pool.Rent().Dispose();
+            }
+        }));
     }
 
     [Fact]
@@ -234,7 +234,7 @@ public class PinnedBlockMemoryPoolTests
         Assert.Equal(count + 1, pool.BlockCount);
         ReturnAll(all);
 
-        // Quiet again, trims bring it down to the floor exactly: the in-use count and the peak did not drift.
+        // Quiet again, trims bring it down to the floor exactly.
         for (int trim = 0; trim < 40; trim++)
         {
             pool.Trim();
@@ -248,6 +248,21 @@ public class PinnedBlockMemoryPoolTests
         => Enumerable.Range(0, count).Select(_ => pool.Rent()).ToList();
 
     private static void ReturnAll(List<IMemoryOwner<byte>> blocks) => blocks.ForEach(b => b.Dispose());
+
+    // The fewest bytes that one of five rounds allocated on this thread: the runtime may allocate a little on the
+    // thread whose calls trigger a method's tier-up, once, whereas a pool that allocates does so in every round.
+    private static long FewestBytesAllocatedByARound(Action round)
+    {
+        long fewest = long.MaxValue;
+        for (int i = 0; i < 5; i++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            round();
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        return fewest;
+    }
 
     // Not inlined, so that no reference to a block outlives the call in the test's frame.
     [MethodImpl(MethodImplOptions.NoInlining)]
