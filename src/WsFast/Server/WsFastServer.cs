@@ -363,7 +363,7 @@ public sealed class WsFastServer : IAsyncDisposable
         }
     }
 
-    // Every connection's deadlines, then the memory budget; about once a second, the pools and the topics.
+    // Every connection's deadlines, then the memory budget; about once a second, topic expiry and pool trimming.
     private void OnTick(long now)
     {
         long buffered = 0;
@@ -400,6 +400,10 @@ public sealed class WsFastServer : IAsyncDisposable
             try
             {
                 Topics.Expire(now);
+
+                // Pinned memory a burst needed goes back once the burst is over (see the pools' Trim).
+                _listener?.Pool.BlockPool.Trim();
+                SharedBufferPool.Shared.Trim();
             }
             catch (Exception e)
             {
