@@ -17,7 +17,7 @@ namespace WsFast.Load.Client;
 /// One caller at a time: a scenario reads with <see cref="TryReadMessage"/> until it returns false, then awaits
 /// <see cref="ReceiveMoreAsync"/>, and sends from the same flow.
 /// </remarks>
-public sealed class WsClient : IDisposable
+internal sealed class WsClient : IDisposable
 {
     // Linux's IP_BIND_ADDRESS_NO_PORT (level SOL_IP): bind picks the source address only, and the port is
     // chosen at connect, per destination, so each source address offers the whole ephemeral range.

@@ -6,7 +6,7 @@ namespace WsFast.Load.Client;
 /// A whole message (or control frame) received by a <see cref="WsClient"/>. <see cref="Payload"/> points
 /// into the client's buffer and is valid until the next call to <see cref="WsClient.TryReadMessage"/>.
 /// </summary>
-public readonly struct WsMessage
+internal readonly struct WsMessage
 {
     internal WsMessage(Opcode opcode, ReadOnlyMemory<byte> payload, int wireBytes)
     {

@@ -8,7 +8,7 @@ namespace WsFast.Protocol;
 /// The <c>Sec-WebSocket-Accept</c> value of RFC 6455 section 4.2.2, item 5.4: the base64 of the SHA-1 of the
 /// client's key followed by the protocol's GUID. Computed on the stack, without allocating.
 /// </summary>
-public static class AcceptKey
+internal static class AcceptKey
 {
     /// <summary>The length of every accept value: base64 of a 20-byte SHA-1 hash.</summary>
     public const int Length = 28;

@@ -32,7 +32,7 @@ public enum CloseCode : ushort
 }
 
 /// <summary>Rules about which close codes may appear on the wire.</summary>
-public static class CloseCodes
+internal static class CloseCodes
 {
     /// <summary>
     /// Whether <paramref name="code"/> may be carried by a close frame (sections 7.4.1 and 7.4.2):

@@ -8,7 +8,7 @@ namespace WsFast.Protocol;
 /// frame. <see cref="Payload"/> points into the caller's buffer (no copy) and is valid until the caller
 /// releases that buffer.
 /// </summary>
-public readonly struct FrameChunk
+internal readonly struct FrameChunk
 {
     internal FrameChunk(Opcode opcode, ReadOnlySequence<byte> payload, bool isMessageStart, bool isFrameEnd, bool isMessageEnd)
     {

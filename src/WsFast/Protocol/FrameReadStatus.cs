@@ -1,7 +1,7 @@
 namespace WsFast.Protocol;
 
 /// <summary>What one call to <see cref="FrameReader.Read"/> produced.</summary>
-public enum FrameReadStatus : byte
+internal enum FrameReadStatus : byte
 {
     /// <summary>Nothing more can be decoded until more bytes arrive.</summary>
     NeedMoreData,

@@ -29,7 +29,7 @@ namespace WsFast.Protocol;
 /// The reader is a mutable struct meant to live in a field of its owner; copying it copies its state.
 /// </para>
 /// </remarks>
-public struct FrameReader
+internal struct FrameReader
 {
     /// <summary>The largest frame header: 2 bytes, a 64-bit length and a masking key.</summary>
     public const int MaxHeaderSize = 14;

@@ -1,7 +1,7 @@
 namespace WsFast.Protocol;
 
 /// <summary>Limits and role of a <see cref="FrameReader"/>.</summary>
-public readonly record struct FrameReaderOptions
+internal readonly record struct FrameReaderOptions
 {
     /// <summary>16 MiB: the default bound on a message and on any one frame.</summary>
     public const long DefaultMaxMessageSize = 16 * 1024 * 1024;

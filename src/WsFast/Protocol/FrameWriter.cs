@@ -33,7 +33,7 @@ namespace WsFast.Protocol;
 /// Reserving <see cref="HeaderSize"/> bytes instead of <see cref="MaxHeaderSize"/> makes the frame start at 0.
 /// </para>
 /// </remarks>
-public static class FrameWriter
+internal static class FrameWriter
 {
     /// <summary>The largest header a server frame has: 2 bytes, then a 64-bit length, and no masking key.</summary>
     public const int MaxHeaderSize = 10;

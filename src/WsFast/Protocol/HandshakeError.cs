@@ -5,7 +5,7 @@ namespace WsFast.Protocol;
 /// status the server answers with (<see cref="HandshakeErrors.ToStatusCode"/>) and to a short reason for the
 /// response body and the log.
 /// </summary>
-public enum HandshakeError : byte
+internal enum HandshakeError : byte
 {
     /// <summary>No error.</summary>
     None = 0,
@@ -54,7 +54,7 @@ public enum HandshakeError : byte
 }
 
 /// <summary>Maps <see cref="HandshakeError"/> to HTTP status codes and reasons.</summary>
-public static class HandshakeErrors
+internal static class HandshakeErrors
 {
     /// <summary>The HTTP status code a request is answered with for <paramref name="error"/>.</summary>
     public static int ToStatusCode(this HandshakeError error) => error switch

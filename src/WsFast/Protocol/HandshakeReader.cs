@@ -29,7 +29,7 @@ namespace WsFast.Protocol;
 /// as HTTP/1.1 (RFC 7230 section 2.6).
 /// </para>
 /// </remarks>
-public sealed class HandshakeReader
+internal sealed class HandshakeReader
 {
     /// <summary>The default limit of <see cref="MaxHeaderBytes"/>: 8 KiB.</summary>
     public const int DefaultMaxHeaderBytes = 8 * 1024;

@@ -82,7 +82,7 @@ public sealed class HandshakeRequest
     /// <see cref="HandshakeError.MissingConnectionUpgrade"/>, to answer with 426 on a WebSocket-only path.
     /// <see cref="HandshakeError.None"/> for an upgrade.
     /// </summary>
-    public HandshakeError NonUpgradeReason { get; }
+    internal HandshakeError NonUpgradeReason { get; }
 
     /// <summary>Every header as a name/value pair, names as sent, values trimmed, in the order received.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers => Array.AsReadOnly(_headers);

@@ -13,7 +13,7 @@ namespace WsFast.Protocol;
 /// useful when the span is too small, and <c>Write...</c> into an <see cref="IBufferWriter{T}"/>, which asks
 /// the writer for exactly the room needed.
 /// </remarks>
-public static class HandshakeResponse
+internal static class HandshakeResponse
 {
     /// <summary>
     /// Writes the 101 response accepting a handshake whose <c>Sec-WebSocket-Key</c> is <paramref name="key"/>.

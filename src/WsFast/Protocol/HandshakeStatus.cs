@@ -1,7 +1,7 @@
 namespace WsFast.Protocol;
 
 /// <summary>What <see cref="HandshakeReader.TryRead"/> made of the bytes received so far.</summary>
-public enum HandshakeStatus : byte
+internal enum HandshakeStatus : byte
 {
     /// <summary>The request head is not complete yet: read more bytes and call again with the same start.</summary>
     Incomplete = 0,

@@ -14,7 +14,7 @@ namespace WsFast.Protocol;
 /// resumed mid-way starts at an offset into the key: the key is rotated so that its byte
 /// <c>offset</c> lines up with the first payload byte, and the offset to resume with is returned.
 /// </remarks>
-public static class Masking
+internal static class Masking
 {
     // Below this many bytes the vector set-up costs more than it saves (measured in bench/RESULTS.md).
     private const int VectorThreshold = 16;

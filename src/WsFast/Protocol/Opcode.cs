@@ -1,7 +1,7 @@
 namespace WsFast.Protocol;
 
 /// <summary>The frame opcodes of RFC 6455 section 5.2. Values 3-7 and 11-15 are reserved.</summary>
-public enum Opcode : byte
+internal enum Opcode : byte
 {
     /// <summary>A further fragment of the message in flight.</summary>
     Continuation = 0x0,
@@ -18,7 +18,7 @@ public enum Opcode : byte
 }
 
 /// <summary>Classification helpers for <see cref="Opcode"/>.</summary>
-public static class OpcodeExtensions
+internal static class OpcodeExtensions
 {
     /// <summary>Control frames have the most significant opcode bit set (section 5.5).</summary>
     public static bool IsControl(this Opcode opcode) => ((byte)opcode & 0x8) != 0;

@@ -4,7 +4,7 @@ namespace WsFast.Protocol;
 /// Every way a peer can break RFC 6455 after the handshake. Each maps to the close code the connection is
 /// failed with (<see cref="ProtocolErrors.ToCloseCode"/>) and to a short reason for the close frame and the log.
 /// </summary>
-public enum ProtocolError : byte
+internal enum ProtocolError : byte
 {
     /// <summary>No error.</summary>
     None = 0,
@@ -41,7 +41,7 @@ public enum ProtocolError : byte
 }
 
 /// <summary>Maps <see cref="ProtocolError"/> to close codes and reasons.</summary>
-public static class ProtocolErrors
+internal static class ProtocolErrors
 {
     /// <summary>The close code a connection is failed with for <paramref name="error"/>.</summary>
     public static CloseCode ToCloseCode(this ProtocolError error) => error switch

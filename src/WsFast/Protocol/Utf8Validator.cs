@@ -12,7 +12,7 @@ namespace WsFast.Protocol;
 /// The bulk of each chunk goes through the vectorized <see cref="Utf8.IsValid(ReadOnlySpan{byte})"/>; only the
 /// few bytes around chunk boundaries walk the state machine.
 /// </remarks>
-public struct Utf8Validator
+internal struct Utf8Validator
 {
     // States of the boundary state machine: what the next byte must be.
     private const byte Accept = 0;   // at a code point boundary

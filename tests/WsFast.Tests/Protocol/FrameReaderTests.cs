@@ -113,10 +113,11 @@ public class FrameReaderTests
     }
 
     [Theory]
-    [InlineData(Opcode.Text)]
-    [InlineData(Opcode.Binary)]
-    public void Section_5_4_a_new_data_frame_inside_a_fragmented_message_fails_with_1002(Opcode opcode)
+    [InlineData((byte)Opcode.Text)]
+    [InlineData((byte)Opcode.Binary)]
+    public void Section_5_4_a_new_data_frame_inside_a_fragmented_message_fails_with_1002(byte rawOpcode)
     {
+        var opcode = (Opcode)rawOpcode;
         byte[] input = ClientFrames.Concat(ClientFrames.Text("a", fin: false), ClientFrames.Frame(opcode, "b"u8));
         ReadEvent error = SingleError(input);
         Assert.Equal(ProtocolError.ExpectedContinuation, error.Error);
@@ -208,11 +209,12 @@ public class FrameReaderTests
     // Section 5.5: control frames.
 
     [Theory]
-    [InlineData(Opcode.Ping)]
-    [InlineData(Opcode.Pong)]
-    [InlineData(Opcode.Close)]
-    public void Section_5_5_control_frames_over_125_bytes_fail_with_1002(Opcode opcode)
+    [InlineData((byte)Opcode.Ping)]
+    [InlineData((byte)Opcode.Pong)]
+    [InlineData((byte)Opcode.Close)]
+    public void Section_5_5_control_frames_over_125_bytes_fail_with_1002(byte rawOpcode)
     {
+        var opcode = (Opcode)rawOpcode;
         byte[] payload = new byte[126];
         payload[0] = 0x03;
         payload[1] = 0xE8;
@@ -227,11 +229,12 @@ public class FrameReaderTests
     }
 
     [Theory]
-    [InlineData(Opcode.Ping)]
-    [InlineData(Opcode.Pong)]
-    [InlineData(Opcode.Close)]
-    public void Section_5_5_fragmented_control_frames_fail_with_1002(Opcode opcode)
+    [InlineData((byte)Opcode.Ping)]
+    [InlineData((byte)Opcode.Pong)]
+    [InlineData((byte)Opcode.Close)]
+    public void Section_5_5_fragmented_control_frames_fail_with_1002(byte rawOpcode)
     {
+        var opcode = (Opcode)rawOpcode;
         Assert.Equal(ProtocolError.FragmentedControlFrame, SingleError(ClientFrames.Frame(opcode, [], fin: false)).Error);
     }
 

@@ -187,11 +187,12 @@ public class FrameWriterTests
     }
 
     [Theory]
-    [InlineData(Opcode.Ping)]
-    [InlineData(Opcode.Pong)]
-    [InlineData(Opcode.Close)]
-    public void ControlFrameOver125BytesIsRejected(Opcode opcode)
+    [InlineData((byte)Opcode.Ping)]
+    [InlineData((byte)Opcode.Pong)]
+    [InlineData((byte)Opcode.Close)]
+    public void ControlFrameOver125BytesIsRejected(byte rawOpcode)
     {
+        var opcode = (Opcode)rawOpcode;
         byte[] payload = Pattern(126);
         payload[0] = 0x03;
         payload[1] = 0xE8;
@@ -213,11 +214,12 @@ public class FrameWriterTests
     }
 
     [Theory]
-    [InlineData(Opcode.Ping)]
-    [InlineData(Opcode.Pong)]
-    [InlineData(Opcode.Close)]
-    public void ControlFrameMustHaveFin(Opcode opcode)
+    [InlineData((byte)Opcode.Ping)]
+    [InlineData((byte)Opcode.Pong)]
+    [InlineData((byte)Opcode.Close)]
+    public void ControlFrameMustHaveFin(byte rawOpcode)
     {
+        var opcode = (Opcode)rawOpcode;
         Assert.Throws<ArgumentException>(() => FrameWriter.WriteFrame(new byte[10], opcode, default, fin: false));
         Assert.Throws<ArgumentException>(() => FrameWriter.WriteHeader(new byte[10], opcode, 0, fin: false));
     }

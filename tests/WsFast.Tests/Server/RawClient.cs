@@ -8,7 +8,7 @@ using WsFast.Tests.Support;
 namespace WsFast.Tests.Server;
 
 /// <summary>How the server ended a TCP connection, as the client saw it.</summary>
-public enum TcpEnd
+internal enum TcpEnd
 {
     /// <summary>An orderly close: a read returned 0 bytes (the server's FIN).</summary>
     Fin,
@@ -17,7 +17,7 @@ public enum TcpEnd
 }
 
 /// <summary>A frame as the server sent it, parsed by <see cref="RawClient"/>.</summary>
-public sealed record ServerFrame(bool Fin, int Rsv, Opcode Opcode, byte[] Payload)
+internal sealed record ServerFrame(bool Fin, int Rsv, Opcode Opcode, byte[] Payload)
 {
     /// <summary>The status code of a close frame, or null when it carried none.</summary>
     public ushort? CloseCode => Opcode == Opcode.Close && Payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(Payload) : null;
@@ -35,7 +35,7 @@ public sealed record ServerFrame(bool Fin, int Rsv, Opcode Opcode, byte[] Payloa
 }
 
 /// <summary>The status line and header fields of an HTTP response.</summary>
-public sealed record HttpHead(int Status, string StatusLine, IReadOnlyList<KeyValuePair<string, string>> Headers)
+internal sealed record HttpHead(int Status, string StatusLine, IReadOnlyList<KeyValuePair<string, string>> Headers)
 {
     /// <summary>The value of the first header field named <paramref name="name"/> (case-insensitive), or null.</summary>
     public string? Header(string name) =>
@@ -49,7 +49,7 @@ public sealed record HttpHead(int Status, string StatusLine, IReadOnlyList<KeyVa
 /// from an RST. Every read waits at most <see cref="Timeout"/> (or the timeout given) and then throws
 /// <see cref="TimeoutException"/>, so a test never hangs on a server that stays silent.
 /// </summary>
-public sealed class RawClient : IAsyncDisposable
+internal sealed class RawClient : IAsyncDisposable
 {
     /// <summary>How long a read waits unless told otherwise.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);

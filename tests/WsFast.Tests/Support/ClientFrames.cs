@@ -5,7 +5,7 @@ using WsFast.Protocol;
 namespace WsFast.Tests.Support;
 
 /// <summary>Encodes frames the way a client sends them (masked), including ones that break the rules.</summary>
-public static class ClientFrames
+internal static class ClientFrames
 {
     /// <summary>The masking key of the examples in RFC 6455 section 5.7.</summary>
     public static readonly byte[] RfcKey = [0x37, 0xfa, 0x21, 0x3d];

@@ -4,7 +4,7 @@ using WsFast.Protocol;
 namespace WsFast.Tests.Support;
 
 /// <summary>One thing a <see cref="FrameReader"/> produced, with message pieces joined into messages.</summary>
-public sealed record ReadEvent(string Kind, byte[] Payload, ProtocolError Error = ProtocolError.None, CloseCode CloseCode = 0)
+internal sealed record ReadEvent(string Kind, byte[] Payload, ProtocolError Error = ProtocolError.None, CloseCode CloseCode = 0)
 {
     /// <summary>Payload shown as text, for readable assertions.</summary>
     public string Text => System.Text.Encoding.UTF8.GetString(Payload);
@@ -17,7 +17,7 @@ public sealed record ReadEvent(string Kind, byte[] Payload, ProtocolError Error 
 /// Drives a <see cref="FrameReader"/> the way a pipe does: bytes arrive in pieces, the unconsumed tail is
 /// kept for the next read, and every message is assembled from its chunks.
 /// </summary>
-public sealed class FrameCollector
+internal sealed class FrameCollector
 {
     private FrameReader _reader;
     private byte[] _pending = [];

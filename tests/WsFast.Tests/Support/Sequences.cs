@@ -3,7 +3,7 @@ using System.Buffers;
 namespace WsFast.Tests.Support;
 
 /// <summary>Builds multi-segment <see cref="ReadOnlySequence{T}"/>s, as a pipe hands them out.</summary>
-public static class Sequences
+internal static class Sequences
 {
     /// <summary>A sequence whose segments are exactly <paramref name="parts"/> (each copied, so writable).</summary>
     public static ReadOnlySequence<byte> Of(params byte[][] parts)

@@ -14,7 +14,7 @@ namespace WsFast.Server;
 /// reference of its own (<see cref="TakeReference"/>). The message holds one reference to each buffer until it
 /// leaves the topic's history.
 /// </remarks>
-public sealed class TopicMessage
+internal sealed class TopicMessage
 {
     private readonly SharedBuffer _frame;
     private readonly int _headerSize;
