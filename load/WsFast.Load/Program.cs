@@ -23,4 +23,5 @@ foreach (FeedCommand.Kind kind in Enum.GetValues<FeedCommand.Kind>())
 }
 
 root.Subcommands.Add(ReportCommand.Create());
+root.Subcommands.Add(AttackCommand.Create());
 return await root.Parse(args).InvokeAsync();
