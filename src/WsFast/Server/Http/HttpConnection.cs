@@ -195,14 +195,13 @@ internal sealed class HttpConnection : IServerConnection
         }
 
         PipeReader input = _transport.Input;
-        long until = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        Task timedOut = Task.Delay(timeout);
         try
         {
             while (true)
             {
                 Task<ReadResult> reading = input.ReadAsync().AsTask();
-                long left = until - Environment.TickCount64;
-                Task won = left <= 0 ? waiter.Arrived : await Task.WhenAny(waiter.Arrived, reading, Task.Delay(TimeSpan.FromMilliseconds(left))).ConfigureAwait(false);
+                Task won = await Task.WhenAny(waiter.Arrived, reading, timedOut).ConfigureAwait(false);
                 if (won == reading)
                 {
                     ReadResult result = await reading.ConfigureAwait(false);

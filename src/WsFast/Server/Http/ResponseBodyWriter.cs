@@ -41,7 +41,12 @@ internal sealed class ResponseBodyWriter : IBufferWriter<byte>, IDisposable
         SharedBuffer buffer = _buffer!;
         _buffer = null;
         Span<byte> head = stackalloc byte[HeadRoom];
-        HandshakeResponse.TryWriteHttpHead(status, HttpResponses.ContentHeaders(contentType, keepAlive), _written, head, out int headLength);
+        if (!HandshakeResponse.TryWriteHttpHead(status, HttpResponses.ContentHeaders(contentType, keepAlive), _written, head, out int headLength))
+        {
+            buffer.Release();
+            throw new InvalidOperationException("The response head did not fit the room left for it.");
+        }
+
         head[..headLength].CopyTo(buffer.Span[(HeadRoom - headLength)..]);
         buffer.Length = HeadRoom + _written;
         connection.Respond(buffer, HeadRoom - headLength, headLength + _written, keepAlive);

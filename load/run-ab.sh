@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Two builds of the WsFast executable side by side in one run, for a change's before and after: echo with 100
+# and 1,000 clients and a saturated broadcast to 1,000 subscribers, each case against A then B, ROUNDS times
+# (default 3), every server fresh and pinned to CPU 0, the load tool pinned to CPU 1. Prints each case's median
+# rate and server CPU per message, and B/A.
+#
+#   load/run-ab.sh A/WsFast.Server.dll B/WsFast.Server.dll
+#
+# Environment: ROUNDS (3), PORT (18100), RESULTS (load/results/<timestamp>-ab).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+if [[ $# -ne 2 ]]; then
+  echo "usage: load/run-ab.sh A/WsFast.Server.dll B/WsFast.Server.dll" >&2
+  exit 2
+fi
+a_dll="$1"; b_dll="$2"
+rounds="${ROUNDS:-3}"
+port="${PORT:-18100}"
+results="${RESULTS:-load/results/$(date -u +%Y%m%d-%H%M%S)-ab}"
+mkdir -p "$results"
+ulimit -n "$(ulimit -Hn)"
+dotnet build -c Release -nologo -v q load/WsFast.Load >/dev/null
+load_dll=load/WsFast.Load/bin/Release/net10.0/WsFast.Load.dll
+
+server_pid=""
+stop_server() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+trap stop_server EXIT
+
+start_server() {
+  taskset -c 0 dotnet "$1" --host 127.0.0.1 --port "$port" --ping-interval 0 --max-connections 50000 \
+    --log-level Warning >"$2" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  echo "the server $1 did not start; see $2" >&2
+  exit 1
+}
+
+# run NAME DLL ROUND COMMAND ARGS...: one case against a fresh server.
+run() {
+  local name="$1" dll="$2" round="$3"; shift 3
+  local dir="$results/$name/$round"
+  mkdir -p "$dir"
+  start_server "$dll" "$dir/server.log"
+  taskset -c 1 dotnet "$load_dll" "$@" --server-pid "$server_pid" --out "$dir" >/dev/null 2>"$dir/progress.log" \
+    || echo "$name round $round: the load tool reported errors" >&2
+  stop_server
+}
+
+for round in $(seq "$rounds"); do
+  for side in A B; do
+    dll="$a_dll"; [[ "$side" == B ]] && dll="$b_dll"
+    run "echo-100-$side" "$dll" "$round" ws-echo --url "ws://127.0.0.1:$port/echo" --clients 100 --duration 8 --settle 2 --size 32
+    run "echo-1000-$side" "$dll" "$round" ws-echo --url "ws://127.0.0.1:$port/echo" --clients 1000 --duration 8 --ramp-up 2 --settle 2 --size 32
+    run "broadcast-1000-$side" "$dll" "$round" ws-broadcast --url "http://127.0.0.1:$port" --clients 1000 --duration 8 --ramp-up 2 --settle 2 --rate 1000 --size 64
+  done
+done
+
+python3 - "$results" "$a_dll" "$b_dll" <<'PY'
+import csv, statistics, sys, pathlib
+results, a, b = sys.argv[1:]
+def figures(name):
+    rows = [next(csv.DictReader(open(p))) for p in sorted(pathlib.Path(results, name).glob("*/report.csv"))]
+    rate = statistics.median(float(r["delivered_per_s"] or r["rate_per_s"]) for r in rows)
+    cpu = statistics.median(1000 * float(r["server_cpu_s_per_1000_deliveries"]) for r in rows)
+    return rate, cpu, len(rows)
+print(f"A: {a}\nB: {b}\n")
+print("| case | A msg/s | B msg/s | B/A | A server µs/msg | B server µs/msg | B/A | rounds |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+for case in ("echo-100", "echo-1000", "broadcast-1000"):
+    ra, ca, n = figures(f"{case}-A")
+    rb, cb, _ = figures(f"{case}-B")
+    print(f"| {case} | {ra:,.0f} | {rb:,.0f} | {rb/ra:.2f} | {ca:.2f} | {cb:.2f} | {cb/ca:.2f} | {n} |")
+PY
+echo "Runs in $results" >&2
