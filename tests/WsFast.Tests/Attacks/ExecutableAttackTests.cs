@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using WsFast.Tests.Server;
+using WsFast.Tests.Support;
+
+namespace WsFast.Tests.Attacks;
+
+/// <summary>
+/// The attacks that knocked the executable over, against the executable as shipped, with its default settings:
+/// pipelined requests on one connection that never reads (the demo page and short polls), a ping flood from an
+/// upgraded connection that never reads, and, with a publish token in <c>--mode broadcast</c>, a WebSocket
+/// client trying to publish through the broadcast endpoint. The server's resident memory (VmRSS) must stay
+/// within 64 MiB of where it started, and the relay must publish nothing.
+/// </summary>
+[Collection(AttackCollection.Name)]
+public class ExecutableAttackTests
+{
+    private const long RssBound = 64L * 1024 * 1024;
+    private static readonly TimeSpan AttackTime = TimeSpan.FromSeconds(4);
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/poll/x?wait=0")]
+    public async Task Pipelined_GETs_never_read_leave_the_executable_within_64_MiB_of_its_start(string path)
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        long before = server.ResidentBytes();
+
+        using Attacker attacker = await Attacker.ConnectAsync(server.Port);
+        byte[] burst = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat($"GET {path} HTTP/1.1\r\nHost: a\r\n\r\n", 64)));
+        long sent = await attacker.FloodAsync(burst, AttackTime);
+
+        long growth = server.ResidentBytes() - before;
+        Assert.True(growth < RssBound, $"{sent:N0} bytes of pipelined GET {path} grew the server by {growth:N0} bytes.");
+        await server.AssertStillServesAsync();
+    }
+
+    [Fact]
+    public async Task A_ping_flood_never_read_leaves_the_executable_within_64_MiB_of_its_start()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        long before = server.ResidentBytes();
+
+        using Attacker attacker = await Attacker.UpgradeAsync(server.Port, "/echo");
+        byte[] burst = [.. Enumerable.Repeat<byte[]>([0x89, 0x80, 0, 0, 0, 0], 1024).SelectMany(ping => ping)];
+        long sent = await attacker.FloodAsync(burst, AttackTime);
+
+        long growth = server.ResidentBytes() - before;
+        Assert.True(growth < RssBound, $"{sent / 6:N0} pings grew the server by {growth:N0} bytes.");
+        await server.AssertStillServesAsync();
+    }
+
+    [Fact]
+    public async Task With_a_publish_token_a_WebSocket_client_of_the_broadcast_endpoint_publishes_nothing()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync(["--mode", "broadcast"], ("WSFAST_PUBLISH_TOKEN", "s3cret"));
+        await using RawClient watcher = await RawClient.OpenAsync(server.Port, "/broadcast/news");
+        await using RawClient sender = await RawClient.OpenAsync(server.Port, "/broadcast/news");
+
+        await sender.SendAsync(ClientFrames.Text("from an anonymous client"));
+
+        ServerFrame close = await sender.ReadFrameAsync();
+        Assert.Equal((ushort)1008, close.CloseCode);
+        Assert.Equal("this endpoint does not take messages from clients", close.CloseReason);
+        await Assert.ThrowsAsync<TimeoutException>(() => watcher.ReadFrameAsync(TimeSpan.FromSeconds(1)));
+    }
+
+    /// <summary>The executable (<c>src/WsFast.Server</c>, built with this test) on a free port, stopped by its own PID.</summary>
+    private sealed class ServerProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+
+        private ServerProcess(Process process, int port)
+        {
+            _process = process;
+            Port = port;
+        }
+
+        public int Port { get; }
+
+        public static async Task<ServerProcess> StartAsync(string[]? arguments = null, params (string Name, string Value)[] environment)
+        {
+            var start = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            start.ArgumentList.Add(ExecutablePath());
+            foreach (string argument in (string[])["--port", "0", "--log-level", "Warning", .. arguments ?? []])
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            foreach ((string name, string value) in environment)
+            {
+                start.Environment[name] = value;
+            }
+
+            // The executable prints its addresses once it listens: "WsFast demo page:  http://127.0.0.1:PORT/". Its
+            // output is read to the end by the process's own readers, so that a full pipe never blocks it.
+            const string Prefix = "WsFast demo page:  http://127.0.0.1:";
+            var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var process = new Process { StartInfo = start };
+            process.OutputDataReceived += (_, line) =>
+            {
+                if (line.Data?.StartsWith(Prefix, StringComparison.Ordinal) == true)
+                {
+                    listening.TrySetResult(int.Parse(line.Data.AsSpan(Prefix.Length).TrimEnd('/'), CultureInfo.InvariantCulture));
+                }
+            };
+            process.ErrorDataReceived += (_, _) => { };
+            process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("The executable ended before it listened."));
+            process.EnableRaisingEvents = true;
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            try
+            {
+                return new ServerProcess(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+            }
+            catch
+            {
+                process.Kill(entireProcessTree: true);
+                process.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>VmRSS of the server process.</summary>
+        public long ResidentBytes()
+        {
+            foreach (string line in File.ReadLines($"/proc/{_process.Id}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+
+            throw new InvalidOperationException("No VmRSS.");
+        }
+
+        /// <summary>A new client still gets its echo.</summary>
+        public async Task AssertStillServesAsync()
+        {
+            await using RawClient client = await RawClient.OpenAsync(Port, "/echo");
+            await client.AssertEchoesAsync("still serving");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+
+            _process.Dispose();
+        }
+
+        // src/WsFast.Server's build output of the same configuration as this test's.
+        private static string ExecutablePath()
+        {
+            string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+            for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "WsFast.sln")))
+                {
+                    string path = Path.Combine(directory.FullName, "src", "WsFast.Server", "bin", configuration, "net10.0", "WsFast.Server.dll");
+                    Assert.True(File.Exists(path), $"{path} is not built: build the solution first (tests/run.sh does).");
+                    return path;
+                }
+            }
+
+            throw new InvalidOperationException($"No WsFast.sln above {AppContext.BaseDirectory}.");
+        }
+    }
+}
