@@ -305,6 +305,12 @@ public sealed class WsFastServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Puts <paramref name="connection"/> under the timer, the memory budget and shutdown; returns its slot.
+    /// Counting it in <see cref="ConnectionCount"/> is the caller's part.
+    /// </summary>
+    internal int Track(IServerConnection connection) => _connections.Add(connection);
+
     /// <summary>The HTTP connection in <paramref name="slot"/> upgraded: the WebSocket takes its place.</summary>
     internal void HandOver(int slot, WebSocketConnection connection) => _connections.Replace(slot, connection);
 
@@ -344,7 +350,7 @@ public sealed class WsFastServer : IAsyncDisposable
         }
 
         var connection = new HttpConnection(this, transport);
-        connection.Slot = _connections.Add(connection);
+        connection.Slot = Track(connection);
         _ = connection.RunAsync();
     }
 

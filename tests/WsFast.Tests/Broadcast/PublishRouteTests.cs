@@ -1,6 +1,9 @@
+using System.Buffers;
+using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
+using WsFast.Server;
 using WsFast.Tests.Server;
 
 namespace WsFast.Tests.Broadcast;
@@ -160,5 +163,70 @@ public class PublishRouteTests
         }
 
         Assert.Equal(1, server.Server.Counters.Accepted);
+    }
+
+    [Fact]
+    public async Task A_body_declared_at_MaxPublishBytes_that_arrives_in_pieces_is_published_whole_and_its_length_is_not_reserved_up_front()
+    {
+        const int Length = 1024 * 1024;
+        // A short close timeout makes the server's timer, which measures what each connection holds, tick every 100 ms.
+        await using TestServer server = await BroadcastKit.StartAsync(options => options.CloseTimeout = TimeSpan.FromMilliseconds(400));
+        Assert.Equal(Length, server.Server.Options.Broadcast.MaxPublishBytes);
+        byte[] body = new byte[Length];
+        new Random(17).NextBytes(body);
+        ClientWebSocket[] subscriber = await BroadcastKit.SubscribeAsync(server, "/broadcast/trickled", "trickled", 1);
+        using RawConnection connection = await RawConnection.ConnectAsync(server.Port);
+
+        await connection.SendAsync(Encoding.ASCII.GetBytes(
+            $"POST /publish/trickled HTTP/1.1\r\nHost: 127.0.0.1:{server.Port}\r\nContent-Type: application/octet-stream\r\nContent-Length: {Length}\r\n\r\n"));
+        await connection.SendAsync(body[..10]);
+
+        // Ten bytes of a megabyte have come: the server holds memory for what came, not for what was announced.
+        long most = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromMilliseconds(600))
+        {
+            most = Math.Max(most, server.Server.BufferedBytes);
+            await Task.Delay(10);
+        }
+
+        Assert.InRange(most, 1, 64 * 1024);
+
+        // The rest arrives in pieces over a few hundred milliseconds, and the whole body is the message.
+        for (int offset = 10; offset < Length; offset += 64 * 1024)
+        {
+            await connection.SendAsync(body[offset..Math.Min(Length, offset + 64 * 1024)]);
+            await Task.Delay(20);
+        }
+
+        RawResponse response = await connection.ReadResponseAsync();
+        Assert.Equal(200, response.Status);
+        Assert.Contains("\"sequence\":1", response.Text);
+        (System.Net.WebSockets.WebSocketMessageType type, byte[] published) = await BroadcastKit.ReceiveAsync(subscriber[0]);
+        Assert.Equal(System.Net.WebSockets.WebSocketMessageType.Binary, type);
+        Assert.True(body.AsSpan().SequenceEqual(published), $"{published.Length} bytes were published, not the {Length} sent");
+        await BroadcastKit.CloseAllAsync(subscriber);
+    }
+
+    [Fact]
+    public void A_request_body_holds_memory_for_the_bytes_that_came_not_for_its_declared_length()
+    {
+        const int Length = 1024 * 1024;
+        byte[] bytes = new byte[Length];
+        new Random(18).NextBytes(bytes);
+        using var body = new RequestBody();
+
+        body.Append(new ReadOnlySequence<byte>(bytes, 0, 10), Length);
+        Assert.Equal(10, body.Length);
+        Assert.InRange(body.Capacity, 10, 16 * 1024);
+
+        for (int offset = 10; offset < Length; offset += 1000)
+        {
+            body.Append(new ReadOnlySequence<byte>(bytes, offset, Math.Min(1000, Length - offset)), Length);
+            Assert.InRange(body.Capacity, body.Length, Math.Max(16 * 1024, 2L * body.Length + 1000));
+        }
+
+        Assert.Equal(Length, body.Length);
+        Assert.True(body.Span.SequenceEqual(bytes));
     }
 }

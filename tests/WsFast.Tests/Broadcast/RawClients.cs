@@ -126,6 +126,21 @@ internal sealed class RawConnection : IDisposable
         return new RawResponse(status, headers, body.ToArray());
     }
 
+    /// <summary>Reads the bytes as sent, up to and including the first <paramref name="end"/> (an event stream's blank line, say).</summary>
+    public async Task<byte[]> ReadUntilAsync(ReadOnlyMemory<byte> end, TimeSpan? timeout = null)
+    {
+        using var cancel = new CancellationTokenSource(timeout ?? BroadcastKit.Timeout);
+        int at;
+        while ((at = _buffer.AsSpan(_start, _end - _start).IndexOf(end.Span)) < 0)
+        {
+            Assert.True(await FillAsync(cancel.Token), $"The connection ended before the expected bytes; it sent: \"{Encoding.UTF8.GetString(_buffer, _start, _end - _start)}\"");
+        }
+
+        byte[] bytes = _buffer.AsSpan(_start, at + end.Length).ToArray();
+        _start += at + end.Length;
+        return bytes;
+    }
+
     /// <summary>Reads one server frame (unmasked, RFC 6455 section 5.2): its opcode and payload.</summary>
     public async Task<(int Opcode, byte[] Payload)> ReadFrameAsync(CancellationToken cancel)
     {

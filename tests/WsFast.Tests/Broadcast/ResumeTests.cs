@@ -289,6 +289,26 @@ public class ResumeTests
     }
 
     [Fact]
+    public async Task A_cursor_beyond_the_last_sequence_from_an_earlier_topic_of_the_same_name_gets_the_whole_current_history()
+    {
+        await using TestServer server = await BroadcastKit.StartAsync(options => options.Broadcast.TopicTimeToLive = TimeSpan.FromMilliseconds(300));
+        using HttpClient http = BroadcastKit.HttpClient(server);
+
+        // A client saw up to 5 of a topic that then expired; the name's new topic starts again at 1.
+        PublishNumbered(server, "reborn", 1, 5);
+        await BroadcastKit.WaitUntilAsync(() => server.Server.Topics.Find("reborn") is null, "the topic to expire", TimeSpan.FromSeconds(4));
+        PublishNumbered(server, "reborn", 1, 2);
+
+        PollAnswer polled = await PollAnswer.GetAsync(http, "/poll/reborn?after=5&wait=0");
+        Assert.Equal([(1L, "m1"), (2L, "m2")], polled.Messages.Select(m => (m.Sequence, m.Data)));
+        Assert.Equal((2L, false), (polled.Last, polled.Truncated));
+
+        using EventStream stream = await EventStream.OpenAsync(http, "/sse/reborn", lastEventId: "5");
+        Assert.Equal(new ServerSentEvent("1", null, "m1"), await stream.ReadAsync());
+        Assert.Equal(new ServerSentEvent("2", null, "m2"), await stream.ReadAsync());
+    }
+
+    [Fact]
     public async Task A_cursor_that_is_not_a_number_gets_400()
     {
         await using TestServer server = await BroadcastKit.StartAsync();

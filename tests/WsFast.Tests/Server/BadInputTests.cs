@@ -352,6 +352,51 @@ public class BadInputTests
         await bystander.AssertStillServedAsync();
     }
 
+    // ---- Logging: a peer can provoke lines at will, so each kind is limited ----
+
+    [Fact]
+    public async Task Two_hundred_bad_requests_within_a_second_log_a_few_lines_and_a_later_line_counts_the_rest()
+    {
+        const int Requests = 200;
+        await using TestServer server = await TestServer.StartAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var clock = Stopwatch.StartNew();
+
+        // Separate connections, twenty at a time, each refused with 400.
+        await Parallel.ForAsync(0, Requests, new ParallelOptions { MaxDegreeOfParallelism = 20, CancellationToken = timeout.Token },
+            async (_, token) => Assert.Equal(400, ClientSupport.StatusOf(await ClientSupport.RawRequestAsync(server.Port, "HELLO\r\n\r\n", token))));
+        TimeSpan burst = clock.Elapsed;
+        Assert.Equal(Requests, server.Server.Counters.Refused);
+        string[] during = RefusalLines(server);
+        Assert.InRange(during.Length, 1, 1 + (int)burst.TotalSeconds + 1);
+
+        // A second later the next one is written, with the number of those held back since the last line.
+        await Task.Delay(TimeSpan.FromMilliseconds(1100), timeout.Token);
+        Assert.Equal(400, ClientSupport.StatusOf(await ClientSupport.RawRequestAsync(server.Port, "HELLO\r\n\r\n", timeout.Token)));
+        Assert.True(await WaitForLinesAsync(server, during.Length + 1), "the request after the window was not logged");
+        string[] lines = RefusalLines(server);
+        Assert.Contains(" more like it since the last such line)", lines[^1], StringComparison.Ordinal);
+
+        // Every refusal is in the log: as a line of its own, or in the count of a later line.
+        int counted = lines.Sum(line => System.Text.RegularExpressions.Regex.Match(line, @" \((\d+) more like it since the last such line\)$") is { Success: true } m
+            ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+            : 0);
+        Assert.Equal(Requests + 1, lines.Length + counted);
+
+        static string[] RefusalLines(TestServer server) =>
+            [.. server.Log.Lines.Select(l => l.Message).Where(m => m.StartsWith("Refused request from ", StringComparison.Ordinal))];
+
+        static async Task<bool> WaitForLinesAsync(TestServer server, int count)
+        {
+            for (int i = 0; i < 500 && RefusalLines(server).Length < count; i++)
+            {
+                await Task.Delay(10);
+            }
+
+            return RefusalLines(server).Length >= count;
+        }
+    }
+
     // ---- Helpers ----
 
     /// <summary>Sends a request that must be refused with <paramref name="status"/>, then checks the close and the log.</summary>

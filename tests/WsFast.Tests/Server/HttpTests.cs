@@ -191,6 +191,38 @@ public class HttpTests
         await ClientSupport.WaitUntilAsync(() => server.Server.ConnectionCount == 0, timeout.Token);
     }
 
+    [Theory]
+    [InlineData("example.com", true)]
+    [InlineData("example.com:8080", true)]
+    [InlineData("EXAMPLE.COM", true)]
+    [InlineData("a.example.org", true)]
+    [InlineData("A.Example.Org:443", true)]
+    [InlineData("deep.a.example.org", true)]
+    [InlineData("evil.com", false)]
+    [InlineData("example.com.evil", false)]
+    [InlineData("example.com.evil:80", false)]
+    [InlineData("sub.example.com", false)]      // only the wildcard entry admits subdomains
+    [InlineData("example.org", false)]          // the bare parent of a wildcard
+    [InlineData("notexample.org", false)]
+    [InlineData("evil.com:example.com", false)]
+    public async Task AllowedHosts_admits_the_listed_names_and_the_subdomains_of_a_wildcard_on_plain_requests_and_upgrades_alike(string host, bool allowed)
+    {
+        await using TestServer server = await TestServer.StartAsync(options => options.AllowedHosts.AddRange(["example.com", "*.example.org"]));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+
+        string plain = await ClientSupport.RawRequestAsync(server.Port, $"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n", timeout.Token);
+        string upgrade = await ClientSupport.RawRequestAsync(server.Port,
+            ClientSupport.UpgradeRequest("/echo").Replace("Host: 127.0.0.1\r\n", $"Host: {host}\r\n", StringComparison.Ordinal), timeout.Token);
+
+        Assert.Equal(allowed ? 200 : 400, ClientSupport.StatusOf(plain));
+        Assert.Equal(allowed ? 101 : 400, ClientSupport.StatusOf(upgrade));
+        if (!allowed)
+        {
+            Assert.True(await server.Log.WaitForAsync("400 host not allowed"));
+            Assert.Equal(0, server.Server.Counters.Opened);
+        }
+    }
+
     private static async Task ReceiveExactlyAsync(Socket socket, byte[] buffer, CancellationToken cancellationToken)
     {
         int received = 0;

@@ -75,6 +75,36 @@ public class LimitTests
     }
 
     [Fact]
+    public async Task MaxMessageSize_above_16_MiB_bounds_single_frames_too_a_17_MiB_frame_is_echoed_and_a_21_MiB_frame_gets_1009()
+    {
+        const int MiB = 1024 * 1024;
+        await using TestServer server = await TestServer.StartAsync(options => options.MaxMessageSize = 20L * MiB);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using ClientWebSocket client = await server.ConnectAsync();
+
+        // One unfragmented frame over the frame reader's default bound, under the configured one. Receive while
+        // sending: the echo can start coming back before the whole frame has been sent.
+        byte[] payload = EchoTests.RandomBytes(17 * MiB);
+        Task<(WebSocketMessageType Type, byte[] Payload)> receiving = client.ReceiveMessageAsync(timeout.Token);
+        await client.SendAsync(payload, WebSocketMessageType.Binary, endOfMessage: true, timeout.Token);
+        (WebSocketMessageType type, byte[] echoed) = await receiving;
+        Assert.Equal(WebSocketMessageType.Binary, type);
+        Assert.True(payload.AsSpan().SequenceEqual(echoed), $"{echoed.Length} bytes came back, not the {payload.Length} sent");
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);
+
+        // A frame over the configured bound is failed on its header alone: no need to send its payload.
+        await using RawClient raw = await RawClient.OpenAsync(server.Port);
+        byte[] header = new byte[14];
+        header[0] = 0x80 | (byte)WsFast.Protocol.Opcode.Binary;
+        header[1] = 0x80 | 127;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(2), 21UL * MiB);
+        WsFast.Tests.Support.ClientFrames.RfcKey.CopyTo(header, 10);
+        await raw.SendAsync(header);
+        BadInputTests.AssertClose(await raw.ReadFrameAsync(), WsFast.Protocol.CloseCode.MessageTooBig, "frame exceeds the maximum size");
+        await raw.AssertEndsCleanlyAsync();
+    }
+
+    [Fact]
     public async Task MaxConnections_are_served_and_one_more_gets_503_until_one_of_them_leaves()
     {
         await using TestServer server = await TestServer.StartAsync(options => options.MaxConnections = 3);

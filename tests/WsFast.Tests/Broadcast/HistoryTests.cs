@@ -1,0 +1,142 @@
+using System.Net.WebSockets;
+using WsFast.Server;
+using WsFast.Tests.Server;
+
+namespace WsFast.Tests.Broadcast;
+
+/// <summary>
+/// A topic's history, what clients catch up from by cursor, is bounded in bytes (per topic, and for all topics
+/// together) and in age; and a topic exists only while a subscriber holds it or its history holds messages.
+/// </summary>
+public class HistoryTests
+{
+    // A 300-byte payload is framed with a 4-byte header (RFC 6455 section 5.2: 16-bit length).
+    private const int Payload = 300;
+    private const int Frame = Payload + 4;
+
+    [Fact]
+    public async Task HistoryBytes_old_messages_leave_once_a_topics_history_is_over_its_bytes_and_a_message_larger_than_the_bound_is_not_kept()
+    {
+        await using TestServer server = await BroadcastKit.StartAsync(options => options.Broadcast.HistoryBytes = 1000);
+        using HttpClient http = BroadcastKit.HttpClient(server);
+        TopicRegistry topics = server.Server.Topics;
+
+        // Three frames fit in 1000 bytes, a fourth does not: the oldest leaves.
+        for (int i = 1; i <= 3; i++)
+        {
+            Publish(topics, "bytes", i);
+        }
+
+        Assert.Equal((3, 3L * Frame), (topics.Find("bytes")!.HistoryCount, topics.HistoryBytes));
+        Publish(topics, "bytes", 4);
+        Assert.Equal((3, 3L * Frame), (topics.Find("bytes")!.HistoryCount, topics.HistoryBytes));
+        PollAnswer answer = await PollAnswer.GetAsync(http, "/poll/bytes?after=0&wait=0");
+        Assert.Equal([2, 3, 4], answer.Messages.Select(m => m.Sequence));
+        Assert.Equal((true, 2L), (answer.Truncated, answer.Oldest));
+
+        // A subscriber holds the topic; a message over the bound reaches it, but is not kept for catching up.
+        ClientWebSocket[] subscriber = await BroadcastKit.SubscribeAsync(server, "/broadcast/bytes", "bytes", 1);
+        Assert.Equal(new PublishResult(5, 1), topics.Publish("bytes", WsFast.Server.WebSocketMessageType.Binary, new byte[1001]));
+        Assert.Equal(1001, (await BroadcastKit.ReceiveAsync(subscriber[0])).Payload.Length);
+        Assert.Equal(0, topics.Find("bytes")!.HistoryCount);
+        Assert.Equal(0, topics.HistoryBytes);
+        PollAnswer after = await PollAnswer.GetAsync(http, "/poll/bytes?after=4&wait=0");
+        Assert.Empty(after.Messages);
+        Assert.Equal((5L, true), (after.Last, after.Truncated));
+        await BroadcastKit.CloseAllAsync(subscriber);
+    }
+
+    [Fact]
+    public async Task MaxHistoryBytes_bounds_every_topics_history_together_a_publish_letting_its_own_topics_oldest_go_first()
+    {
+        await using TestServer server = await BroadcastKit.StartAsync(options =>
+        {
+            options.Broadcast.HistoryBytes = 100_000;
+            options.Broadcast.MaxHistoryBytes = 2000;
+        });
+        TopicRegistry topics = server.Server.Topics;
+
+        for (int i = 1; i <= 6; i++)
+        {
+            Publish(topics, "first", i);
+        }
+
+        Assert.Equal(6L * Frame, topics.HistoryBytes);
+
+        // The second topic's first message takes the total over: the newest message of a topic stays even so.
+        Publish(topics, "second", 1);
+        Assert.Equal((6, 1), (topics.Find("first")!.HistoryCount, topics.Find("second")!.HistoryCount));
+
+        // Its next one lets its own oldest go, not another topic's.
+        Publish(topics, "second", 2);
+        Assert.Equal((6, 1), (topics.Find("first")!.HistoryCount, topics.Find("second")!.HistoryCount));
+        Assert.Equal(7L * Frame, topics.HistoryBytes);
+
+        // A publish to the first topic lets its oldest go until the total fits again.
+        Publish(topics, "first", 7);
+        Assert.Equal((5, 1), (topics.Find("first")!.HistoryCount, topics.Find("second")!.HistoryCount));
+        Assert.Equal(6L * Frame, topics.HistoryBytes);
+        Assert.True(topics.HistoryBytes <= 2000);
+    }
+
+    [Fact]
+    public async Task TopicTimeToLive_history_expires_and_a_topic_left_with_nothing_is_gone_while_one_held_by_a_subscriber_stays()
+    {
+        await using TestServer server = await BroadcastKit.StartAsync(options => options.Broadcast.TopicTimeToLive = TimeSpan.FromMilliseconds(500));
+        using HttpClient http = BroadcastKit.HttpClient(server);
+        TopicRegistry topics = server.Server.Topics;
+        ClientWebSocket[] subscriber = await BroadcastKit.SubscribeAsync(server, "/broadcast/held", "held", 1);
+        topics.Publish("fleeting", "gone soon");
+        topics.Publish("held", "gone soon too");
+        Assert.Equal("gone soon too", await BroadcastKit.ReceiveTextAsync(subscriber[0]));
+        Assert.Single((await PollAnswer.GetAsync(http, "/poll/fleeting?after=0&wait=0")).Messages);
+
+        // Housekeeping runs about once a second: the messages are let go within a second or so after their time.
+        await BroadcastKit.WaitUntilAsync(() => topics.Find("fleeting") is null, "the unheld topic to expire", TimeSpan.FromSeconds(4));
+        Assert.Equal(0, topics.Find("held")!.HistoryCount);
+        Assert.Equal(0, topics.HistoryBytes);
+        Assert.Equal(["held"], topics.All.Select(t => t.Name));
+        PollAnswer expired = await PollAnswer.GetAsync(http, "/poll/fleeting?after=0&wait=0");
+        Assert.Equal(0, expired.Last);
+        Assert.Empty(expired.Messages);
+
+        // The subscriber leaves: nothing holds the topic now.
+        await BroadcastKit.CloseAllAsync(subscriber);
+        await BroadcastKit.WaitUntilAsync(() => topics.All.Count == 0, "the held topic to go with its last subscriber");
+    }
+
+    [Fact]
+    public async Task A_topic_with_no_history_exists_while_a_subscriber_of_any_kind_holds_it_and_is_gone_when_the_last_one_leaves()
+    {
+        // No time to live: housekeeping never looks at topics, so only the last subscriber's leaving can end this one.
+        await using TestServer server = await BroadcastKit.StartAsync(options =>
+        {
+            options.Broadcast.LongPollTimeout = TimeSpan.FromSeconds(10);
+            options.Broadcast.TopicTimeToLive = TimeSpan.Zero;
+        });
+        using HttpClient http = BroadcastKit.HttpClient(server);
+        TopicRegistry topics = server.Server.Topics;
+
+        ClientWebSocket[] socket = await BroadcastKit.SubscribeAsync(server, "/broadcast/quiet", "quiet", 1);
+        EventStream stream = await EventStream.OpenAsync(http, "/sse/quiet");
+        using var pollConnection = await RawConnection.ConnectAsync(server.Port);
+        await pollConnection.SendAsync($"GET /poll/quiet?wait=10 HTTP/1.1\r\nHost: 127.0.0.1:{server.Port}\r\n\r\n");
+        await BroadcastKit.WaitUntilAsync(() => topics.SubscriberCount("quiet") == 3, "three subscribers");
+        Assert.Equal(["quiet"], topics.All.Select(t => t.Name));
+
+        await BroadcastKit.CloseAllAsync(socket);
+        stream.Dispose();
+        await BroadcastKit.WaitUntilAsync(() => topics.SubscriberCount("quiet") == 1, "two subscribers to leave");
+        Assert.NotNull(topics.Find("quiet"));
+
+        pollConnection.Dispose();
+        await BroadcastKit.WaitUntilAsync(() => topics.All.Count == 0, "the topic to go with its last subscriber");
+    }
+
+    private static void Publish(TopicRegistry topics, string topic, long expectedSequence)
+    {
+        byte[] payload = new byte[Payload];
+        payload[0] = (byte)expectedSequence;
+        Assert.Equal(expectedSequence, topics.Publish(topic, WsFast.Server.WebSocketMessageType.Binary, payload).Sequence);
+    }
+}
