@@ -279,7 +279,8 @@ public sealed class WsFastServer : IAsyncDisposable
             return true;
         }
 
-        ReadOnlySpan<char> name = HostWithoutPort(host);
+        // "example.com." is the same name as "example.com" (the root's empty label written out).
+        ReadOnlySpan<char> name = HostWithoutPort(host).TrimEnd('.');
         foreach (string candidate in allowed)
         {
             if (candidate.StartsWith("*.", StringComparison.Ordinal)
@@ -361,7 +362,15 @@ public sealed class WsFastServer : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
-                OnTick(Environment.TickCount64);
+                try
+                {
+                    OnTick(Environment.TickCount64);
+                }
+                catch (Exception e)
+                {
+                    // Whatever failed, the deadlines must go on being enforced at the next tick.
+                    BadInput.TimerFailed(e);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -441,9 +450,10 @@ public sealed class WsFastServer : IAsyncDisposable
         var holders = new List<(long Bytes, IServerConnection Connection)>();
         foreach (IServerConnection? connection in _connections.Snapshot())
         {
-            if (connection is not null && connection.BufferedBytes > 0)
+            long held = connection?.BufferedBytes ?? 0;
+            if (held > 0)
             {
-                holders.Add((connection.BufferedBytes, connection));
+                holders.Add((held, connection!));
             }
         }
 
@@ -455,9 +465,16 @@ public sealed class WsFastServer : IAsyncDisposable
                 break;
             }
 
-            if (connection.CloseOverBudget())
+            try
             {
-                Counters.OnOverBudgetClose();
+                if (connection.CloseOverBudget())
+                {
+                    Counters.OnOverBudgetClose();
+                }
+            }
+            catch (Exception e)
+            {
+                BadInput.TimerFailed(e);
             }
 
             buffered -= bytes;

@@ -195,6 +195,8 @@ public class HttpTests
     [InlineData("example.com", true)]
     [InlineData("example.com:8080", true)]
     [InlineData("EXAMPLE.COM", true)]
+    [InlineData("example.com.", true)]          // the same name, its root label written out
+    [InlineData("example.com.:8080", true)]
     [InlineData("a.example.org", true)]
     [InlineData("A.Example.Org:443", true)]
     [InlineData("deep.a.example.org", true)]

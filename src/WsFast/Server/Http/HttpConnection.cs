@@ -195,7 +195,8 @@ internal sealed class HttpConnection : IServerConnection
         }
 
         PipeReader input = _transport.Input;
-        Task timedOut = Task.Delay(timeout);
+        using var stopTimer = new CancellationTokenSource();
+        Task timedOut = Task.Delay(timeout, stopTimer.Token);
         try
         {
             while (true)
@@ -224,6 +225,7 @@ internal sealed class HttpConnection : IServerConnection
         }
         finally
         {
+            stopTimer.Cancel();
             Volatile.Write(ref _longPoll, null);
         }
     }

@@ -84,11 +84,12 @@ internal sealed class TopicHistory
         }
     }
 
-    // The newest message stays even alone over the shared total: the total is then back within bounds at the
-    // next publish of a topic holding more. A message over the per-topic bound does not stay at all.
+    // The newest message stays even alone over the per-topic bound, so that the largest message a publisher may
+    // send (MaxPublishBytes, which the default HistoryBytes equals) can still be caught up with; that bounds a
+    // topic by one such message. The shared total is never exceeded: over it, a topic lets even its newest go.
     private void Trim()
     {
-        while (_count > 0 && (_bytes > _budget!.BytesPerTopic || (_count > 1 && _budget.IsOverTotal)))
+        while (_count > 0 && ((_count > 1 && _bytes > _budget!.BytesPerTopic) || _budget!.IsOverTotal))
         {
             RemoveOldest();
         }
