@@ -23,26 +23,13 @@ ulimit -n "$(ulimit -Hn)"
 dotnet build -c Release -nologo -v q load/WsFast.Load >/dev/null
 load_dll=load/WsFast.Load/bin/Release/net10.0/WsFast.Load.dll
 
-server_pid=""
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
-trap stop_server EXIT
+source load/server-control.sh
 
 start_server() {
   taskset -c 0 dotnet "$1" --host 127.0.0.1 --port "$port" --ping-interval 0 --max-connections 50000 \
     --log-level Warning >"$2" 2>&1 &
   server_pid=$!
-  for _ in $(seq 100); do
-    if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "the server $1 did not start; see $2" >&2
-  exit 1
+  wait_for_healthz "$port" || { echo "the server $1 did not start; see $2" >&2; exit 1; }
 }
 
 # run NAME DLL ROUND COMMAND ARGS...: one case against a fresh server.

@@ -16,15 +16,7 @@ done
 server_dll="${SERVER_DLL:-src/WsFast.Server/bin/Release/net10.0/WsFast.Server.dll}"
 load_dll=load/WsFast.Load/bin/Release/net10.0/WsFast.Load.dll
 
-server_pid=""
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
-trap stop_server EXIT
+source load/server-control.sh
 
 # start_server [env assignments...] -- [flags...]: a fresh server, waiting until /healthz answers.
 start_server() {
@@ -33,12 +25,7 @@ start_server() {
   shift
   env "${envs[@]}" taskset -c 0 dotnet "$server_dll" --host 127.0.0.1 --port "$port" --log-level Warning "$@" >/dev/null 2>&1 &
   server_pid=$!
-  for _ in $(seq 100); do
-    if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then return; fi
-    sleep 0.1
-  done
-  echo "the server did not start" >&2
-  exit 1
+  wait_for_healthz "$port" || { echo "the server did not start" >&2; exit 1; }
 }
 
 attack() {

@@ -24,15 +24,7 @@ notes="$results/notes.txt"
 : >"$notes"
 note() { echo "$*" | tee -a "$notes" >&2; }
 
-server_pid=""
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
-trap stop_server EXIT
+source load/server-control.sh
 
 # 10,000 connections need 10,000 descriptors on each side; take what the hard limit allows.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -63,10 +55,7 @@ start_server() {
       ;;
   esac
   server_pid=$!
-  for _ in $(seq 100); do
-    if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
+  wait_for_healthz "$port" && return 0
   echo "$name did not answer /healthz on port $port; see $log" >&2
   return 1
 }

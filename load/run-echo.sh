@@ -31,26 +31,14 @@ done
 server_dll=src/WsFast.Server/bin/Release/net10.0/WsFast.Server.dll
 load_dll=load/WsFast.Load/bin/Release/net10.0/WsFast.Load.dll
 
-server_pid=""
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-  fi
-}
-trap stop_server EXIT
+source load/server-control.sh
 
 env "${server_env[@]}" taskset -c 0 dotnet "$server_dll" \
   --host 127.0.0.1 --port "$port" --ping-interval 0 --max-connections 50000 --log-level Warning \
   >"$results/server.log" 2>&1 &
 server_pid=$!
 
-# Wait for /healthz to answer (at most 10 s).
-for _ in $(seq 100); do
-  if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then break; fi
-  sleep 0.1
-done
-curl -fs "http://127.0.0.1:$port/healthz" >/dev/null
+wait_for_healthz "$port" || { echo "the server did not answer /healthz; see $results/server.log" >&2; exit 1; }
 
 load() {
   local name="$1"; shift
