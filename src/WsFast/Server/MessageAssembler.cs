@@ -11,6 +11,13 @@ internal struct MessageAssembler
 {
     private const int InitialSize = 4096;
 
+    // Buffers up to this size (the largest Reset keeps) come from the shared array pool and go back to it. A
+    // larger one, for a rare large message, is allocated and left to the GC, as SharedBufferPool does above
+    // 1 MiB: ArrayPool<byte>.Shared keeps up to 32 arrays per core of every size up to 1 GiB and trims them only
+    // after a minute idle, so the messages of a burst of large ones would stay in memory long after it ended,
+    // unseen by the memory budget.
+    private const int LargestPooled = InitialSize * 16;
+
     private byte[]? _buffer;
     private int _length;
 
@@ -38,22 +45,22 @@ internal struct MessageAssembler
         _length = (int)needed;
     }
 
-    /// <summary>Forgets the message; keeps a small buffer for the next one and returns a large one to the pool.</summary>
+    /// <summary>Forgets the message; keeps a small buffer for the next one and lets a large one go.</summary>
     public void Reset()
     {
         _length = 0;
-        if (_buffer is { Length: > InitialSize * 16 })
+        if (_buffer is { Length: > LargestPooled })
         {
             Release();
         }
     }
 
-    /// <summary>Returns the buffer to the pool.</summary>
+    /// <summary>Returns the buffer to the pool, or leaves a large one to the GC.</summary>
     public void Release()
     {
         if (_buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Return(_buffer);
             _buffer = null;
         }
 
@@ -68,13 +75,21 @@ internal struct MessageAssembler
             size = size > Array.MaxLength / 2 ? Array.MaxLength : size * 2;
         }
 
-        byte[] larger = ArrayPool<byte>.Shared.Rent(size);
+        byte[] larger = size <= LargestPooled ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
         if (_buffer is not null)
         {
             _buffer.AsSpan(0, _length).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Return(_buffer);
         }
 
         _buffer = larger;
+    }
+
+    private static void Return(byte[] buffer)
+    {
+        if (buffer.Length <= LargestPooled)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }
