@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Two builds of the WsFast executable side by side in one run, for a change's before and after: echo with 100
-# and 1,000 clients and a saturated broadcast to 1,000 subscribers, each case against A then B, ROUNDS times
-# (default 3), every server fresh and pinned to CPU 0, the load tool pinned to CPU 1. Prints each case's median
-# rate and server CPU per message, and B/A.
+# and 1,000 clients, a saturated broadcast to 1,000 subscribers and 10,000 idle connections, each case against A
+# then B, ROUNDS times (default 3), every server fresh and pinned to CPU 0, the load tool pinned to CPU 1.
+# Prints each case's median rate and server CPU per message (resident memory per idle connection), and B/A.
 #
 #   load/run-ab.sh A/WsFast.Server.dll B/WsFast.Server.dll
 #
@@ -49,6 +49,7 @@ for round in $(seq "$rounds"); do
     run "echo-100-$side" "$dll" "$round" ws-echo --url "ws://127.0.0.1:$port/echo" --clients 100 --duration 8 --settle 2 --size 32
     run "echo-1000-$side" "$dll" "$round" ws-echo --url "ws://127.0.0.1:$port/echo" --clients 1000 --duration 8 --ramp-up 2 --settle 2 --size 32
     run "broadcast-1000-$side" "$dll" "$round" ws-broadcast --url "http://127.0.0.1:$port" --clients 1000 --duration 8 --ramp-up 2 --settle 2 --rate 1000 --size 64
+    run "idle-10000-$side" "$dll" "$round" ws-idle --url "ws://127.0.0.1:$port/echo" --clients 10000 --duration 3 --ramp-up 5 --settle 5 --source-addresses 50
   done
 done
 
@@ -67,5 +68,10 @@ for case in ("echo-100", "echo-1000", "broadcast-1000"):
     ra, ca, n = figures(f"{case}-A")
     rb, cb, _ = figures(f"{case}-B")
     print(f"| {case} | {ra:,.0f} | {rb:,.0f} | {rb/ra:.2f} | {ca:.2f} | {cb:.2f} | {cb/ca:.2f} | {n} |")
+def per_connection(name):
+    rows = [next(csv.DictReader(open(p))) for p in sorted(pathlib.Path(results, name).glob("*/report.csv"))]
+    return statistics.median(float(r["server_rss_bytes_per_conn"]) / 1024 for r in rows)
+ia, ib = per_connection("idle-10000-A"), per_connection("idle-10000-B")
+print(f"\n| idle, 10,000 connections | A KiB/connection | B KiB/connection | B/A |\n|---|---:|---:|---:|\n| resident memory | {ia:.2f} | {ib:.2f} | {ib/ia:.2f} |")
 PY
 echo "Runs in $results" >&2

@@ -19,6 +19,9 @@ internal interface IServerConnection
     /// <summary>Bytes held for the peer now: queued output, and input being assembled into a message.</summary>
     long BufferedBytes { get; }
 
+    /// <summary>Whether the connection is already ending: what it holds is about to be freed.</summary>
+    bool IsClosing { get; }
+
     /// <summary>
     /// The process is over its memory budget and this connection is among those holding the most: it is closed.
     /// False when it was already closing.

@@ -11,13 +11,6 @@ internal struct MessageAssembler
 {
     private const int InitialSize = 4096;
 
-    // Buffers up to this size (the largest Reset keeps) come from the shared array pool and go back to it. A
-    // larger one, for a rare large message, is allocated and left to the GC, as SharedBufferPool does above
-    // 1 MiB: ArrayPool<byte>.Shared keeps up to 32 arrays per core of every size up to 1 GiB and trims them only
-    // after a minute idle, so the messages of a burst of large ones would stay in memory long after it ended,
-    // unseen by the memory budget.
-    private const int LargestPooled = InitialSize * 16;
-
     private byte[]? _buffer;
     private int _length;
 
@@ -49,7 +42,7 @@ internal struct MessageAssembler
     public void Reset()
     {
         _length = 0;
-        if (_buffer is { Length: > LargestPooled })
+        if (_buffer is { Length: > GatherBuffers.LargestPooled })
         {
             Release();
         }
@@ -60,7 +53,7 @@ internal struct MessageAssembler
     {
         if (_buffer is not null)
         {
-            Return(_buffer);
+            GatherBuffers.Return(_buffer);
             _buffer = null;
         }
 
@@ -75,21 +68,13 @@ internal struct MessageAssembler
             size = size > Array.MaxLength / 2 ? Array.MaxLength : size * 2;
         }
 
-        byte[] larger = size <= LargestPooled ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+        byte[] larger = GatherBuffers.Rent(size);
         if (_buffer is not null)
         {
             _buffer.AsSpan(0, _length).CopyTo(larger);
-            Return(_buffer);
+            GatherBuffers.Return(_buffer);
         }
 
         _buffer = larger;
-    }
-
-    private static void Return(byte[] buffer)
-    {
-        if (buffer.Length <= LargestPooled)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 }

@@ -19,6 +19,9 @@ public sealed partial class WebSocketConnection
     /// <summary>Closes the TCP connection now.</summary>
     void IServerConnection.Abort() => _transport.Abort();
 
+    /// <summary>Whether our close frame has gone out: what the connection holds is about to be freed.</summary>
+    bool IServerConnection.IsClosing => State != WebSocketState.Open;
+
     /// <summary>
     /// The process is over its buffer budget and this connection holds among the most: 1009 when what it holds
     /// is mostly a message it is sending us, 1008 when it is mostly output it does not read. What waits in its
@@ -34,6 +37,8 @@ public sealed partial class WebSocketConnection
             return false;
         }
 
+        // Wake the receive loop, which lets go of the message it was assembling (see ReceiveAsync).
+        _transport.Input.CancelPendingRead();
         _server.BadInput.OverBudget(Id, RemoteEndPoint, (int)code, reason);
         return true;
     }

@@ -63,6 +63,12 @@ public sealed partial class WebSocketConnection
             ReadResult result = await input.ReadAsync().ConfigureAwait(false);
             ReadOnlySequence<byte> buffer = result.Buffer;
             Volatile.Write(ref _lastReceived, Environment.TickCount64);
+            if (State != WebSocketState.Open && _assembler.HeldBytes > 0)
+            {
+                // After our close frame, a message still being assembled will never reach the handler: its
+                // memory goes now, not when the close handshake ends (the memory budget counts on that).
+                _assembler.Release();
+            }
 
             bool done = false;
             while (!done)

@@ -446,14 +446,24 @@ public sealed class WsFastServer : IAsyncDisposable
             Log.BudgetExceeded(Logger, buffered, budget);
         }
 
-        // Rare, so a list is fine here.
+        // Rare, so a list is fine here. What connections already closing hold is about to be freed: counting it
+        // would close more connections than the budget needs.
         var holders = new List<(long Bytes, IServerConnection Connection)>();
         foreach (IServerConnection? connection in _connections.Snapshot())
         {
             long held = connection?.BufferedBytes ?? 0;
-            if (held > 0)
+            if (held <= 0)
             {
-                holders.Add((held, connection!));
+                continue;
+            }
+
+            if (connection!.IsClosing)
+            {
+                buffered -= held;
+            }
+            else
+            {
+                holders.Add((held, connection));
             }
         }
 

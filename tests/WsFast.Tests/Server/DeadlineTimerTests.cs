@@ -44,6 +44,8 @@ public class DeadlineTimerTests
 
         public long BufferedBytes => 0;
 
+        public bool IsClosing => false;
+
         public void OnTick(long now)
         {
             Interlocked.Increment(ref _ticks);

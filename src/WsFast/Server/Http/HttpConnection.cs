@@ -281,6 +281,8 @@ internal sealed class HttpConnection : IServerConnection
 
     void IServerConnection.Abort() => _transport.Abort();
 
+    bool IServerConnection.IsClosing => Volatile.Read(ref _ending) || Volatile.Read(ref _closedOverBudget) != 0;
+
     bool IServerConnection.CloseOverBudget()
     {
         if (Interlocked.Exchange(ref _closedOverBudget, 1) != 0)

@@ -27,7 +27,7 @@ internal sealed class RequestBody : IDisposable
         if (needed > Capacity)
         {
             int size = Math.Min(length, Math.Max(InitialSize, Math.Max(needed, Capacity * 2)));
-            byte[] larger = ArrayPool<byte>.Shared.Rent(size);
+            byte[] larger = GatherBuffers.Rent(size);
             _buffer?.AsSpan(0, Length).CopyTo(larger);
             Return();
             _buffer = larger;
@@ -47,7 +47,7 @@ internal sealed class RequestBody : IDisposable
     {
         if (_buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            GatherBuffers.Return(_buffer);
             _buffer = null;
         }
     }
