@@ -132,6 +132,16 @@ public sealed partial class WebSocketConnection
 
     private ValueTask OnDataAsync(in FrameChunk chunk)
     {
+        if (!Endpoint.TakesClientMessages)
+        {
+            // A broadcast endpoint without relaying only delivers: a message is refused at its first frame, before
+            // any of it is assembled (closing at its end would let a client make the server hold a whole one).
+            const string Reason = "this endpoint does not take messages from clients";
+            _server.BadInput.RelayRefused(Id, RemoteEndPoint, Reason);
+            SendClose(CloseCode.PolicyViolation, Reason);
+            return default;
+        }
+
         if (chunk.IsMessageStart && chunk.IsMessageEnd)
         {
             // The whole message is in the read buffer: hand it on without a copy.

@@ -58,6 +58,9 @@ public sealed class WebSocketEndpoint
     /// <summary>Broadcast messages skipped by connections that could not keep up, since start.</summary>
     public long DroppedMessages => Everyone.DroppedMessages;
 
+    /// <summary>Whether clients may send messages here: every endpoint but a broadcast endpoint without relaying.</summary>
+    internal bool TakesClientMessages => !IsBroadcast || RelaysClientMessages;
+
     /// <summary>The largest message a client may send here; larger closes the connection with 1009.</summary>
     internal long MaxMessageSize { get; }
 

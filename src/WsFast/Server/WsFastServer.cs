@@ -124,7 +124,7 @@ public sealed class WsFastServer : IAsyncDisposable
 
         // A relayed message becomes a publish: the publish bound applies as it arrives.
         long maxMessageSize = relayClientMessages ? Math.Min(Options.MaxMessageSize, Options.Broadcast.MaxPublishBytes) : Options.MaxMessageSize;
-        var endpoint = new WebSocketEndpoint(path, new TopicHandler(relayClientMessages, Options.Broadcast), Counters, maxMessageSize, defaultTopic, relayClientMessages);
+        var endpoint = new WebSocketEndpoint(path, new TopicHandler(Options.Broadcast), Counters, maxMessageSize, defaultTopic, relayClientMessages);
         _endpoints.Add(path, endpoint);
         HasBroadcast = true;
         return endpoint;

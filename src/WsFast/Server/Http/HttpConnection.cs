@@ -182,8 +182,8 @@ internal sealed class HttpConnection : IServerConnection
 
     /// <summary>
     /// Holds the connection while a long poll waits: true when <paramref name="waiter"/> was offered a message, or
-    /// the wait ended by <paramref name="timeout"/> or shutdown; false when the client left meanwhile. Pipelined
-    /// bytes that arrive are left for the request loop.
+    /// the wait ended by <paramref name="timeout"/>, shutdown or a request pipelined behind the poll (left unread for
+    /// the request loop); false when the client left meanwhile.
     /// </summary>
     public async ValueTask<bool> WaitForPollAsync(LongPollWaiter waiter, TimeSpan timeout)
     {
@@ -199,29 +199,28 @@ internal sealed class HttpConnection : IServerConnection
         Task timedOut = Task.Delay(timeout, stopTimer.Token);
         try
         {
-            while (true)
+            Task<ReadResult> reading = input.ReadAsync().AsTask();
+            Task won = await Task.WhenAny(waiter.Arrived, reading, timedOut).ConfigureAwait(false);
+            if (won == reading)
             {
-                Task<ReadResult> reading = input.ReadAsync().AsTask();
-                Task won = await Task.WhenAny(waiter.Arrived, reading, timedOut).ConfigureAwait(false);
-                if (won == reading)
+                ReadResult result = await reading.ConfigureAwait(false);
+                if (result.IsCompleted)
                 {
-                    ReadResult result = await reading.ConfigureAwait(false);
-                    if (result.IsCompleted)
-                    {
-                        input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-                        return false;
-                    }
-
-                    // The next request, pipelined: leave it unread, and watch for more (or the end).
                     input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-                    continue;
+                    return false;
                 }
 
-                input.CancelPendingRead();
-                ReadResult cancelled = await reading.ConfigureAwait(false);
-                input.AdvanceTo(cancelled.Buffer.Start);
+                // The next request, pipelined: the wait ends now, and the request is left unread and unexamined
+                // for the request loop. Watching the input any longer would mean examining what follows, and a pipe
+                // counts examined bytes as read for its input bound: requests would pile up without limit.
+                input.AdvanceTo(result.Buffer.Start);
                 return true;
             }
+
+            input.CancelPendingRead();
+            ReadResult cancelled = await reading.ConfigureAwait(false);
+            input.AdvanceTo(cancelled.Buffer.Start);
+            return true;
         }
         finally
         {

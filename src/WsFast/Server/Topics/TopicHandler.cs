@@ -7,18 +7,13 @@ namespace WsFast.Server;
 /// decides what a client's own messages do. With relaying on, each is published to the client's topic (everyone
 /// subscribed gets it, the sender included) within <see cref="BroadcastOptions.MaxPublishBytes"/> (larger closes
 /// with 1009, as the frame reader enforces) and <see cref="BroadcastOptions.RelayRate"/> (faster closes with
-/// 1008). With relaying off, a client that sends a message is closed with 1008: the endpoint only delivers.
+/// 1008). With relaying off no message reaches it: the connection refuses one at its first frame with 1008
+/// (<see cref="WebSocketEndpoint.TakesClientMessages"/>).
 /// </summary>
-internal sealed class TopicHandler(bool relayClientMessages, BroadcastOptions options) : WebSocketHandler
+internal sealed class TopicHandler(BroadcastOptions options) : WebSocketHandler
 {
     public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message)
     {
-        if (!relayClientMessages)
-        {
-            Refuse(connection, "this endpoint does not take messages from clients");
-            return default;
-        }
-
         if (!connection.RelayAllowance.TryTake(options.RelayRate, Environment.TickCount64))
         {
             Refuse(connection, "relay rate exceeded");
