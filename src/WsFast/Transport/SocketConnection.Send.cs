@@ -50,6 +50,15 @@ internal sealed partial class SocketConnection
     /// </summary>
     public long LastSendProgress => Volatile.Read(ref _progressAt);
 
+    /// <summary>Whether bytes may still be queued (output not completed, the connection not aborted).</summary>
+    internal bool CanSend(long id)
+    {
+        lock (_sync)
+        {
+            return id == _id && !_outputCompleted;
+        }
+    }
+
     /// <summary>
     /// Completes when the send side is done: true once everything queued before output was completed was
     /// sent and our FIN went out; false when sending failed or the connection was aborted first. Never faults.

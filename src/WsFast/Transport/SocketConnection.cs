@@ -113,6 +113,10 @@ internal sealed partial class SocketConnection
         {
             _sendSignal.Set();
         }
+
+        // A receive loop paused at the input bound waits for the reader, not for the socket: wake it, so that it
+        // finds the socket closed and completes the input, whether or not the owner reads again.
+        _input.Writer.CancelPendingFlush();
     }
 
     /// <summary>

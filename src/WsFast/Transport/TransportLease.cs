@@ -26,6 +26,9 @@ internal readonly struct TransportLease
     /// <summary>Whether the connection still serves this lease's client.</summary>
     public bool IsCurrent => _connection.Id == Id;
 
+    /// <summary>Whether bytes may still be queued: the output is neither completed nor aborted.</summary>
+    public bool CanSend => _connection.CanSend(Id);
+
     /// <summary>The received bytes; for the owner's own reading loop only.</summary>
     public PipeReader Input => _connection.Input;
 

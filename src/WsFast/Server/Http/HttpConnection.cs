@@ -356,6 +356,10 @@ internal sealed class HttpConnection : IServerConnection
             if (_transport.QueuedBytes >= options.MaxQueuedOutboundBytes || _transport.QueuedCount >= options.MaxQueuedOutboundMessages)
             {
                 await _transport.WaitForDrainAsync(options.MaxQueuedOutboundBytes - 1, options.MaxQueuedOutboundMessages - 1).ConfigureAwait(false);
+                if (!_transport.CanSend)
+                {
+                    return false; // aborted meanwhile (the send-stall deadline): the requests behind are not read
+                }
             }
 
             _deadline = DeadlineAfter(options.HandshakeTimeout);
