@@ -54,24 +54,30 @@ for round in $(seq "$rounds"); do
 done
 
 python3 - "$results" "$a_dll" "$b_dll" <<'PY'
-import csv, statistics, sys, pathlib
+import csv, pathlib, statistics, sys
 results, a, b = sys.argv[1:]
-def figures(name):
-    rows = [next(csv.DictReader(open(p))) for p in sorted(pathlib.Path(results, name).glob("*/report.csv"))]
-    rate = statistics.median(float(r["delivered_per_s"] or r["rate_per_s"]) for r in rows)
-    cpu = statistics.median(1000 * float(r["server_cpu_s_per_1000_deliveries"]) for r in rows)
-    return rate, cpu, len(rows)
+
+def rounds(name):
+    """Each round's report row, by round number."""
+    return {p.parent.name: next(csv.DictReader(open(p))) for p in pathlib.Path(results, name).glob("*/report.csv")}
+
+def median_and_pairs(case, field):
+    ra, rb = rounds(f"{case}-A"), rounds(f"{case}-B")
+    va = [float(r[field]) for r in ra.values()]
+    vb = [float(r[field]) for r in rb.values()]
+    # A and B of one round ran back to back: their ratio is what a drifting machine disturbs least.
+    pairs = [float(rb[k][field]) / float(ra[k][field]) for k in ra if k in rb and float(ra[k][field]) > 0]
+    return statistics.median(va), statistics.median(vb), statistics.median(pairs), len(pairs)
+
 print(f"A: {a}\nB: {b}\n")
-print("| case | A msg/s | B msg/s | B/A | A server µs/msg | B server µs/msg | B/A | rounds |")
+print("| case | A msg/s | B msg/s | B/A (median of rounds) | A server µs/msg | B server µs/msg | B/A (median of rounds) | rounds |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
-for case in ("echo-100", "echo-1000", "broadcast-1000"):
-    ra, ca, n = figures(f"{case}-A")
-    rb, cb, _ = figures(f"{case}-B")
-    print(f"| {case} | {ra:,.0f} | {rb:,.0f} | {rb/ra:.2f} | {ca:.2f} | {cb:.2f} | {cb/ca:.2f} | {n} |")
-def per_connection(name):
-    rows = [next(csv.DictReader(open(p))) for p in sorted(pathlib.Path(results, name).glob("*/report.csv"))]
-    return statistics.median(float(r["server_rss_bytes_per_conn"]) / 1024 for r in rows)
-ia, ib = per_connection("idle-10000-A"), per_connection("idle-10000-B")
-print(f"\n| idle, 10,000 connections | A KiB/connection | B KiB/connection | B/A |\n|---|---:|---:|---:|\n| resident memory | {ia:.2f} | {ib:.2f} | {ib/ia:.2f} |")
+for case, rate in (("echo-100", "rate_per_s"), ("echo-1000", "rate_per_s"), ("broadcast-1000", "delivered_per_s")):
+    ra, rb, rr, n = median_and_pairs(case, rate)
+    ca, cb, cr, _ = median_and_pairs(case, "server_cpu_us_per_msg")
+    print(f"| {case} | {ra:,.0f} | {rb:,.0f} | {rr:.2f} | {ca:.2f} | {cb:.2f} | {cr:.2f} | {n} |")
+ia, ib, ir, n = median_and_pairs("idle-10000", "server_rss_bytes_per_conn")
+print(f"\n| idle, 10,000 connections | A KiB/connection | B KiB/connection | B/A (median of rounds) |\n|---|---:|---:|---:|")
+print(f"| resident memory | {ia / 1024:.2f} | {ib / 1024:.2f} | {ir:.2f} |")
 PY
 echo "Runs in $results" >&2

@@ -49,8 +49,6 @@ internal sealed class HttpConnection : IServerConnection
     /// <summary>The connection's slot in the server's set, taken over by the WebSocket on upgrade.</summary>
     public int Slot { get; set; } = -1;
 
-    public WsFastServer Server => _server;
-
     long IServerConnection.BufferedBytes => _transport.QueuedBytes + Volatile.Read(ref _bodyBytes);
 
     /// <summary>Answers a client the server will not serve at all (503 at accept), then lets it go.</summary>
