@@ -27,18 +27,27 @@ public class SocketConnectionCloseTests
         await connection.Closed.WaitAsync(TransportTestServer.Timeout);
         Assert.False(await connection.OutputClosed);
         Assert.False(connection.Enqueue(server.Buffers.Rent(1)));
-        await Assert.ThrowsAsync<SocketException>(async () =>
+
+        // Linux reports a reset once, to whichever of the two loops' system calls asks first: when the send takes
+        // it and the receive loop reads the end of the stream before the send loop's continuation has recorded
+        // it, the input completes as after a FIN. Either way the input ends, and no bytes come after the reset.
+        bool ended = false;
+        try
         {
-            while (true)
+            while (!ended)
             {
-                ReadResult result = await connection.Input.ReadAsync();
+                ReadResult result = await connection.Input.ReadAsync().AsTask().WaitAsync(TransportTestServer.Timeout);
                 connection.Input.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted)
-                {
-                    break;   // a reset that raced with a clean read shows as completion; the assert then fails
-                }
+                ended = result.IsCompleted;
             }
-        });
+        }
+        catch (SocketException e)
+        {
+            Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
+            ended = true;
+        }
+
+        Assert.True(ended);
 
         connection.Dispose();
         await server.AssertAllReturnedAsync();
