@@ -49,6 +49,7 @@ internal sealed class ServerSettings
     public static readonly Option<string> SlowConsumer = new("--slow-consumer") { Description = "What happens to a WebSocket subscriber that cannot keep up: 'drop' (it skips messages; drops are counted) or 'disconnect' (closed with 1008).", DefaultValueFactory = _ => "drop" };
     public static readonly Option<int> MaxPublishBytes = new("--max-publish-bytes") { Description = "Largest POST /publish body (larger gets 413) and largest relayed message (larger closes with 1009).", DefaultValueFactory = _ => 1024 * 1024 };
     public static readonly Option<double> LongPollTimeout = new("--long-poll-timeout") { Description = "Seconds a long poll waits for a message before answering with none.", DefaultValueFactory = _ => 25 };
+    public static readonly Option<string> SocketEngineOption = new("--socket-engine") { Description = "What drives the sockets: 'runtime' (the runtime's sockets, every platform) or 'epoll' (WsFast's own epoll loops, Linux x86-64).", DefaultValueFactory = _ => "runtime" };
     public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => LogLevel.Information };
 
     public static IEnumerable<Option> All =>
@@ -57,7 +58,7 @@ internal sealed class ServerSettings
         MaxHeaderBytes, MaxConnections, MaxQueuedBytes, PingInterval, PingTimeout, IdleTimeout, HandshakeTimeout,
         CloseTimeout, SendStallTimeout, MaxUnreadInput, MemoryBudget, AllowedHosts, Mode, Relay, RelayRate, HistorySize,
         HistoryBytes, MaxHistoryBytes, TopicTtl, MaxTopics, MaxQueuedMessages, SlowConsumer, MaxPublishBytes, LongPollTimeout,
-        MetricsTopics, MetricsRequireToken, LogLevelOption,
+        MetricsTopics, MetricsRequireToken, SocketEngineOption, LogLevelOption,
     ];
 
     public required IReadOnlyList<IPEndPoint> Endpoints { get; init; }
@@ -109,6 +110,13 @@ internal sealed class ServerSettings
         {
             throw new FormatException($"mode '{mode}' is neither 'all' nor 'broadcast'");
         }
+
+        options.SocketEngine = (sources.Get(SocketEngineOption) ?? "runtime") switch
+        {
+            "runtime" => SocketEngine.Runtime,
+            "epoll" => SocketEngine.Epoll,
+            string other => throw new FormatException($"socket-engine '{other}' is neither 'runtime' nor 'epoll'"),
+        };
 
         string slowConsumer = sources.Get(SlowConsumer) ?? "drop";
         if (slowConsumer is not ("drop" or "disconnect"))

@@ -154,6 +154,7 @@ public sealed class WsFastServer : IAsyncDisposable
             LingerTimeout = Options.CloseTimeout,
             InputPauseThreshold = Options.MaxUnreadInputBytes,
             InputResumeThreshold = Options.MaxUnreadInputBytes / 2,
+            UseEpoll = Options.SocketEngine == SocketEngine.Epoll,
         };
         _listener = new SocketListener(endpoints, OnAccepted, transport, _loggerFactory.CreateLogger<SocketListener>());
         _listener.Start();

@@ -106,6 +106,9 @@ public sealed class WsFastServerOptions
     /// <summary>Whether <c>/metrics</c> requires the publish token (<see cref="BroadcastOptions.PublishToken"/>), as publishing does. Default false.</summary>
     public bool MetricsRequireToken { get; set; }
 
+    /// <summary>What drives the sockets. Default <see cref="Server.SocketEngine.Runtime"/>.</summary>
+    public SocketEngine SocketEngine { get; set; } = SocketEngine.Runtime;
+
     /// <summary>Topics, publishing, Server-Sent Events and polling (active once a broadcast endpoint is mapped).</summary>
     public BroadcastOptions Broadcast { get; } = new();
 

@@ -9,11 +9,8 @@ internal sealed partial class SocketConnection
     // connection: nobody reads it, so concurrent writes do not matter.
     private static readonly byte[] s_discardBuffer = GC.AllocateUninitializedArray<byte>(PinnedBlockMemoryPool.BlockSize, pinned: true);
 
-    private readonly AwaitableSocketEventArgs _receiveArgs = new();
-
     private async Task ReceiveLoopAsync()
     {
-        Socket socket = _socket!;
         PipeWriter writer = _input.Writer;
         SocketError error = SocketError.Success;
         bool readerCompleted = false;
@@ -22,14 +19,14 @@ internal sealed partial class SocketConnection
             bool waitForData = true;
             while (true)
             {
-                // An idle connection holds no pipe memory: wait for data with a zero-byte receive (on Linux a
-                // 1-byte peek), and rent a block only once bytes are there. After a receive that filled its block
-                // more is probably waiting, so receive straight away and save the peek. For small messages every
-                // receive is short, so this is the same as always waiting; on a 64 KiB bulk echo the two were
-                // within noise of each other (600-870 MB/s either way on a shared 2-core machine).
+                // An idle connection holds no pipe memory: wait for data first (a zero-byte receive, or the epoll
+                // loop's word), and rent a block only once bytes are there. After a receive that filled its block
+                // more is probably waiting, so receive straight away. For small messages every receive is short,
+                // so this is the same as always waiting; on a 64 KiB bulk echo the two were within noise of each
+                // other (600-870 MB/s either way on a shared 2-core machine).
                 if (waitForData || _options.AlwaysWaitForData)
                 {
-                    error = await _receiveArgs.ReceiveAsync(socket, Memory<byte>.Empty);
+                    error = await _io.WaitForDataAsync();
                     if (error != SocketError.Success)
                     {
                         break;
@@ -37,13 +34,13 @@ internal sealed partial class SocketConnection
                 }
 
                 Memory<byte> memory = writer.GetMemory();
-                error = await _receiveArgs.ReceiveAsync(socket, memory);
+                error = await _io.ReceiveAsync(memory);
                 if (error != SocketError.Success)
                 {
                     break;
                 }
 
-                int received = _receiveArgs.BytesTransferred;
+                int received = _io.BytesReceived;
                 if (received == 0)
                 {
                     break;
@@ -81,10 +78,9 @@ internal sealed partial class SocketConnection
 
         if (readerCompleted)
         {
-            failed = await DiscardUntilClosedAsync(socket) is not (SocketError.Success or SocketError.OperationAborted);
+            failed = await DiscardUntilClosedAsync() is not (SocketError.Success or SocketError.OperationAborted);
         }
 
-        _receiveArgs.SetBuffer(Memory<byte>.Empty);
         if (failed)
         {
             Abort(Id);
@@ -93,14 +89,14 @@ internal sealed partial class SocketConnection
 
     // Awaited inline by the receive loop: it completes synchronously in the common case and otherwise shares no
     // state with it, so it costs one state machine only for connections that really linger.
-    private async ValueTask<SocketError> DiscardUntilClosedAsync(Socket socket)
+    private async ValueTask<SocketError> DiscardUntilClosedAsync()
     {
         try
         {
             while (true)
             {
-                SocketError error = await _receiveArgs.ReceiveAsync(socket, s_discardBuffer);
-                if (error != SocketError.Success || _receiveArgs.BytesTransferred == 0)
+                SocketError error = await _io.ReceiveAsync(s_discardBuffer);
+                if (error != SocketError.Success || _io.BytesReceived == 0)
                 {
                     return error;
                 }

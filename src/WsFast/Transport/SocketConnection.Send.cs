@@ -17,7 +17,6 @@ internal sealed partial class SocketConnection
 
     private static readonly Task<bool> s_notStarted = Task.FromResult(false);
 
-    private readonly AwaitableSocketEventArgs _sendArgs = new();
     private readonly OutboundQueue _queue = new();
     private List<ArraySegment<byte>>? _gathered; // made on the first gathered send: most connections never need it
     private readonly ReusableSignal _sendSignal = new();
@@ -34,6 +33,10 @@ internal sealed partial class SocketConnection
     private long _drainBytes;
     private int _drainCount;
     private IMemoryOwner<byte>? _coalesced;
+
+    // What the next send covers, set by PrepareSend: one stretch of memory, or the gathered list.
+    private ReadOnlyMemory<byte> _sending;
+    private bool _sendingGathered;
 
     private Task<bool> _outputClosed = s_notStarted;
     private long _progressAt; // Environment.TickCount64 when the queue last became non-empty or a send completed
@@ -300,7 +303,7 @@ internal sealed partial class SocketConnection
                     continue;
                 }
 
-                SocketError error = await _sendArgs.SendAsync(socket);
+                SocketError error = _sendingGathered ? await _io.SendAsync(_gathered!) : await _io.SendAsync(_sending);
                 ReturnCoalesced();
                 if (error != SocketError.Success)
                 {
@@ -308,7 +311,7 @@ internal sealed partial class SocketConnection
                     break;
                 }
 
-                OnSent(_sendArgs.BytesTransferred);
+                OnSent(_io.BytesSent);
             }
 
             if (sentFin)
@@ -344,7 +347,7 @@ internal sealed partial class SocketConnection
         public void Execute() => signal.Set();
     }
 
-    // Called under _sync with a non-empty queue: points _sendArgs at the first queued bytes.
+    // Called under _sync with a non-empty queue: points the next send at the first queued bytes.
     private void PrepareSend()
     {
         if (_queue.Count == 1)
@@ -368,11 +371,6 @@ internal sealed partial class SocketConnection
             return;
         }
 
-        if (!_sendArgs.MemoryBuffer.IsEmpty)
-        {
-            _sendArgs.SetBuffer(null, 0, 0);
-        }
-
         _gathered ??= new List<ArraySegment<byte>>(MaxGather);
         _gathered.Clear();
         int count = Math.Min(_queue.Count, MaxGather);
@@ -387,7 +385,7 @@ internal sealed partial class SocketConnection
         }
 
         _queue.InFlight = used;
-        _sendArgs.BufferList = _gathered;
+        _sendingGathered = true;
     }
 
     // How many entries from the front fit together within the coalescing threshold.
@@ -423,22 +421,14 @@ internal sealed partial class SocketConnection
             written += segment.Count;
         }
 
-        if (_sendArgs.BufferList is not null)
-        {
-            _sendArgs.BufferList = null;
-        }
-
-        _sendArgs.SetBuffer(_coalesced.Memory[..total]);
+        _sendingGathered = false;
+        _sending = _coalesced.Memory[..total];
     }
 
     private void UseSingleBuffer(ArraySegment<byte> segment)
     {
-        if (_sendArgs.BufferList is not null)
-        {
-            _sendArgs.BufferList = null;
-        }
-
-        _sendArgs.SetBuffer(segment.Array, segment.Offset, Math.Min(segment.Count, MaxSendBytes));
+        _sendingGathered = false;
+        _sending = new ReadOnlyMemory<byte>(segment.Array, segment.Offset, Math.Min(segment.Count, MaxSendBytes));
     }
 
     private void ReturnCoalesced()
@@ -475,12 +465,7 @@ internal sealed partial class SocketConnection
     private void EndSending()
     {
         ReturnCoalesced();
-        if (_sendArgs.BufferList is not null)
-        {
-            _sendArgs.BufferList = null;
-        }
-
-        _sendArgs.SetBuffer(null, 0, 0);
+        _sending = default;
         _gathered?.Clear();
 
         bool drained;

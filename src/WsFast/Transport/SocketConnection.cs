@@ -42,6 +42,7 @@ internal sealed partial class SocketConnection
     private Socket? _socket;
     private EndPoint? _remoteEndPoint;
     private EndPoint? _localEndPoint;
+    private readonly SocketIo _io;
     private Task _closed = Task.CompletedTask;
     private Timer? _lingerTimer;
     private bool _socketClosed;  // guarded by _sync
@@ -55,6 +56,7 @@ internal sealed partial class SocketConnection
         _options = options;
 
         _input = new Pipe(owner.PipeOptions);
+        _io = options.UseEpoll ? new Linux.EpollSocketIo() : new SaeaSocketIo();
     }
 
     /// <summary>
@@ -108,7 +110,12 @@ internal sealed partial class SocketConnection
             socket = TakeSocketToCloseLocked();
         }
 
-        socket?.Dispose();
+        if (socket is not null)
+        {
+            socket.Dispose();
+            _io.OnSocketClosed();
+        }
+
         if (wake)
         {
             _sendSignal.Set();
@@ -148,6 +155,7 @@ internal sealed partial class SocketConnection
             Volatile.Write(ref _id, Interlocked.Increment(ref s_lastId));
         }
 
+        _io.Attach(socket);
         _outputClosed = SendLoopAsync();
         _closed = RunAsync();
     }
@@ -183,15 +191,16 @@ internal sealed partial class SocketConnection
         bool sentFin = await _outputClosed.ConfigureAwait(false);
         if (sentFin && !receiving.IsCompleted)
         {
-            // Lingering close: keep reading until the peer closes, but not forever. The timer closes this
-            // socket object only, so a late tick cannot reach a later connection reusing this object.
-            _lingerTimer = new Timer(static state => ((Socket)state!).Dispose(), _socket, _options.LingerTimeout, Timeout.InfiniteTimeSpan);
+            // Lingering close: keep reading until the peer closes, but not forever. The timer aborts this client
+            // only (by its id), so a late tick cannot reach a later client of this pooled object.
+            _lingerTimer = new Timer(static state => ((LingerEnd)state!).Fire(), new LingerEnd(this, Id), _options.LingerTimeout, Timeout.InfiniteTimeSpan);
         }
 
         await receiving.ConfigureAwait(false);
         _lingerTimer?.Dispose();
 
         CloseSocket();
+        _io.Detach();
         VoteToReturn();
     }
 
@@ -214,7 +223,11 @@ internal sealed partial class SocketConnection
             socket = TakeSocketToCloseLocked();
         }
 
-        socket?.Dispose();
+        if (socket is not null)
+        {
+            socket.Dispose();
+            _io.OnSocketClosed();
+        }
     }
 
     // The socket to dispose, once: taken under the lock together with the id check, so that a stale abort can
@@ -254,5 +267,11 @@ internal sealed partial class SocketConnection
         {
             return null;
         }
+    }
+
+    /// <summary>The end of a lingering close: the peer did not close its side in time.</summary>
+    private sealed class LingerEnd(SocketConnection connection, long id)
+    {
+        public void Fire() => connection.Abort(id);
     }
 }

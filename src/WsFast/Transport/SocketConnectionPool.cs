@@ -53,7 +53,18 @@ internal sealed class SocketConnectionPool
     {
         SocketConnection connection = _pool.Get();
         Interlocked.Increment(ref _rented);
-        connection.Start(socket);
+        try
+        {
+            connection.Start(socket);
+        }
+        catch
+        {
+            // Never started (the epoll loop refused the socket): it goes back as it is.
+            socket.Dispose();
+            Return(connection);
+            throw;
+        }
+
         return connection;
     }
 

@@ -39,6 +39,12 @@ internal sealed class SocketTransportOptions
     internal bool InlineReaderScheduling { get; set; } = true;
 
     /// <summary>
+    /// Whether connections are driven by WsFast's own epoll loops (<see cref="Linux.EpollLoop"/>; Linux x86-64)
+    /// instead of the runtime's <see cref="System.Net.Sockets.SocketAsyncEventArgs"/>. Default false.
+    /// </summary>
+    internal bool UseEpoll { get; set; }
+
+    /// <summary>
     /// Whether to wait for data with a zero-byte receive before every receive (true) or only after a receive
     /// that did not fill its buffer (false). Default false.
     /// </summary>
@@ -62,5 +68,9 @@ internal sealed class SocketTransportOptions
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetainedConnections);
         ArgumentOutOfRangeException.ThrowIfNegative(CoalesceThreshold);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(CoalesceThreshold, PinnedBlockMemoryPool.BlockSize);
+        if (UseEpoll && !Linux.EpollLoop.IsSupported)
+        {
+            throw new PlatformNotSupportedException("The epoll socket engine runs on Linux x86-64 only.");
+        }
     }
 }

@@ -19,6 +19,13 @@ public sealed class TestServer : IAsyncDisposable
         Log = log;
     }
 
+    /// <summary>
+    /// The socket engine every test server uses: the runtime's, or with <c>WSFAST_TEST_SOCKET_ENGINE=epoll</c>
+    /// WsFast's own epoll loops (tests/run.sh runs the suite once with each).
+    /// </summary>
+    public static SocketEngine Engine { get; } =
+        Environment.GetEnvironmentVariable("WSFAST_TEST_SOCKET_ENGINE") == "epoll" ? SocketEngine.Epoll : SocketEngine.Runtime;
+
     /// <summary>The running server.</summary>
     public WsFastServer Server { get; }
 
@@ -44,7 +51,7 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(
         Action<WsFastServerOptions>? configure = null, Action<WsFastServer>? map = null, bool broadcastTopics = false)
     {
-        var options = new WsFastServerOptions();
+        var options = new WsFastServerOptions { SocketEngine = Engine };
         options.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0));
         configure?.Invoke(options);
         var log = new TestLog();

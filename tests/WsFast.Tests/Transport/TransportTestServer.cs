@@ -37,11 +37,19 @@ internal sealed class TransportTestServer : IAsyncDisposable
                     _accepted.Writer.TryWrite(connection);
                 }
             },
-            options);
+            WithEngine(options));
         Listener.Start();
     }
 
     public SocketListener Listener { get; }
+
+    // The transport tests run with the engine the whole suite runs with (see TestServer.Engine).
+    private static SocketTransportOptions WithEngine(SocketTransportOptions? options)
+    {
+        options ??= new SocketTransportOptions();
+        options.UseEpoll = WsFast.Tests.Server.TestServer.Engine == WsFast.Server.SocketEngine.Epoll;
+        return options;
+    }
 
     public SharedBufferPool Buffers { get; }
 

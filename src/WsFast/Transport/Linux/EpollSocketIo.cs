@@ -1,0 +1,301 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace WsFast.Transport.Linux;
+
+/// <summary>
+/// Socket I/O driven by an <see cref="EpollLoop"/>: the socket is non-blocking and registered edge-triggered for
+/// reading and writing once, for the client's life; a receive or send is one system call when the socket is
+/// ready, and waits for the loop's next edge only when the kernel says it would block. Waiting for data costs no
+/// system call and holds no buffer.
+/// </summary>
+internal sealed class EpollSocketIo : SocketIo
+{
+    // How many receives one connection makes in a row (up to 64 KiB) before the loop serves the others.
+    private const int ReceivesPerTurn = 16;
+
+    private readonly Readiness _readable = new();
+    private readonly Readiness _writable = new();
+    private EpollLoop? _loop;
+    private SafeSocketHandle? _handle;
+    private int _fd;
+    private int _received;
+    private int _sent;
+    private int _streak; // receives in a row without waiting for the loop
+
+    /// <summary>The key of the current registration (slot and generation); 0 when none.</summary>
+    public ulong Key { get; set; }
+
+    public override int BytesReceived => _received;
+
+    public override int BytesSent => _sent;
+
+    public override void Attach(Socket socket)
+    {
+        socket.Blocking = false;
+        _handle = socket.SafeHandle;
+        _fd = (int)_handle.DangerousGetHandle();
+        _readable.Reset();
+        _writable.Reset();
+        _loop = EpollLoop.Next();
+        _loop.Register(this, _fd);
+    }
+
+    public override void Detach()
+    {
+        _loop?.Unregister(Key);
+        Key = 0;
+        _loop = null;
+        _handle = null;
+    }
+
+    public override void OnSocketClosed()
+    {
+        _readable.Close();
+        _writable.Close();
+    }
+
+    /// <summary>Called by the loop: bytes can be read.</summary>
+    public void OnReadable() => _readable.Signal();
+
+    /// <summary>Called by the loop: the peer closed its side; what is left to read ends with the end of the stream.</summary>
+    public void OnPeerClosed() => _readable.SignalLasting();
+
+    /// <summary>Called by the loop: the kernel has room to send again.</summary>
+    public void OnWritable() => _writable.Signal();
+
+    /// <summary>Called by the loop: the socket failed or hung up; every operation now finds out at once.</summary>
+    public void OnFailed()
+    {
+        _readable.SignalLasting();
+        _writable.SignalLasting();
+    }
+
+    public override ValueTask<SocketError> WaitForDataAsync()
+    {
+        _streak = 0;
+        return _readable.WaitAsync();
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<SocketError> ReceiveAsync(Memory<byte> buffer)
+    {
+        if (++_streak > ReceivesPerTurn)
+        {
+            // Its share of the loop: the other connections' events go first (a client that floods cannot keep
+            // the loop to itself), and the loop tells it to carry on after them.
+            _streak = 0;
+            _loop!.Defer(this);
+            SocketError yielded = await _readable.WaitAsync().ConfigureAwait(false);
+            if (yielded != SocketError.Success)
+            {
+                return yielded;
+            }
+        }
+
+        while (true)
+        {
+            SocketError error = TryReceive(buffer.Span, out _received);
+            if (error != SocketError.WouldBlock)
+            {
+                return error;
+            }
+
+            _streak = 0;
+            error = await _readable.WaitAsync().ConfigureAwait(false);
+            if (error != SocketError.Success)
+            {
+                return error;
+            }
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<SocketError> SendAsync(ReadOnlyMemory<byte> buffer)
+    {
+        while (true)
+        {
+            SocketError error = TrySend(buffer.Span, out _sent);
+            if (error != SocketError.WouldBlock)
+            {
+                return error;
+            }
+
+            error = await _writable.WaitAsync().ConfigureAwait(false);
+            if (error != SocketError.Success)
+            {
+                return error;
+            }
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<SocketError> SendAsync(List<ArraySegment<byte>> buffers)
+    {
+        while (true)
+        {
+            SocketError error = TrySend(buffers, out _sent);
+            if (error != SocketError.WouldBlock)
+            {
+                return error;
+            }
+
+            error = await _writable.WaitAsync().ConfigureAwait(false);
+            if (error != SocketError.Success)
+            {
+                return error;
+            }
+        }
+    }
+
+    private unsafe SocketError TryReceive(Span<byte> buffer, out int received)
+    {
+        received = 0;
+        SafeSocketHandle? handle = _handle;
+        if (handle is null)
+        {
+            return SocketError.OperationAborted;
+        }
+
+        bool added = false;
+        try
+        {
+            // A reference on the handle for the call's length: the descriptor cannot be closed (and reused by
+            // another connection) while the kernel reads into it.
+            handle.DangerousAddRef(ref added);
+            while (true)
+            {
+                nint result;
+                fixed (byte* bytes = buffer)
+                {
+                    result = LibC.Receive(_fd, bytes, (nuint)buffer.Length, 0);
+                }
+
+                if (result >= 0)
+                {
+                    received = (int)result;
+                    return SocketError.Success;
+                }
+
+                int errno = Marshal.GetLastPInvokeError();
+                if (!LibC.Interrupted(errno))
+                {
+                    return LibC.WouldBlock(errno) ? SocketError.WouldBlock : LibC.ToSocketError(errno);
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return SocketError.OperationAborted;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    private unsafe SocketError TrySend(ReadOnlySpan<byte> buffer, out int sent)
+    {
+        sent = 0;
+        SafeSocketHandle? handle = _handle;
+        if (handle is null)
+        {
+            return SocketError.OperationAborted;
+        }
+
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            while (true)
+            {
+                nint result;
+                fixed (byte* bytes = buffer)
+                {
+                    result = LibC.Send(_fd, bytes, (nuint)buffer.Length, LibC.MsgNoSignal);
+                }
+
+                if (result >= 0)
+                {
+                    sent = (int)result;
+                    return SocketError.Success;
+                }
+
+                int errno = Marshal.GetLastPInvokeError();
+                if (!LibC.Interrupted(errno))
+                {
+                    return LibC.WouldBlock(errno) ? SocketError.WouldBlock : LibC.ToSocketError(errno);
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return SocketError.OperationAborted;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    // The segments are of pinned arrays (shared buffers, pooled blocks): their addresses stay put while the kernel
+    // copies them.
+    private unsafe SocketError TrySend(List<ArraySegment<byte>> buffers, out int sent)
+    {
+        sent = 0;
+        SafeSocketHandle? handle = _handle;
+        if (handle is null)
+        {
+            return SocketError.OperationAborted;
+        }
+
+        int count = buffers.Count;
+        LibC.IoVector* vectors = stackalloc LibC.IoVector[count];
+        for (int i = 0; i < count; i++)
+        {
+            ArraySegment<byte> segment = buffers[i];
+            vectors[i].Base = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(segment.Array!)) + segment.Offset;
+            vectors[i].Length = (nuint)segment.Count;
+        }
+
+        var message = new LibC.MessageHeader { Vectors = vectors, VectorCount = (nuint)count };
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            while (true)
+            {
+                nint result = LibC.SendMessage(_fd, &message, LibC.MsgNoSignal);
+                if (result >= 0)
+                {
+                    sent = (int)result;
+                    return SocketError.Success;
+                }
+
+                int errno = Marshal.GetLastPInvokeError();
+                if (!LibC.Interrupted(errno))
+                {
+                    return LibC.WouldBlock(errno) ? SocketError.WouldBlock : LibC.ToSocketError(errno);
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return SocketError.OperationAborted;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+}
