@@ -16,14 +16,86 @@ public sealed partial class WebSocketConnection
     /// <summary>
     /// The open connection's whole life in one state machine: subscribing, the handler's OnConnected, then
     /// frames until the close handshake, a violation or the end of the TCP connection, then the end. An idle
-    /// open connection holds this one suspended state machine.
+    /// open connection holds this one suspended state machine (the receive loop is not a method of its own, which
+    /// would be a second one).
     /// </summary>
     internal async Task RunAsync()
     {
         try
         {
             await OpenAsync().ConfigureAwait(false);
-            await ReceiveAsync().ConfigureAwait(false);
+
+            PipeReader input = _transport.Input;
+            while (true)
+            {
+                ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                Volatile.Write(ref _lastReceived, Environment.TickCount64);
+                if (State != WebSocketState.Open && _assembler.HeldBytes > 0)
+                {
+                    // After our close frame, a message still being assembled will never reach the handler: its
+                    // memory goes now, not when the close handshake ends (the memory budget counts on that).
+                    _assembler.Release();
+                }
+
+                bool done = false;
+                while (!done)
+                {
+                    FrameReadStatus status = _frames.Read(ref buffer, out FrameChunk chunk);
+                    if (status == FrameReadStatus.NeedMoreData)
+                    {
+                        break;
+                    }
+
+                    switch (status)
+                    {
+                        case FrameReadStatus.Data:
+                            if (State == WebSocketState.Open)
+                            {
+                                await OnDataAsync(chunk).ConfigureAwait(false);
+                            }
+
+                            break;
+
+                        case FrameReadStatus.Control:
+                            done = OnControlFrame(chunk);
+                            break;
+
+                        default:
+                            ProtocolError error = _frames.Error;
+                            _server.BadInput.ProtocolViolation(Id, RemoteEndPoint, error.ToCloseCode(), error.ToReason());
+                            _server.Counters.OnProtocolError();
+                            SendClose(error.ToCloseCode(), error.ToReason());
+                            done = true;
+                            break;
+                    }
+                }
+
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (done)
+                {
+                    return;
+                }
+
+                if (result.IsCompleted)
+                {
+                    // The TCP connection ended without a close frame (1006), or our own close timed out.
+                    if (State == WebSocketState.Open)
+                    {
+                        _closeCode = CloseCode.AbnormalClosure;
+                        _closeReason = "connection lost";
+                        Log.Aborted(_server.Logger, Id, "the client closed TCP without a close frame");
+                    }
+                    else if (Environment.TickCount64 >= _deadline)
+                    {
+                        // Our close frame went unanswered. The transport's lingering close, which lasts as long as
+                        // the close timeout from our FIN, usually ends the connection just before the timer would.
+                        DropAfterCloseTimeout();
+                    }
+
+                    return;
+                }
+            }
         }
         catch (Exception e)
         {
@@ -52,81 +124,6 @@ public sealed partial class WebSocketConnection
         catch (Exception e)
         {
             HandlerFailed(e);
-        }
-    }
-
-    private async ValueTask ReceiveAsync()
-    {
-        PipeReader input = _transport.Input;
-        while (true)
-        {
-            ReadResult result = await input.ReadAsync().ConfigureAwait(false);
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            Volatile.Write(ref _lastReceived, Environment.TickCount64);
-            if (State != WebSocketState.Open && _assembler.HeldBytes > 0)
-            {
-                // After our close frame, a message still being assembled will never reach the handler: its
-                // memory goes now, not when the close handshake ends (the memory budget counts on that).
-                _assembler.Release();
-            }
-
-            bool done = false;
-            while (!done)
-            {
-                FrameReadStatus status = _frames.Read(ref buffer, out FrameChunk chunk);
-                if (status == FrameReadStatus.NeedMoreData)
-                {
-                    break;
-                }
-
-                switch (status)
-                {
-                    case FrameReadStatus.Data:
-                        if (State == WebSocketState.Open)
-                        {
-                            await OnDataAsync(chunk).ConfigureAwait(false);
-                        }
-
-                        break;
-
-                    case FrameReadStatus.Control:
-                        done = OnControlFrame(chunk);
-                        break;
-
-                    default:
-                        ProtocolError error = _frames.Error;
-                        _server.BadInput.ProtocolViolation(Id, RemoteEndPoint, error.ToCloseCode(), error.ToReason());
-                        _server.Counters.OnProtocolError();
-                        SendClose(error.ToCloseCode(), error.ToReason());
-                        done = true;
-                        break;
-                }
-            }
-
-            input.AdvanceTo(buffer.Start, buffer.End);
-            if (done)
-            {
-                return;
-            }
-
-            if (result.IsCompleted)
-            {
-                // The TCP connection ended without a close frame (1006), or our own close timed out.
-                if (State == WebSocketState.Open)
-                {
-                    _closeCode = CloseCode.AbnormalClosure;
-                    _closeReason = "connection lost";
-                    Log.Aborted(_server.Logger, Id, "the client closed TCP without a close frame");
-                }
-                else if (Environment.TickCount64 >= _deadline)
-                {
-                    // Our close frame went unanswered. The transport's lingering close, which lasts as long as
-                    // the close timeout from our FIN, usually ends the connection just before the timer would.
-                    DropAfterCloseTimeout();
-                }
-
-                return;
-            }
         }
     }
 

@@ -85,6 +85,8 @@ internal sealed partial class SocketConnection
         {
             Abort(Id);
         }
+
+        await EndAsync().ConfigureAwait(false);
     }
 
     // Awaited inline by the receive loop: it completes synchronously in the common case and otherwise shares no

@@ -330,7 +330,11 @@ internal sealed partial class SocketConnection
         }
 
         EndSending();
-        if (!sentFin)
+        if (sentFin)
+        {
+            StartLingering();
+        }
+        else
         {
             // Sending failed or was aborted: the connection is of no further use.
             CloseSocket();

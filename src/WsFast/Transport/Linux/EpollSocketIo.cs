@@ -33,9 +33,16 @@ internal sealed class EpollSocketIo : SocketIo
 
     public override void Attach(Socket socket)
     {
-        socket.Blocking = false;
         _handle = socket.SafeHandle;
         _fd = (int)_handle.DangerousGetHandle();
+
+        // Directly, not through Socket.Blocking: that would give the socket the runtime's async context (~150 B
+        // per connection) for an engine that never uses it.
+        if (!LibC.SetNonBlocking(_fd))
+        {
+            throw new SocketException((int)LibC.ToSocketError(Marshal.GetLastPInvokeError()));
+        }
+
         _readable.Reset();
         _writable.Reset();
         _loop = EpollLoop.Next();

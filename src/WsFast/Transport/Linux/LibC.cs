@@ -18,6 +18,10 @@ internal static unsafe partial class LibC
     public const uint EpollEdgeTriggered = 1u << 31;
 
     public const int MsgNoSignal = 0x4000;
+
+    private const int FGetFl = 3;
+    private const int FSetFl = 4;
+    private const int ONonBlock = 0x800;
     public const int EventFdCloexec = 0x80000;
 
     private const int EIntr = 4;
@@ -71,6 +75,17 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Library, EntryPoint = "sendmsg", SetLastError = true)]
     public static partial nint SendMessage(int fd, MessageHeader* message, int flags);
+
+    // fcntl is variadic; on x86-64 its integer argument travels in the same register either way.
+    [LibraryImport(Library, EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
+
+    /// <summary>Makes <paramref name="fd"/> non-blocking; false (errno set) on failure.</summary>
+    public static bool SetNonBlocking(int fd)
+    {
+        int flags = Fcntl(fd, FGetFl, 0);
+        return flags >= 0 && ((flags & ONonBlock) != 0 || Fcntl(fd, FSetFl, flags | ONonBlock) == 0);
+    }
 
     [LibraryImport(Library, EntryPoint = "eventfd", SetLastError = true)]
     public static partial int EventFd(uint initialValue, int flags);
