@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Runs every WsFast test on a fresh machine: installs the real third-party peers the interop tests use,
+# Runs every WsFast test on a fresh machine: installs the real third-party peers the interop tests and the
+# load peers' smoke tests use,
 # builds, tests, and ends with one line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tests/interop/install.sh
+bash load/peers/install.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
