@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Runs every WsFast test on a fresh machine: installs the real third-party peers the interop tests and the
-# load peers' smoke tests use,
-# builds, tests, and ends with one line "N passed, N failed".
+# load peers' smoke tests use, builds, tests, and ends with one line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
