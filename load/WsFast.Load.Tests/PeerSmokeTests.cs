@@ -60,8 +60,10 @@ public abstract class PeerSmokeTests : IAsyncLifetime
     public async Task Idle_connections_are_held_and_counted()
     {
         var client = new WsClientOptions { Url = Url("ws", "/echo"), Server = Endpoint, ReceiveBufferSize = 512 };
-        (ScenarioResult result, RunReport report) = await RunAsync(new IdleScenario(client));
+        var idle = new IdleScenario(client);
+        (ScenarioResult result, RunReport report) = await RunAsync(idle);
         Assert.Equal(Clients, result.ClientsReady);
+        Assert.InRange(idle.Connecting.Elapsed!.Value, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(30));
         Assert.Equal(0, result.Stats.TotalErrors);
         Assert.True(report.ServerStart?.Health?.Connections >= Clients, $"healthz connections {report.ServerStart?.Health?.Connections}");
         Assert.NotNull(report.ServerRssBytesPerConnection);
