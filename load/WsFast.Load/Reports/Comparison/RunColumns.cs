@@ -2,7 +2,8 @@ namespace WsFast.Load.Reports.Comparison;
 
 /// <summary>
 /// Names of report.csv and timeline.csv columns the comparison reads. The delivery columns come from the
-/// feed scenarios (ws-broadcast, sse, poll-long, poll-short); older report.csv files lack them.
+/// feed scenarios (ws-broadcast, sse, poll-long, poll-short), the connect columns from ws-idle; older report.csv
+/// files lack them.
 /// </summary>
 internal static class RunColumns
 {
@@ -34,6 +35,8 @@ internal static class RunColumns
     public const string ServerCpuSecondsPer1000Deliveries = "server_cpu_s_per_1000_deliveries";
     public const string PublishRate = "publish_rate";
     public const string IntervalMilliseconds = "interval_ms";
+    public const string ConnectSeconds = "connect_s";
+    public const string HandshakesPerSecond = "handshakes_per_s";
     public const string TimelineElapsed = "elapsed_s";
     public const string TimelineRate = "rate_per_s";
 
