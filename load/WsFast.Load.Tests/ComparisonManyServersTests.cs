@@ -63,6 +63,18 @@ public sealed class ComparisonManyServersTests : IDisposable
     }
 
     [Fact]
+    public void Push_versus_polling_leaves_out_echo_runs_although_they_have_delivery_columns()
+    {
+        WriteFourServers();
+        Write("WsFast", "05-ws-echo-rated", Line("ws-echo", "32 B", 100, 1000, p50: 100, cpu: 5, feed: (34, 38, 32)));
+        string markdown = ComparisonReport.Save(_runs, _runs, "WsFast", ["Bun", "Node", "Kestrel"]);
+
+        string section = markdown[markdown.IndexOf("## Push vs polling", StringComparison.Ordinal)..markdown.IndexOf("## Polling against push", StringComparison.Ordinal)];
+        Assert.Contains("| 03-ws-broadcast-1000 | ws-broadcast | WsFast |", section);
+        Assert.DoesNotContain("ws-echo", section);
+    }
+
+    [Fact]
     public void Csv_and_html_hold_every_server()
     {
         WriteFourServers();

@@ -53,7 +53,7 @@ internal static class ComparisonCharts
             }
         }
 
-        var feeds = set.Cases.Where(c => c.Runs.Any(r => r.Text(RunColumns.Delivered) is not null)).ToList();
+        var feeds = set.Cases.Where(c => c.Runs.Any(RunColumns.IsFeed)).ToList();
         if (feeds.Count > 0)
         {
             charts.Add(("Push vs polling: bytes on the wire", Bars(set, feeds, "Bytes on the wire per delivered message (in + out, HTTP headers included)", " B",

@@ -179,7 +179,7 @@ internal static class ComparisonTables
             "header overhead", "server CPU s/1,000 deliveries", "overhead B/delivery",
         ];
         var rows = EachRun(set)
-            .Where(r => r.Text(RunColumns.Delivered) is not null)
+            .Where(RunColumns.IsFeed)
             .Select(r => new[]
             {
                 r.Case,
@@ -218,7 +218,7 @@ internal static class ComparisonTables
             "case", "scenario", "server", "clients", "overhead B/delivery", "push overhead B/delivery", "bytes × push", "p50 × push", "p99 × push",
         ];
         var rows = new List<string[]>();
-        var feeds = set.Cases.Where(c => c.Runs.Any(r => r.Text(RunColumns.Delivered) is not null)).ToList();
+        var feeds = set.Cases.Where(c => c.Runs.Any(RunColumns.IsFeed)).ToList();
         foreach (string server in set.Servers)
         {
             foreach (ComparisonCase c in feeds)

@@ -40,6 +40,15 @@ internal static class RunColumns
     public const string TimelineElapsed = "elapsed_s";
     public const string TimelineRate = "rate_per_s";
 
+    /// <summary>The feed scenarios: one feed delivered by push, event stream or polling.</summary>
+    public static readonly IReadOnlyList<string> FeedScenarios = ["ws-broadcast", "sse", "poll-long", "poll-short"];
+
+    /// <summary>
+    /// Whether <paramref name="run"/> delivered a feed: a feed scenario with the delivery columns (ws-echo's
+    /// report.csv has them too, for its echoes).
+    /// </summary>
+    public static bool IsFeed(RunRecord run) => run.Text(Delivered) is not null && FeedScenarios.Contains(run.Text(Scenario));
+
     /// <summary>The latency percentile columns, with their labels, lowest first.</summary>
     public static readonly IReadOnlyList<(string Column, string Label)> Percentiles =
         [(P50, "p50"), (P75, "p75"), (P95, "p95"), (P99, "p99"), (P999, "p99.9")];
