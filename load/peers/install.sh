@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the peers' runtimes and packages (Bun and ws, pinned in package-lock.json) into load/peers/node_modules.
+# Installs the peers' runtimes and packages (Bun, ws and its native bufferutil, pinned in package-lock.json) into
+# load/peers/node_modules.
 # Needs Node.js and npm. Safe to re-run: nothing is done when both are already usable.
 set -euo pipefail
 
@@ -7,8 +8,8 @@ cd "$(dirname "$0")"
 
 bun_works() { [ -x node_modules/.bin/bun ] && node_modules/.bin/bun --version >/dev/null 2>&1; }
 
-if [ -f node_modules/ws/package.json ] && bun_works; then
-  echo "peers: bun $(node_modules/.bin/bun --version) and ws already installed"
+if [ -f node_modules/ws/package.json ] && [ -f node_modules/bufferutil/package.json ] && bun_works; then
+  echo "peers: bun $(node_modules/.bin/bun --version), ws and bufferutil already installed"
   exit 0
 fi
 
