@@ -108,8 +108,8 @@ for round in $(seq "$rounds"); do
   # Broadcast throughput, 1,000 subscribers, 32 B. At FANOUT_RATE publishes/s (100,000 deliveries a second at
   # the default) no server is saturated: latency and CPU per delivery. At SATURATED_RATE (1,000,000 offered) a
   # server delivers what it can: its broadcast throughput.
-  each "$round" 09-ws-broadcast-1000-fanout ws-broadcast --url http://127.0.0.1:PORT "${fanout[@]}" --rate "${FANOUT_RATE:-100}"
-  each "$round" 10-ws-broadcast-1000-saturated ws-broadcast --url http://127.0.0.1:PORT "${fanout[@]}" --rate "${SATURATED_RATE:-1000}"
+  each "$round" 09-ws-broadcast-fanout ws-broadcast --url http://127.0.0.1:PORT "${fanout[@]}" --rate "${FANOUT_RATE:-100}"
+  each "$round" 10-ws-broadcast-saturated ws-broadcast --url http://127.0.0.1:PORT "${fanout[@]}" --rate "${SATURATED_RATE:-1000}"
 done
 
 note "servers pinned to CPU 0 one at a time, fresh for every case; load tool pinned to CPU 1; $(nproc) CPUs, open files $(ulimit -n); ${rounds} round(s) in $(( SECONDS - began )) s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."

@@ -176,7 +176,7 @@ internal static class ComparisonTables
         [
             "case", "scenario", "server", "publish rate/s", "poll interval ms", "delivered/s", "lost",
             "p50 µs", "p99 µs", "p99.9 µs", "wire B in/delivery", "wire B out/delivery", "payload B/delivery",
-            "header overhead", "server CPU s/1,000 deliveries", "overhead B/delivery",
+            "header overhead", "server CPU s/1,000 deliveries", "overhead B/delivery", "published/s", "missed slots",
         ];
         var rows = EachRun(set)
             .Where(RunColumns.IsFeed)
@@ -198,11 +198,13 @@ internal static class ComparisonTables
                 Figures.Format(r.Number(RunColumns.HeaderOverheadRatio), "0.00"),
                 Figures.Format(r.Number(RunColumns.ServerCpuSecondsPer1000Deliveries), "0.0000"),
                 Figures.Format(OverheadPerDelivery(r), "0.0"),
+                Figures.Format(r.Number(RunColumns.Published) is double p && r.Number(RunColumns.WindowSeconds) is > 0 and double w ? p / w : null, "N0"),
+                Count(r.Number(RunColumns.MissedSlots)),
             })
             .ToList();
         return new ReportTable(
             "Push vs polling",
-            "One feed (same publish rate and size) delivered by WebSocket broadcast, Server-Sent Events, long polling and short polling: bytes on the wire include HTTP headers; overhead is every byte in and out besides the payload (headers, framing, envelope).",
+            "One feed (same publish rate and size) delivered by WebSocket broadcast, Server-Sent Events, long polling and short polling: bytes on the wire include HTTP headers; overhead is every byte in and out besides the payload (headers, framing, envelope). The tool publishes one POST at a time: a server slow to answer them is published to less than asked (published/s), and the slots its publisher or pollers fell over 100 ms behind on are the missed slots.",
             headers,
             rows);
     }

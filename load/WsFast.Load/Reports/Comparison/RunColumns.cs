@@ -35,6 +35,8 @@ internal static class RunColumns
     public const string ServerCpuSecondsPer1000Deliveries = "server_cpu_s_per_1000_deliveries";
     public const string PublishRate = "publish_rate";
     public const string IntervalMilliseconds = "interval_ms";
+    public const string Published = "published";
+    public const string MissedSlots = "missed_slots";
     public const string ConnectSeconds = "connect_s";
     public const string HandshakesPerSecond = "handshakes_per_s";
     public const string TimelineElapsed = "elapsed_s";
