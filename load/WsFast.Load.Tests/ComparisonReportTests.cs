@@ -29,7 +29,7 @@ public sealed class ComparisonReportTests : IDisposable
         File.WriteAllText(Path.Combine(_runs, "WsFast", "01-ws-echo-1000", "timeline.csv"),
             "elapsed_s,phase,clients_ready,received,rate_per_s,p99_us,errors\n1,ramp-up,500,1000,1000,,0\n2,measuring,1000,51000,50000,900,0\n");
         File.WriteAllText(Path.Combine(_runs, "notes.txt"), "poll-long: not in this build of the load tool; skipped.\n");
-        ComparisonReport.Save(_runs, _runs, "wsfast", "KESTREL");
+        ComparisonReport.Save(_runs, _runs, "wsfast", ["KESTREL"]);
     }
 
     public void Dispose() => Directory.Delete(_runs, recursive: true);
@@ -70,26 +70,37 @@ public sealed class ComparisonReportTests : IDisposable
     {
         Directory.Delete(Path.Combine(_runs, "WsFast", "04-sse-1000"), recursive: true);
         Directory.Delete(Path.Combine(_runs, "Kestrel", "04-sse-1000"), recursive: true);
-        string markdown = ComparisonReport.Save(_runs, _runs, "WsFast", "Kestrel");
+        string markdown = ComparisonReport.Save(_runs, _runs, "WsFast");
         Assert.DoesNotContain("Push vs polling", markdown);
         Assert.Contains("## Throughput", markdown);
     }
 
     [Fact]
-    public void Csv_has_one_line_per_run_with_every_column_and_the_ratio()
+    public void Csv_has_one_line_per_run_with_every_column_and_the_ratios()
     {
         CsvTable csv = CsvTable.Read(Path.Combine(_runs, "comparison.csv"));
         Assert.Equal(6, csv.Rows.Count);
         Assert.Equal(["case", "server", "started_utc"], csv.Header.Take(3));
-        Assert.Equal("rate_vs_baseline", csv.Header[^1]);
+        Assert.Equal(["rounds", "subject_rate_ratio", "subject_cpu_per_msg_ratio"], csv.Header.TakeLast(3));
         Assert.Contains("header_overhead_ratio", csv.Header);
         CsvRow wsfastEcho = csv.Rows.Single(r => r["case"] == "01-ws-echo-1000" && r["server"] == "WsFast");
-        Assert.Equal(1.25, wsfastEcho.Number("rate_vs_baseline"));
+        Assert.Equal(1, wsfastEcho.Number("subject_rate_ratio"));
+        Assert.Equal(1, wsfastEcho.Number("rounds"));
         Assert.Equal("32 B text, 1 in flight", wsfastEcho["settings"]);
         Assert.Null(wsfastEcho["delivered"]); // an echo run has no delivery figures
+        CsvRow kestrelEcho = csv.Rows.Single(r => r["case"] == "01-ws-echo-1000" && r["server"] == "Kestrel");
+        Assert.Equal(1.25, kestrelEcho.Number("subject_rate_ratio"));
+        Assert.Equal(0.6667, kestrelEcho.Number("subject_cpu_per_msg_ratio")); // 9.5 µs against 14.25 µs
         CsvRow kestrelSse = csv.Rows.Single(r => r["case"] == "04-sse-1000" && r["server"] == "Kestrel");
         Assert.Equal(0.0456, kestrelSse.Number("server_cpu_s_per_1000_deliveries"));
-        Assert.Equal(1, kestrelSse.Number("rate_vs_baseline"));
+        Assert.Equal(1, kestrelSse.Number("subject_rate_ratio"));
+    }
+
+    [Fact]
+    public void Server_cpu_per_message_has_the_ratio_per_case()
+    {
+        Assert.Contains("| case | scenario | WsFast µs/msg | Kestrel µs/msg | WsFast/Kestrel |", Markdown);
+        Assert.Contains("| 01-ws-echo-1000 | ws-echo | 9.50 | 14.25 | 0.67× |", Markdown);
     }
 
     [Fact]
@@ -98,8 +109,9 @@ public sealed class ComparisonReportTests : IDisposable
         string html = Html;
         Assert.StartsWith("<!DOCTYPE html>", html);
         Assert.EndsWith("</html>", html.TrimEnd());
-        // Throughput, latency for the two cases with latencies, one timeline, two push-vs-polling bar charts.
-        Assert.Equal(6, Regex.Count(html, "<svg "));
+        // Throughput, CPU per message, idle memory, latency for the two cases with latencies, one timeline, two
+        // push-vs-polling bar charts.
+        Assert.Equal(8, Regex.Count(html, "<svg "));
         Assert.Equal(Regex.Count(html, "<svg "), Regex.Count(html, "</svg>"));
         Assert.Equal(Regex.Count(html, "<figure>"), Regex.Count(html, "<svg "));
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);

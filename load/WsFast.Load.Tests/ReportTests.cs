@@ -79,14 +79,30 @@ public class ReportTests
         Assert.Equal("errors", header[27]); // the original columns keep their places
         Assert.Equal(
             ["delivered", "delivered_per_s", "lost", "wire_bytes_in_per_delivery", "wire_bytes_out_per_delivery", "payload_bytes_per_delivery",
-             "header_overhead_ratio", "server_cpu_s_per_1000_deliveries", "publish_rate", "interval_ms", "published", "missed_slots"],
+             "header_overhead_ratio", "server_cpu_s_per_1000_deliveries", "publish_rate", "interval_ms", "published", "missed_slots",
+             "connect_s", "handshakes_per_s"],
             header[28..]);
-        Assert.Equal(["1000", "500", "3", "80", "20", "64", "0.25", "0.5", "100", "250", "1", "2"], cells[28..]);
+        Assert.Equal(["1000", "500", "3", "80", "20", "64", "0.25", "0.5", "100", "250", "1", "2", "", ""], cells[28..]);
+        Assert.DoesNotContain("handshakes per second", MarkdownReport.Write(report), StringComparison.Ordinal);
 
         string markdown = MarkdownReport.Write(report);
         Assert.Contains("| header overhead ((wire in − payload) / payload) | 0.250 |", markdown);
         Assert.Contains("| server CPU s per 1,000 deliveries | 0.5000 |", markdown);
         Assert.Contains("| lost (sequence gaps, all clients) | 3 |", markdown);
+    }
+
+    [Fact]
+    public void Connect_time_gives_the_handshake_rate()
+    {
+        var simulation = new LoadSimulation.KeepConstant(10_000, TimeSpan.FromSeconds(2), TimeSpan.Zero, TimeSpan.Zero);
+        var result = new ScenarioResult("ws-idle", simulation, new WorkerStats(), TimeSpan.FromSeconds(2), 10_000);
+        var report = new RunReport(DateTimeOffset.UnixEpoch, "ws://x/echo", "idle", result, server: null, self: null) { ConnectTime = TimeSpan.FromSeconds(0.8) };
+
+        Assert.Equal(12_500, report.HandshakesPerSecond!.Value, precision: 6);
+        string[] lines = CsvReport.Write([report]).TrimEnd().Split(Environment.NewLine);
+        Assert.Equal(["connect_s", "handshakes_per_s"], lines[0].Split(',')[^2..]);
+        Assert.Equal(["0.8", "12500"], lines[1].Split(',')[^2..]);
+        Assert.Contains("| handshakes per second | 12,500 |", MarkdownReport.Write(report), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -93,4 +93,21 @@ public class SvgChartTests
         Assert.Contains("A/B 2.00×", markup);
         Assert.Contains(">200k<", markup);
     }
+
+    [Fact]
+    public void Bar_chart_writes_a_note_line_per_ratio_and_makes_room_for_them()
+    {
+        BarChart Chart(string note) => new()
+        {
+            Title = "rate",
+            SeriesNames = ["A"],
+            Groups = [new BarGroup("case", note, [1])],
+        };
+
+        string markup = Chart("A/B 2.00×\nA/C 0.50×\nA/D 1.00×").Render();
+        Assert.Contains(">A/B 2.00×<", markup);
+        Assert.Contains(">A/C 0.50×<", markup);
+        Assert.Contains(">A/D 1.00×<", markup);
+        Assert.Equal(30, Chart("A/B 2.00×\nA/C 0.50×\nA/D 1.00×").Height - Chart("A/B 2.00×").Height);
+    }
 }

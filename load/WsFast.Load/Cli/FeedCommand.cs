@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using WsFast.Load.Client;
+using WsFast.Load.Client.Http;
 using WsFast.Load.Engine;
 using WsFast.Load.Scenarios.Feed;
 
@@ -11,7 +12,7 @@ namespace WsFast.Load.Cli;
 /// <summary>
 /// The feed commands, <c>ws-broadcast</c>, <c>sse</c>, <c>poll-long</c> and <c>poll-short</c>: N clients receive
 /// one feed that the tool publishes itself over one HTTP connection at a fixed rate. They share every option;
-/// only <c>poll-short</c> adds <c>--interval</c>.
+/// only <c>poll-short</c> adds <c>--interval</c>, and the HTTP ones <c>--browser-headers</c>.
 /// </summary>
 internal static class FeedCommand
 {
@@ -40,6 +41,10 @@ internal static class FeedCommand
         var rate = new Option<double>("--rate", "-r") { Description = "Messages/s the publisher sends (one connection, one request at a time).", DefaultValueFactory = _ => 100 };
         var size = new Option<int>("--size", "-s") { Description = $"Payload bytes per message: JSON with the sequence number and publish timestamp, padded (at most {FeedPayload.MaxUnpaddedLength} without padding).", DefaultValueFactory = _ => 64 };
         var interval = new Option<double>("--interval") { Description = "Milliseconds between one client's short polls.", DefaultValueFactory = _ => 1000 };
+        var browserHeaders = new Option<bool>("--browser-headers")
+        {
+            Description = $"Send each GET as Chromium {BrowserRequestHeaders.ChromiumVersion} does from a page of the same origin (fetch() for polls, EventSource for the stream): User-Agent, client hints, Accept, Sec-Fetch-*, Referer, Accept-Encoding, Accept-Language and a logged-in user's {BrowserRequestHeaders.CookieLength}-byte cookie. Default: only Host and Accept.",
+        };
 
         (string name, string description) = kind switch
         {
@@ -57,6 +62,11 @@ internal static class FeedCommand
         if (kind == Kind.ShortPoll)
         {
             command.Options.Add(interval);
+        }
+
+        if (kind != Kind.WebSocket)
+        {
+            command.Options.Add(browserHeaders);
         }
 
         command.SetAction(async (parse, _) =>
@@ -89,6 +99,7 @@ internal static class FeedCommand
                 Rate = messagesPerSecond,
                 MessageSize = messageSize,
                 PollInterval = TimeSpan.FromMilliseconds(intervalMs),
+                BrowserHeaders = kind != Kind.WebSocket && parse.GetValue(browserHeaders),
             };
             IScenario scenario = kind switch
             {
@@ -98,7 +109,8 @@ internal static class FeedCommand
                 _ => new PollScenario(feed, longPoll: false),
             };
             string pollEvery = kind == Kind.ShortPoll ? string.Create(CultureInfo.InvariantCulture, $", poll every {intervalMs:0.##} ms") : "";
-            string settings = string.Create(CultureInfo.InvariantCulture, $"topic {topicName}, {messagesPerSecond:0.##} messages/s published, {messageSize} B{pollEvery}");
+            string browser = feed.BrowserHeaders ? ", browser headers" : "";
+            string settings = string.Create(CultureInfo.InvariantCulture, $"topic {topicName}, {messagesPerSecond:0.##} messages/s published, {messageSize} B{pollEvery}{browser}");
             return await ScenarioCommand.RunAsync(
                 parse, common, client, scenario, settings, publishRate: messagesPerSecond, intervalMs: kind == Kind.ShortPoll ? intervalMs : null);
         });

@@ -76,6 +76,7 @@ internal static class ScenarioCommand
         {
             AskedRate = publishRate ?? injectRate,
             IntervalMilliseconds = intervalMs,
+            ConnectTime = (scenario as Scenarios.IdleScenario)?.Connecting.Elapsed,
         };
         string folder = parse.GetValue(common.Out) ?? ReportFolder.DefaultFor(startedAt);
         string markdown = ReportFolder.Save(folder, report);

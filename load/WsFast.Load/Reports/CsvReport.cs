@@ -27,6 +27,8 @@ namespace WsFast.Load.Reports;
 /// <item>published: messages the feed's publisher sent in the window; empty for ws-echo and ws-idle.</item>
 /// <item>missed_slots: paced slots (publishes, paced echoes, short polls) skipped in the window for being over
 /// 100 ms late.</item>
+/// <item>connect_s: seconds from the first client's connect to the last one's handshake (ws-idle); empty otherwise.</item>
+/// <item>handshakes_per_s: clients ready per second of connect_s.</item>
 /// </list>
 /// </remarks>
 public static class CsvReport
@@ -41,7 +43,7 @@ public static class CsvReport
         "load_cpu_pct", "load_cpu_us_per_msg", "errors",
         "delivered", "delivered_per_s", "lost", "wire_bytes_in_per_delivery", "wire_bytes_out_per_delivery",
         "payload_bytes_per_delivery", "header_overhead_ratio", "server_cpu_s_per_1000_deliveries", "publish_rate", "interval_ms",
-        "published", "missed_slots",
+        "published", "missed_slots", "connect_s", "handshakes_per_s",
     ];
 
     /// <summary>The CSV text of <paramref name="reports"/>.</summary>
@@ -92,6 +94,8 @@ public static class CsvReport
             cells.Add(Number(report.IntervalMilliseconds));
             cells.Add(Number(report.Published));
             cells.Add(Number(report.MissedSlots));
+            cells.Add(Number(report.ConnectTime?.TotalSeconds));
+            cells.Add(Number(report.HandshakesPerSecond));
             text.AppendLine(string.Join(',', cells.Select(Quote)));
         }
 

@@ -53,6 +53,12 @@ public static class MarkdownReport
         Row(text, "poll interval (ms)", Figures.Format(report.IntervalMilliseconds, "0.##"));
         Row(text, "published in window (messages/s)", report.Published is long published ? $"{published:N0} ({Figures.Format(report.PublishedPerSecond, "N0")}/s)" : "n/a");
         Row(text, "paced slots missed (over 100 ms late)", Figures.Format(report.MissedSlots));
+        if (report.ConnectTime is TimeSpan connect)
+        {
+            Row(text, "connect time, first connect to last handshake (s)", Figures.Format(connect.TotalSeconds, "0.000"));
+            Row(text, "handshakes per second", Figures.Format(report.HandshakesPerSecond, "N0"));
+        }
+
         string errors = string.Join(", ", report.Errors.Select(e => $"{e.Kind} {e.Count:N0}"));
         Row(text, "errors", errors.Length == 0 ? "none" : errors);
         return text.ToString();

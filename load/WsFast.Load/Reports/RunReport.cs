@@ -110,6 +110,13 @@ public sealed class RunReport
     /// <summary>The short-poll interval in ms, for poll-short; else null.</summary>
     public double? IntervalMilliseconds { get; init; }
 
+    /// <summary>From the first client's connect to the last one's handshake, for scenarios that time it (ws-idle); else null.</summary>
+    public TimeSpan? ConnectTime { get; init; }
+
+    /// <summary>Handshakes completed per second of <see cref="ConnectTime"/>: the clients ready over it.</summary>
+    public double? HandshakesPerSecond =>
+        ConnectTime is { TotalSeconds: > 0 } time && Result.ClientsReady > 0 ? Result.ClientsReady / time.TotalSeconds : null;
+
     /// <summary>Messages delivered to the clients in the window (for ws-echo: echoes received).</summary>
     public long Delivered => Result.Stats.MessagesReceived;
 

@@ -6,7 +6,8 @@ namespace WsFast.Load.Scenarios;
 
 /// <summary>
 /// <c>ws-idle</c>: each client opens a connection and holds it without sending anything (it still answers
-/// pings) until the run ends. It measures what an idle connection costs the server.
+/// pings) until the run ends. It measures what an idle connection costs the server, and how long the clients
+/// took to connect (<see cref="Connecting"/>).
 /// </summary>
 public sealed class IdleScenario : IScenario
 {
@@ -21,11 +22,20 @@ public sealed class IdleScenario : IScenario
     /// <inheritdoc/>
     public string Name => "ws-idle";
 
-    /// <inheritdoc/>
-    public Task RunClientAsync(ClientContext context) => ClientSession.RunAsync(context, _client, 0, HoldAsync);
+    /// <summary>From the first client's connect to the last one's handshake.</summary>
+    public ConnectTiming Connecting { get; } = new();
 
-    private static async Task HoldAsync(WsClient client, ClientContext context)
+    /// <inheritdoc/>
+    public Task RunClientAsync(ClientContext context)
     {
+        Connecting.Started();
+        return ClientSession.RunAsync(context, _client, 0, HoldAsync);
+    }
+
+    private async Task HoldAsync(WsClient client, ClientContext context)
+    {
+        // The work starts once the handshake is done and the client marked ready.
+        Connecting.Ready();
         try
         {
             while (true)

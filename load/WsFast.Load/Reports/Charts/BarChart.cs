@@ -13,6 +13,7 @@ internal sealed class BarChart
     private const double BarHeight = 16;
     private const double BarGap = 3;
     private const double GroupGap = 16;
+    private const double NoteLineHeight = 15;
 
     public required string Title { get; init; }
 
@@ -53,7 +54,12 @@ internal sealed class BarChart
             svg.Text(LabelWidth - 8, y + 12, group.Label, anchor: "end", size: 12, bold: true);
             if (group.Note is not null)
             {
-                svg.Text(LabelWidth - 8, y + 28, group.Note, anchor: "end", size: 12, fill: "#555");
+                // One line per '\n': a ratio per series compared.
+                string[] lines = group.Note.Split('\n');
+                for (int line = 0; line < lines.Length; line++)
+                {
+                    svg.Text(LabelWidth - 8, y + 28 + (line * NoteLineHeight), lines[line], anchor: "end", size: 12, fill: "#555");
+                }
             }
 
             for (int i = 0; i < group.Values.Count; i++)
@@ -80,6 +86,7 @@ internal sealed class BarChart
         return svg.End();
     }
 
+    // Room for the bars, and for the label and every line of the note.
     private static double GroupHeight(BarGroup group) =>
-        Math.Max(group.Values.Count * (BarHeight + BarGap), 32) + GroupGap;
+        Math.Max(group.Values.Count * (BarHeight + BarGap), 32 + (((group.Note?.Split('\n').Length ?? 1) - 1) * NoteLineHeight)) + GroupGap;
 }

@@ -3,9 +3,10 @@ using WsFast.Load.Reports.Charts;
 namespace WsFast.Load.Reports.Comparison;
 
 /// <summary>
-/// The charts of a comparison, as inline SVG: throughput bars with the subject/baseline ratio, latency
-/// percentiles per case (log scale), the rate over time per case (from timeline.csv), and, for the feed
-/// scenarios, bytes on the wire and server CPU per delivery.
+/// The charts of a comparison, as inline SVG: throughput and server CPU per message with the subject's ratio to
+/// every other server, idle memory per connection and handshakes per second, latency percentiles per case (log
+/// scale), the rate over time per case (from timeline.csv), and, for the feed scenarios, bytes on the wire and
+/// server CPU per delivery.
 /// </summary>
 internal static class ComparisonCharts
 {
@@ -17,6 +18,23 @@ internal static class ComparisonCharts
         if (Throughput(set) is string throughput)
         {
             charts.Add(("Throughput", throughput));
+        }
+
+        if (PerCase(set, RunColumns.ServerCpuPerMessage, "Server CPU µs per message received (each case scaled to its largest bar)", " µs") is string cpu)
+        {
+            charts.Add(("Server CPU per message", cpu));
+        }
+
+        var idle = set.Cases.Where(c => c.Text(RunColumns.Scenario, set.Servers) == "ws-idle").ToList();
+        if (idle.Count > 0)
+        {
+            charts.Add(("Idle connections: memory", Bars(set, idle, "Server resident memory per idle connection", " B",
+                r => r.Number(RunColumns.ServerRssPerConnection), ratioColumn: RunColumns.ServerRssPerConnection)));
+            if (idle.Any(c => c.Runs.Any(r => r.Number(RunColumns.HandshakesPerSecond) is not null)))
+            {
+                charts.Add(("Idle connections: handshakes", Bars(set, idle, "WebSocket handshakes per second, every client connecting at once", "/s",
+                    r => r.Number(RunColumns.HandshakesPerSecond), ratioColumn: RunColumns.HandshakesPerSecond)));
+            }
         }
 
         foreach (ComparisonCase c in set.Cases)
@@ -35,7 +53,7 @@ internal static class ComparisonCharts
             }
         }
 
-        var feeds = set.Cases.Where(c => c.Runs.Any(r => r.Text(RunColumns.Delivered) is not null)).ToList();
+        var feeds = set.Cases.Where(c => c.Runs.Any(RunColumns.IsFeed)).ToList();
         if (feeds.Count > 0)
         {
             charts.Add(("Push vs polling: bytes on the wire", Bars(set, feeds, "Bytes on the wire per delivered message (in + out, HTTP headers included)", " B",
@@ -48,14 +66,16 @@ internal static class ComparisonCharts
     }
 
     /// <summary>Rate per server for every case with a rate, each case scaled on its own; null when none has one.</summary>
-    public static string? Throughput(ComparisonSet set)
+    public static string? Throughput(ComparisonSet set) =>
+        PerCase(set, RunColumns.Rate, "Messages received per second (each case scaled to its largest bar)", "/s");
+
+    // One group per case with the column, one bar per server, the subject's ratio to each other server as the
+    // group's note; null when no case has the column.
+    private static string? PerCase(ComparisonSet set, string column, string title, string unit)
     {
         var groups = set.Cases
-            .Where(c => c.Runs.Any(r => r.Number(RunColumns.Rate) > 0))
-            .Select(c => new BarGroup(
-                c.Name,
-                set.HasRatio ? $"{set.Subject}/{set.Baseline} {ComparisonTables.Ratio(c.Ratio(RunColumns.Rate, set.Subject, set.Baseline))}" : null,
-                set.Servers.Select(s => c.Run(s)?.Number(RunColumns.Rate)).ToList()))
+            .Where(c => c.Runs.Any(r => r.Number(column) > 0))
+            .Select(c => new BarGroup(c.Name, RatioNote(set, c, column), set.Servers.Select(s => c.Run(s)?.Number(column)).ToList()))
             .ToList();
         if (groups.Count == 0)
         {
@@ -64,13 +84,17 @@ internal static class ComparisonCharts
 
         return new BarChart
         {
-            Title = "Messages received per second (each case scaled to its largest bar)",
+            Title = title,
             SeriesNames = set.Servers,
             Groups = groups,
             ScalePerGroup = true,
-            Unit = "/s",
+            Unit = unit,
         }.Render();
     }
+
+    // "WsFast/Bun 0.80×", one line per other server; null without ratios.
+    private static string? RatioNote(ComparisonSet set, ComparisonCase c, string column) =>
+        set.HasRatio ? string.Join('\n', set.Peers.Select(p => $"{set.Subject}/{p} {ComparisonTables.Ratio(c.Ratio(column, set.Subject, p))}")) : null;
 
     /// <summary>p50 to p99.9 per server on a log scale; null when no run of the case has latencies.</summary>
     public static string? Latency(ComparisonSet set, ComparisonCase c)
@@ -127,12 +151,17 @@ internal static class ComparisonCharts
         }.Render();
     }
 
-    private static string Bars(ComparisonSet set, List<ComparisonCase> cases, string title, string unit, Func<RunRecord, double?> figure) =>
+    private static string Bars(ComparisonSet set, List<ComparisonCase> cases, string title, string unit, Func<RunRecord, double?> figure, string? ratioColumn = null) =>
         new BarChart
         {
             Title = title,
             SeriesNames = set.Servers,
-            Groups = cases.Select(c => new BarGroup(c.Name, null, set.Servers.Select(s => c.Run(s) is RunRecord r ? figure(r) : null).ToList())).ToList(),
+            Groups = cases
+                .Select(c => new BarGroup(
+                    c.Name,
+                    ratioColumn is null ? null : RatioNote(set, c, ratioColumn),
+                    set.Servers.Select(s => c.Run(s) is RunRecord r ? figure(r) : null).ToList()))
+                .ToList(),
             Unit = unit,
         }.Render();
 }

@@ -30,10 +30,7 @@ internal static class ComparisonHtml
         html.AppendLine(CultureInfo.InvariantCulture, $"<style>{Style}</style></head><body>");
         html.AppendLine(CultureInfo.InvariantCulture, $"<h1>{E(title)}</h1>");
         html.AppendLine(CultureInfo.InvariantCulture, $"<p class=\"note\">Runs: <code>{E(runsFolder)}</code> ({set.Size}).");
-        if (set.HasRatio)
-        {
-            html.Append(CultureInfo.InvariantCulture, $" Ratios are {E(set.Subject)} / {E(set.Baseline)}.");
-        }
+        html.Append(' ').Append(E(ComparisonMarkdown.Method(set)));
 
         html.AppendLine("</p>");
         html.AppendLine("<h2>Charts</h2>");

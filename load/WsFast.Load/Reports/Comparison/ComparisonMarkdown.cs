@@ -13,10 +13,7 @@ internal static class ComparisonMarkdown
         text.AppendLine(CultureInfo.InvariantCulture, $"# {string.Join(" vs ", set.Servers)}");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"- runs: `{runsFolder}` ({set.Size})");
-        if (set.HasRatio)
-        {
-            text.AppendLine(CultureInfo.InvariantCulture, $"- ratios: {set.Subject} / {set.Baseline} (above 1: {set.Subject} delivers more per second)");
-        }
+        text.AppendLine(CultureInfo.InvariantCulture, $"- {Method(set)}");
 
         foreach (ReportTable table in ComparisonTables.Build(set))
         {
@@ -45,6 +42,22 @@ internal static class ComparisonMarkdown
         }
 
         return text.ToString();
+    }
+
+    /// <summary>How the figures and ratios were made, in one or two sentences.</summary>
+    public static string Method(ComparisonSet set)
+    {
+        string figures = set.Rounds > 1
+            ? $"Every figure is the median of up to {set.Rounds} rounds (each round ran every server once per case, back to back)."
+            : "Every figure is from one run per server and case.";
+        if (!set.HasRatio)
+        {
+            return figures;
+        }
+
+        string ratios = set.Rounds > 1 ? "the median of the rounds' own ratios" : "from the same run";
+        return $"{figures} Ratios are {set.Subject}'s figure over each other server's ({string.Join(", ", set.Peers)}), {ratios}: " +
+            $"throughput above 1 and CPU per message below 1 favour {set.Subject}.";
     }
 
     // A pipe would end the cell.

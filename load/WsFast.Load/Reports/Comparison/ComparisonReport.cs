@@ -9,12 +9,14 @@ public static class ComparisonReport
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>
-    /// Reads the runs under <paramref name="runsFolder"/> (<c>&lt;server&gt;/&lt;case&gt;/report.csv</c>) and writes
-    /// the three files into <paramref name="outFolder"/>, creating it; returns the Markdown text.
+    /// Reads the runs under <paramref name="runsFolder"/> (<c>&lt;server&gt;/&lt;case&gt;/report.csv</c>, or
+    /// <c>&lt;server&gt;/&lt;case&gt;/round-&lt;n&gt;/report.csv</c> for rounds) and writes the three files into
+    /// <paramref name="outFolder"/>, creating it; returns the Markdown text. <paramref name="subject"/> is compared
+    /// with every other server; <paramref name="order"/> orders those (the rest follow by name).
     /// </summary>
-    public static string Save(string runsFolder, string outFolder, string subject, string baseline)
+    public static string Save(string runsFolder, string outFolder, string subject, IReadOnlyList<string>? order = null)
     {
-        var set = ComparisonSet.Load(runsFolder, subject, baseline);
+        var set = ComparisonSet.Load(runsFolder, subject, order);
         if (set.Cases.Count == 0)
         {
             throw new InvalidDataException($"No runs under '{runsFolder}' (expected <server>/<case>/report.csv).");

@@ -3,8 +3,9 @@ using System.Globalization;
 namespace WsFast.Load.Reports.Comparison;
 
 /// <summary>
-/// The tables of a comparison: throughput with the subject/baseline ratio, latency percentiles, server
-/// cost, and, when feed scenarios ran, push versus polling per delivered message.
+/// The tables of a comparison: throughput and server CPU per message with the subject's ratio to every other
+/// server, idle connections (memory and handshakes), latency percentiles, server cost, and, when feed
+/// scenarios ran, push versus polling per delivered message and each polling run against the same server's push.
 /// </summary>
 internal static class ComparisonTables
 {
@@ -12,21 +13,21 @@ internal static class ComparisonTables
     public static IReadOnlyList<ReportTable> Build(ComparisonSet set)
     {
         ArgumentNullException.ThrowIfNull(set);
-        return new[] { Throughput(set), Latency(set), ServerCost(set), PushVersusPolling(set) }
+        return new[]
+            {
+                Throughput(set), CpuPerMessage(set), Connections(set), Latency(set), ServerCost(set), PushVersusPolling(set),
+                PushVersusPollingRatios(set),
+            }
             .Where(t => t.Rows.Count > 0)
             .ToList();
     }
 
-    /// <summary>Messages received per second per server, and the subject/baseline ratio.</summary>
+    /// <summary>Messages received per second per server, and the subject's over each other server's.</summary>
     public static ReportTable Throughput(ComparisonSet set)
     {
         var headers = new List<string> { "case", "scenario", "clients", "settings" };
         headers.AddRange(set.Servers.Select(s => $"{s} msg/s"));
-        if (set.HasRatio)
-        {
-            headers.Add($"{set.Subject}/{set.Baseline}");
-        }
-
+        headers.AddRange(set.Peers.Select(p => $"{set.Subject}/{p}"));
         var rows = new List<string[]>();
         foreach (ComparisonCase c in set.Cases)
         {
@@ -38,17 +39,83 @@ internal static class ComparisonTables
                 c.Text(RunColumns.Settings, set.Servers) ?? "",
             };
             cells.AddRange(set.Servers.Select(s => Figures.Format(c.Run(s)?.Number(RunColumns.Rate), "N0")));
-            if (set.HasRatio)
-            {
-                cells.Add(Ratio(c.Ratio(RunColumns.Rate, set.Subject, set.Baseline)));
-            }
-
+            cells.AddRange(set.Peers.Select(p => Ratio(c.Ratio(RunColumns.Rate, set.Subject, p))));
             rows.Add([.. cells]);
         }
 
         return new ReportTable(
             "Throughput",
-            "Messages received by the clients per second of the measurement window (for ws-echo one message is one round trip).",
+            "Messages received by the clients per second of the measurement window (for ws-echo one message is one round trip)" +
+            (set.HasRatio ? $"; {set.Subject}/X is {set.Subject}'s rate over X's, above 1 when {set.Subject} delivers more." : "."),
+            headers,
+            rows);
+    }
+
+    /// <summary>Server CPU per message per server, and the subject's over each other server's.</summary>
+    public static ReportTable CpuPerMessage(ComparisonSet set)
+    {
+        var headers = new List<string> { "case", "scenario" };
+        headers.AddRange(set.Servers.Select(s => $"{s} µs/msg"));
+        headers.AddRange(set.Peers.Select(p => $"{set.Subject}/{p}"));
+        var rows = set.Cases
+            .Where(c => c.Runs.Any(r => r.Number(RunColumns.ServerCpuPerMessage) is not null))
+            .Select(c => new[] { c.Name, c.Text(RunColumns.Scenario, set.Servers) ?? "n/a" }
+                .Concat(set.Servers.Select(s => Figures.Format(c.Run(s)?.Number(RunColumns.ServerCpuPerMessage), "0.00")))
+                .Concat(set.Peers.Select(p => Ratio(c.Ratio(RunColumns.ServerCpuPerMessage, set.Subject, p))))
+                .ToArray())
+            .ToList();
+        return new ReportTable(
+            "Server CPU per message",
+            "Server CPU time (user + system, all its threads) in the window per message received by the clients, in µs" +
+            (set.HasRatio ? $"; {set.Subject}/X is {set.Subject}'s CPU per message over X's, below 1 when {set.Subject} spends less." : "."),
+            headers,
+            rows);
+    }
+
+    /// <summary>ws-idle runs: memory per connection, and how long the handshakes took.</summary>
+    public static ReportTable Connections(ComparisonSet set)
+    {
+        var headers = new List<string> { "case", "server", "clients ready", "RSS/conn", "connect s", "handshakes/s" };
+        if (set.HasRatio)
+        {
+            headers.Add($"{set.Subject}/this RSS/conn");
+            headers.Add($"{set.Subject}/this handshakes/s");
+        }
+
+        var rows = new List<string[]>();
+        foreach (ComparisonCase c in set.Cases.Where(c => c.Text(RunColumns.Scenario, set.Servers) == "ws-idle"))
+        {
+            foreach (string server in set.Servers)
+            {
+                if (c.Run(server) is not RunRecord r)
+                {
+                    continue;
+                }
+
+                var cells = new List<string>
+                {
+                    c.Name,
+                    server,
+                    $"{Count(r.Number(RunColumns.ClientsReady))}/{Count(r.Number(RunColumns.Clients))}",
+                    Figures.Bytes(r.Number(RunColumns.ServerRssPerConnection) is double b ? (long)b : null),
+                    Figures.Format(r.Number(RunColumns.ConnectSeconds), "0.000"),
+                    Figures.Format(r.Number(RunColumns.HandshakesPerSecond), "N0"),
+                };
+                if (set.HasRatio)
+                {
+                    bool subject = server == set.Subject;
+                    cells.Add(subject ? "" : Ratio(c.Ratio(RunColumns.ServerRssPerConnection, set.Subject, server)));
+                    cells.Add(subject ? "" : Ratio(c.Ratio(RunColumns.HandshakesPerSecond, set.Subject, server)));
+                }
+
+                rows.Add([.. cells]);
+            }
+        }
+
+        return new ReportTable(
+            "Idle connections",
+            "Resident memory per connection (VmRSS growth from before the first connect to the window's start, per client ready), and the time from the first connect to the last completed handshake with the clients' handshakes per second over it (every client started at once when the ramp-up is 0)" +
+            (set.HasRatio ? $"; ratios are {set.Subject}'s over the row's server (RSS below 1 and handshakes above 1 favour {set.Subject})." : "."),
             headers,
             rows);
     }
@@ -97,7 +164,7 @@ internal static class ComparisonTables
             .ToList();
         return new ReportTable(
             "Server cost",
-            "Server CPU and allocations in the window, per message received by the clients; resident memory per connection from before the first connect to the window's start.",
+            "Server CPU and allocations in the window, per message received by the clients (allocations n/a where the server does not report them); resident memory per connection from before the first connect to the window's start.",
             headers,
             rows);
     }
@@ -109,10 +176,10 @@ internal static class ComparisonTables
         [
             "case", "scenario", "server", "publish rate/s", "poll interval ms", "delivered/s", "lost",
             "p50 µs", "p99 µs", "p99.9 µs", "wire B in/delivery", "wire B out/delivery", "payload B/delivery",
-            "header overhead", "server CPU s/1,000 deliveries",
+            "header overhead", "server CPU s/1,000 deliveries", "overhead B/delivery", "published/s", "missed slots",
         ];
         var rows = EachRun(set)
-            .Where(r => r.Text(RunColumns.Delivered) is not null)
+            .Where(RunColumns.IsFeed)
             .Select(r => new[]
             {
                 r.Case,
@@ -130,17 +197,82 @@ internal static class ComparisonTables
                 Figures.Format(r.Number(RunColumns.PayloadBytesPerDelivery), "0.0"),
                 Figures.Format(r.Number(RunColumns.HeaderOverheadRatio), "0.00"),
                 Figures.Format(r.Number(RunColumns.ServerCpuSecondsPer1000Deliveries), "0.0000"),
+                Figures.Format(OverheadPerDelivery(r), "0.0"),
+                Figures.Format(r.Number(RunColumns.Published) is double p && r.Number(RunColumns.WindowSeconds) is > 0 and double w ? p / w : null, "N0"),
+                Count(r.Number(RunColumns.MissedSlots)),
             })
             .ToList();
         return new ReportTable(
             "Push vs polling",
-            "One feed (same publish rate and size) delivered by WebSocket broadcast, Server-Sent Events, long polling and short polling: bytes on the wire include HTTP headers.",
+            "One feed (same publish rate and size) delivered by WebSocket broadcast, Server-Sent Events, long polling and short polling: bytes on the wire include HTTP headers; overhead is every byte in and out besides the payload (headers, framing, envelope). The tool publishes one POST at a time: a server slow to answer them is published to less than asked (published/s), and the slots its publisher or pollers fell over 100 ms behind on are the missed slots.",
+            headers,
+            rows);
+    }
+
+    /// <summary>
+    /// Each HTTP feed run against the same server's WebSocket push of the same feed (same clients and publish
+    /// rate): overhead bytes per delivery and latency, as multiples of push's.
+    /// </summary>
+    public static ReportTable PushVersusPollingRatios(ComparisonSet set)
+    {
+        string[] headers =
+        [
+            "case", "scenario", "server", "clients", "overhead B/delivery", "push overhead B/delivery", "bytes × push", "p50 × push", "p99 × push",
+        ];
+        var rows = new List<string[]>();
+        var feeds = set.Cases.Where(c => c.Runs.Any(RunColumns.IsFeed)).ToList();
+        foreach (string server in set.Servers)
+        {
+            foreach (ComparisonCase c in feeds)
+            {
+                if (c.Run(server) is not RunRecord run || run.Text(RunColumns.Scenario) is not ("sse" or "poll-long" or "poll-short"))
+                {
+                    continue;
+                }
+
+                // The push run of the same feed: ws-broadcast with the same clients and publish rate.
+                ComparisonCase? push = feeds.FirstOrDefault(p => p.Run(server) is RunRecord r
+                    && r.Text(RunColumns.Scenario) == "ws-broadcast"
+                    && r.Number(RunColumns.Clients) == run.Number(RunColumns.Clients)
+                    && r.Number(RunColumns.PublishRate) == run.Number(RunColumns.PublishRate));
+                if (push is null)
+                {
+                    continue;
+                }
+
+                IReadOnlyList<RunRecord> these = c.Rounds(server);
+                IReadOnlyList<RunRecord> pushes = push.Rounds(server);
+                rows.Add(
+                [
+                    c.Name,
+                    run.Text(RunColumns.Scenario)!,
+                    server,
+                    Count(run.Number(RunColumns.Clients)),
+                    Figures.Format(OverheadPerDelivery(run), "0.0"),
+                    Figures.Format(OverheadPerDelivery(push.Run(server)!), "0.0"),
+                    Ratio(ComparisonCase.Ratio(OverheadPerDelivery, these, pushes)),
+                    Ratio(ComparisonCase.Ratio(r => r.Number(RunColumns.P50), these, pushes)),
+                    Ratio(ComparisonCase.Ratio(r => r.Number(RunColumns.P99), these, pushes)),
+                ]);
+            }
+        }
+
+        return new ReportTable(
+            "Polling against push, per server",
+            "Each Server-Sent Events and polling run against the same server's WebSocket push of the same feed (same clients and publish rate): overhead bytes per delivery (in and out, besides the payload) and latency, as multiples of push's.",
             headers,
             rows);
     }
 
     /// <summary>A ratio as "1.23×", or "n/a".</summary>
     public static string Ratio(double? ratio) => ratio is double r ? r.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "n/a";
+
+    /// <summary>Bytes in and out per delivery besides the payload: headers, framing and envelope.</summary>
+    public static double? OverheadPerDelivery(RunRecord run) =>
+        run.Number(RunColumns.WireBytesInPerDelivery) is double i && run.Number(RunColumns.WireBytesOutPerDelivery) is double o
+            && run.Number(RunColumns.PayloadBytesPerDelivery) is double p
+            ? i + o - p
+            : null;
 
     // Case by case, server by server.
     private static IEnumerable<RunRecord> EachRun(ComparisonSet set) =>

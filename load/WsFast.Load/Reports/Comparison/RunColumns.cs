@@ -2,7 +2,8 @@ namespace WsFast.Load.Reports.Comparison;
 
 /// <summary>
 /// Names of report.csv and timeline.csv columns the comparison reads. The delivery columns come from the
-/// feed scenarios (ws-broadcast, sse, poll-long, poll-short); older report.csv files lack them.
+/// feed scenarios (ws-broadcast, sse, poll-long, poll-short), the connect columns from ws-idle; older report.csv
+/// files lack them.
 /// </summary>
 internal static class RunColumns
 {
@@ -34,8 +35,21 @@ internal static class RunColumns
     public const string ServerCpuSecondsPer1000Deliveries = "server_cpu_s_per_1000_deliveries";
     public const string PublishRate = "publish_rate";
     public const string IntervalMilliseconds = "interval_ms";
+    public const string Published = "published";
+    public const string MissedSlots = "missed_slots";
+    public const string ConnectSeconds = "connect_s";
+    public const string HandshakesPerSecond = "handshakes_per_s";
     public const string TimelineElapsed = "elapsed_s";
     public const string TimelineRate = "rate_per_s";
+
+    /// <summary>The feed scenarios: one feed delivered by push, event stream or polling.</summary>
+    public static readonly IReadOnlyList<string> FeedScenarios = ["ws-broadcast", "sse", "poll-long", "poll-short"];
+
+    /// <summary>
+    /// Whether <paramref name="run"/> delivered a feed: a feed scenario with the delivery columns (ws-echo's
+    /// report.csv has them too, for its echoes).
+    /// </summary>
+    public static bool IsFeed(RunRecord run) => run.Text(Delivered) is not null && FeedScenarios.Contains(run.Text(Scenario));
 
     /// <summary>The latency percentile columns, with their labels, lowest first.</summary>
     public static readonly IReadOnlyList<(string Column, string Label)> Percentiles =

@@ -22,7 +22,7 @@ public sealed class EventStreamScenario : IPublishingScenario
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
         _publisher = new FeedPublisher(settings);
-        _request = HttpFeedClient.Get(settings, $"/sse/{settings.Topic}", "text/event-stream");
+        _request = HttpFeedClient.Get(settings, $"/sse/{settings.Topic}", "text/event-stream", eventSource: true);
     }
 
     /// <inheritdoc/>

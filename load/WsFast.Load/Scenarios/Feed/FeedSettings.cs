@@ -20,6 +20,13 @@ public sealed record FeedSettings
     /// <summary>Time between a short-polling client's polls.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Whether the HTTP receivers (sse, poll-long, poll-short) send a Chromium browser's request headers, with a
+    /// logged-in user's 500-byte cookie (<see cref="Client.Http.BrowserRequestHeaders"/>), instead of the
+    /// minimal Host and Accept.
+    /// </summary>
+    public bool BrowserHeaders { get; init; }
+
     /// <summary>The <c>Host</c> header value: the server's authority.</summary>
     public string Authority => Client.Url.Authority;
 }

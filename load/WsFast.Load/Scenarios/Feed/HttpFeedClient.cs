@@ -11,9 +11,15 @@ namespace WsFast.Load.Scenarios.Feed;
 /// </summary>
 internal static class HttpFeedClient
 {
-    /// <summary>A GET of <paramref name="pathAndQuery"/>, as a browser's fetch would send it, minus the cookies.</summary>
-    public static byte[] Get(FeedSettings settings, string pathAndQuery, string accept) =>
-        Encoding.ASCII.GetBytes($"GET {pathAndQuery} HTTP/1.1\r\nHost: {settings.Authority}\r\nAccept: {accept}\r\n\r\n");
+    /// <summary>
+    /// A GET of <paramref name="pathAndQuery"/>: with <see cref="FeedSettings.BrowserHeaders"/>, as Chromium sends
+    /// it (by <c>EventSource</c> when <paramref name="eventSource"/>, else by <c>fetch()</c>); otherwise only Host
+    /// and <paramref name="accept"/>.
+    /// </summary>
+    public static byte[] Get(FeedSettings settings, string pathAndQuery, string accept, bool eventSource = false) =>
+        Encoding.ASCII.GetBytes(settings.BrowserHeaders
+            ? BrowserRequestHeaders.Get(settings.Authority, pathAndQuery, eventSource)
+            : $"GET {pathAndQuery} HTTP/1.1\r\nHost: {settings.Authority}\r\nAccept: {accept}\r\n\r\n");
 
     /// <summary>Connects, runs <paramref name="work"/>, then drops the connection; never throws for a client failure.</summary>
     public static async Task RunAsync(ClientContext context, FeedSettings settings, Func<HttpConnection, Task> work)

@@ -1,0 +1,95 @@
+# Sourced by load/run-compare.sh and load/run-polling.sh: how each server of a comparison is built and started,
+# one at a time, pinned to CPU 0, on loopback, without heartbeat pings (runs are shorter than any ping interval
+# anyway), with its own port. Needs load/server-control.sh sourced first (server_pid, wait_for_healthz).
+#
+#   WsFast   src/WsFast.Server (Release)            WSFAST_PORT  (18080)
+#   Kestrel  load/WsFast.Kestrel (Release)          KESTREL_PORT (18081)
+#   Bun      load/peers/bun/server.ts               BUN_PORT     (18082)
+#   Node     load/peers/node-ws/server.mjs (ws)     NODE_PORT    (18083)
+
+all_servers=(WsFast Bun Node Kestrel)
+wsfast_dll=src/WsFast.Server/bin/Release/net10.0/WsFast.Server.dll
+kestrel_dll=load/WsFast.Kestrel/bin/Release/net10.0/WsFast.Kestrel.dll
+load_dll=load/WsFast.Load/bin/Release/net10.0/WsFast.Load.dll
+bun_bin=load/peers/node_modules/.bin/bun
+
+# The servers of $SERVERS (names separated by spaces or commas, default all four) into the array `servers`;
+# exits on an unknown name.
+choose_servers() {
+  read -r -a servers <<<"${SERVERS:-${all_servers[*]}}"
+  servers=(${servers[@]//,/ })
+  for name in "${servers[@]}"; do
+    case "$name" in
+      WsFast|Bun|Node|Kestrel) ;;
+      *) echo "unknown server '$name' in SERVERS: choose from ${all_servers[*]}" >&2; exit 2 ;;
+    esac
+  done
+}
+
+# Builds what the chosen servers and the load tool need (quietly), and installs the peers' packages.
+build_servers() {
+  local projects=(load/WsFast.Load) name
+  for name in "${servers[@]}"; do
+    case "$name" in
+      WsFast) projects+=(src/WsFast.Server) ;;
+      Kestrel) projects+=(load/WsFast.Kestrel) ;;
+      Bun|Node) need_peers=1 ;;
+    esac
+  done
+  for project in "${projects[@]}"; do
+    dotnet build -c Release -nologo -v q "$project" >/dev/null
+  done
+  if [[ -n "${need_peers:-}" ]]; then
+    bash load/peers/install.sh >/dev/null
+  fi
+}
+
+port_of() {
+  case "$1" in
+    WsFast) echo "${WSFAST_PORT:-18080}" ;;
+    Kestrel) echo "${KESTREL_PORT:-18081}" ;;
+    Bun) echo "${BUN_PORT:-18082}" ;;
+    Node) echo "${NODE_PORT:-18083}" ;;
+  esac
+}
+
+# What each server is: its runtime and version, for the notes.
+describe_server() {
+  case "$1" in
+    WsFast) echo "WsFast: src/WsFast.Server on .NET $(dotnet --version)" ;;
+    Kestrel) echo "Kestrel: load/WsFast.Kestrel (ASP.NET Core) on .NET $(dotnet --version)" ;;
+    Bun) echo "Bun: load/peers/bun/server.ts on Bun $("$bun_bin" --version) (Bun.serve, uWebSockets pub/sub)" ;;
+    Node) echo "Node: load/peers/node-ws/server.mjs on Node.js $(node --version | tr -d v) with ws $(node -p "require('./load/peers/node_modules/ws/package.json').version")" ;;
+  esac
+}
+
+# start_server NAME LOG: starts server NAME pinned to CPU 0, logging to LOG, and waits for its /healthz;
+# server_pid is its PID (taskset execs the server, so the PID is the server's own).
+start_server() {
+  local name="$1" log="$2" port
+  port="$(port_of "$name")"
+  case "$name" in
+    WsFast)
+      taskset -c 0 dotnet "$wsfast_dll" --host 127.0.0.1 --port "$port" --ping-interval 0 \
+        --max-connections 50000 --log-level Warning >"$log" 2>&1 &
+      ;;
+    Kestrel)
+      taskset -c 0 dotnet "$kestrel_dll" --urls "http://127.0.0.1:$port" --WsFast:PingIntervalSeconds=0 >"$log" 2>&1 &
+      ;;
+    Bun)
+      taskset -c 0 "$bun_bin" load/peers/bun/server.ts --port "$port" --ping-interval 0 >"$log" 2>&1 &
+      ;;
+    Node)
+      taskset -c 0 node load/peers/node-ws/server.mjs --port "$port" --ping-interval 0 >"$log" 2>&1 &
+      ;;
+  esac
+  server_pid=$!
+  wait_for_healthz "$port" && return 0
+  echo "$name did not answer /healthz on port $port; see $log" >&2
+  return 1
+}
+
+# The kernel's count of connections dropped because a listen backlog was full (TcpExtListenOverflows).
+listen_overflows() {
+  awk '/^TcpExt:/ { if (!seen) { for (i = 2; i <= NF; i++) if ($i == "ListenOverflows") column = i; seen = 1 } else print $column }' /proc/net/netstat
+}
