@@ -27,6 +27,11 @@ namespace WsFast.Load.Reports;
 /// <item>published: messages the feed's publisher sent in the window; empty for ws-echo and ws-idle.</item>
 /// <item>missed_slots: paced slots (publishes, paced echoes, short polls) skipped in the window for being over
 /// 100 ms late.</item>
+/// <item>load_cpus, server_cpus: how many CPUs the load tool and the server were allowed to run on (their
+/// affinity, as <c>taskset</c> set it); empty when unknown.</item>
+/// <item>bottleneck: which side limited the run, by <see cref="Bottleneck"/>'s rule: <c>tool</c> or
+/// <c>server</c> when that process used at least 90% of the CPUs it was allowed and the other less, <c>both</c>,
+/// <c>shared</c> (they may use the same CPUs and together kept them 90% busy), <c>neither</c>; empty when unknown.</item>
 /// </list>
 /// </remarks>
 public static class CsvReport
@@ -41,7 +46,7 @@ public static class CsvReport
         "load_cpu_pct", "load_cpu_us_per_msg", "errors",
         "delivered", "delivered_per_s", "lost", "wire_bytes_in_per_delivery", "wire_bytes_out_per_delivery",
         "payload_bytes_per_delivery", "header_overhead_ratio", "server_cpu_s_per_1000_deliveries", "publish_rate", "interval_ms",
-        "published", "missed_slots",
+        "published", "missed_slots", "load_cpus", "server_cpus", "bottleneck",
     ];
 
     /// <summary>The CSV text of <paramref name="reports"/>.</summary>
@@ -92,6 +97,9 @@ public static class CsvReport
             cells.Add(Number(report.IntervalMilliseconds));
             cells.Add(Number(report.Published));
             cells.Add(Number(report.MissedSlots));
+            cells.Add(Number(report.LoadCpus?.Count));
+            cells.Add(Number(report.ServerCpus?.Count));
+            cells.Add(report.Bottleneck ?? "");
             text.AppendLine(string.Join(',', cells.Select(Quote)));
         }
 

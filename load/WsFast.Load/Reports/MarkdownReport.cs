@@ -23,6 +23,8 @@ public static class MarkdownReport
         Row(text, "messages received", Figures.Format(s.MessagesReceived));
         Row(text, "messages sent", Figures.Format(s.MessagesSent));
         Row(text, "rate (messages/s)", Figures.Format(report.Rate, "N0"));
+        Row(text, "bottleneck (≥ 90% of the CPUs it may use)",
+            $"{report.Bottleneck ?? "n/a"}: {Bottleneck.Describe(report.LoadCpuPercent, report.LoadCpus, report.ServerCpuPercent, report.ServerCpus)}");
         Row(text, "bytes sent / received", $"{Figures.Bytes(s.BytesSent)} / {Figures.Bytes(s.BytesReceived)}");
         foreach (double p in RunReport.Percentiles)
         {
