@@ -167,12 +167,12 @@ public class ReportTests
         string[] lines = CsvReport.Write([report]).TrimEnd().Split(Environment.NewLine);
         string[] header = lines[0].Split(',');
         string[] cells = lines[1].Split(',');
-        Assert.Equal(["load_cpus", "server_cpus", "bottleneck"], header[^3..]);
-        Assert.Equal(["1", "1", "server"], cells[^3..]);
+        Assert.Equal(["load_cpus", "server_cpus", "bottleneck", "load_receive_threads"], header[^4..]);
+        Assert.Equal(["1", "1", "server", ""], cells[^4..]);
         Assert.Contains("| bottleneck (≥ 90% of the CPUs it may use) | server: load tool n/a, server 95% of 1 CPU (0) |", MarkdownReport.Write(report));
 
         var unknown = new RunReport(DateTimeOffset.UnixEpoch, "ws://x/echo", "s", result, server: null, self: null);
-        Assert.EndsWith(",,,", CsvReport.Write([unknown]).TrimEnd());
+        Assert.EndsWith(",,,,", CsvReport.Write([unknown]).TrimEnd());
         Assert.Contains("| bottleneck (≥ 90% of the CPUs it may use) | n/a: load tool n/a, server n/a |", MarkdownReport.Write(unknown));
     }
 

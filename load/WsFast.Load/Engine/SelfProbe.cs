@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace WsFast.Load.Engine;
 
 /// <summary>
-/// Samples the load tool's own CPU time and the CPUs it may run on, to show whether the tool rather than the
-/// server was the limit.
+/// Samples the load tool's own CPU time, the CPUs it may run on and the threads that receive for it, to show
+/// whether the tool rather than the server was the limit.
 /// </summary>
 public sealed class SelfProbe : IRunProbe
 {
@@ -16,6 +16,9 @@ public sealed class SelfProbe : IRunProbe
     /// <summary>The CPUs the tool may run on (its affinity, as <c>taskset</c> set it) when the window opened.</summary>
     public IReadOnlySet<int>? Cpus { get; private set; }
 
+    /// <summary>The runtime's socket engine threads when the window opened: the threads the clients receive on.</summary>
+    public int? ReceiveThreads { get; private set; }
+
     /// <inheritdoc/>
     public Task SampleAsync(RunPhase phase)
     {
@@ -24,6 +27,7 @@ public sealed class SelfProbe : IRunProbe
         if (phase == RunPhase.WindowStart)
         {
             Cpus = CpuAffinity.OfSelf();
+            ReceiveThreads = SocketEngines.Running();
         }
 
         return Task.CompletedTask;

@@ -30,6 +30,7 @@ public sealed class RunReport
         }
 
         LoadCpus = self?.Cpus;
+        LoadReceiveThreads = self?.ReceiveThreads;
         // Read once the run is over: scripts pin the server when they start it, and it is still running here.
         ServerCpus = ServerPid is int pid ? CpuAffinity.Of(pid) : null;
     }
@@ -63,6 +64,9 @@ public sealed class RunReport
 
     /// <summary>The CPUs the load tool was allowed to run on, when known.</summary>
     public IReadOnlySet<int>? LoadCpus { get; init; }
+
+    /// <summary>The load tool's receive threads (the runtime's socket engines) when the window opened, when known.</summary>
+    public int? LoadReceiveThreads { get; init; }
 
     /// <summary>The CPUs the server was allowed to run on, when known.</summary>
     public IReadOnlySet<int>? ServerCpus { get; init; }
