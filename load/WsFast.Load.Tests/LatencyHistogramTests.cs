@@ -100,6 +100,26 @@ public class LatencyHistogramTests
     }
 
     [Fact]
+    public void Recording_allocates_nothing_once_the_octaves_in_use_have_their_pages()
+    {
+        long[] values = LogNormalLatencies(100_000, seed: 5);
+        var histogram = new LatencyHistogram();
+        foreach (long value in values)
+        {
+            histogram.Record(value); // allocates a page per octave first reached (and JIT-compiles)
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (long value in values)
+        {
+            histogram.Record(value);
+        }
+
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        Assert.Equal(2 * values.Length, histogram.Count);
+    }
+
+    [Fact]
     public void An_empty_histogram_reports_zero()
     {
         var histogram = new LatencyHistogram();

@@ -81,8 +81,8 @@ public class ReportTests
             ["delivered", "delivered_per_s", "lost", "wire_bytes_in_per_delivery", "wire_bytes_out_per_delivery", "payload_bytes_per_delivery",
              "header_overhead_ratio", "server_cpu_s_per_1000_deliveries", "publish_rate", "interval_ms", "published", "missed_slots",
              "connect_s", "handshakes_per_s"],
-            header[28..]);
-        Assert.Equal(["1000", "500", "3", "80", "20", "64", "0.25", "0.5", "100", "250", "1", "2", "", ""], cells[28..]);
+            header[28..42]);
+        Assert.Equal(["1000", "500", "3", "80", "20", "64", "0.25", "0.5", "100", "250", "1", "2", "", ""], cells[28..42]);
         Assert.DoesNotContain("handshakes per second", MarkdownReport.Write(report), StringComparison.Ordinal);
 
         string markdown = MarkdownReport.Write(report);
@@ -100,8 +100,8 @@ public class ReportTests
 
         Assert.Equal(12_500, report.HandshakesPerSecond!.Value, precision: 6);
         string[] lines = CsvReport.Write([report]).TrimEnd().Split(Environment.NewLine);
-        Assert.Equal(["connect_s", "handshakes_per_s"], lines[0].Split(',')[^2..]);
-        Assert.Equal(["0.8", "12500"], lines[1].Split(',')[^2..]);
+        Assert.Equal(["connect_s", "handshakes_per_s"], lines[0].Split(',')[40..42]);
+        Assert.Equal(["0.8", "12500"], lines[1].Split(',')[40..42]);
         Assert.Contains("| handshakes per second | 12,500 |", MarkdownReport.Write(report), StringComparison.Ordinal);
     }
 
@@ -158,6 +158,40 @@ public class ReportTests
     }
 
     /// <summary>A <see cref="ServerProbe"/> whose samples are given rather than measured.</summary>
+    [Fact]
+    public void The_bottleneck_verdict_is_the_last_csv_column_and_a_markdown_row()
+    {
+        var stats = new WorkerStats();
+        for (int i = 0; i < 1000; i++)
+        {
+            stats.RecordReceived(34, 32, 10_000);
+        }
+
+        var simulation = new LoadSimulation.KeepConstant(10, TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.Zero);
+        var result = new ScenarioResult("ws-echo", simulation, stats, TimeSpan.FromSeconds(1), 10);
+        var probe = new FakeServerProbe(
+            new ServerSample(10_000_000, TimeSpan.FromSeconds(5), null),
+            new ServerSample(10_100_000, TimeSpan.FromSeconds(6), null),
+            new ServerSample(10_200_000, TimeSpan.FromSeconds(6.95), null)); // 95% of a core
+        var report = new RunReport(DateTimeOffset.UnixEpoch, "ws://x/echo", "s", result, probe.Probe, self: null)
+        {
+            LoadCpus = new HashSet<int> { 1 },
+            ServerCpus = new HashSet<int> { 0 },
+        };
+
+        Assert.Equal("server", report.Bottleneck); // the tool's CPU time is unknown, the server's core was full
+        string[] lines = CsvReport.Write([report]).TrimEnd().Split(Environment.NewLine);
+        string[] header = lines[0].Split(',');
+        string[] cells = lines[1].Split(',');
+        Assert.Equal(["load_cpus", "server_cpus", "bottleneck", "load_receive_threads"], header[^4..]);
+        Assert.Equal(["1", "1", "server", ""], cells[^4..]);
+        Assert.Contains("| bottleneck (≥ 90% of the CPUs it may use) | server: load tool n/a, server 95% of 1 CPU (0) |", MarkdownReport.Write(report));
+
+        var unknown = new RunReport(DateTimeOffset.UnixEpoch, "ws://x/echo", "s", result, server: null, self: null);
+        Assert.EndsWith(",,,,", CsvReport.Write([unknown]).TrimEnd());
+        Assert.Contains("| bottleneck (≥ 90% of the CPUs it may use) | n/a: load tool n/a, server n/a |", MarkdownReport.Write(unknown));
+    }
+
     private sealed class FakeServerProbe
     {
         public FakeServerProbe(ServerSample baseline, ServerSample start, ServerSample end)

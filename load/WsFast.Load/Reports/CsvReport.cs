@@ -29,6 +29,13 @@ namespace WsFast.Load.Reports;
 /// 100 ms late.</item>
 /// <item>connect_s: seconds from the first client's connect to the last one's handshake (ws-idle); empty otherwise.</item>
 /// <item>handshakes_per_s: clients ready per second of connect_s.</item>
+/// <item>load_cpus, server_cpus: how many CPUs the load tool and the server were allowed to run on (their
+/// affinity, as <c>taskset</c> set it); empty when unknown.</item>
+/// <item>bottleneck: which side limited the run, by <see cref="Bottleneck"/>'s rule: <c>tool</c> or
+/// <c>server</c> when that process used at least 90% of the CPUs it was allowed and the other less, <c>both</c>,
+/// <c>shared</c> (they may use the same CPUs and together kept them 90% busy), <c>neither</c>; empty when unknown.</item>
+/// <item>load_receive_threads: the load tool's socket engine threads when the window opened, the threads its
+/// clients receive on (one per CPU it may use, unless DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT says otherwise).</item>
 /// </list>
 /// </remarks>
 public static class CsvReport
@@ -43,7 +50,7 @@ public static class CsvReport
         "load_cpu_pct", "load_cpu_us_per_msg", "errors",
         "delivered", "delivered_per_s", "lost", "wire_bytes_in_per_delivery", "wire_bytes_out_per_delivery",
         "payload_bytes_per_delivery", "header_overhead_ratio", "server_cpu_s_per_1000_deliveries", "publish_rate", "interval_ms",
-        "published", "missed_slots", "connect_s", "handshakes_per_s",
+        "published", "missed_slots", "connect_s", "handshakes_per_s", "load_cpus", "server_cpus", "bottleneck", "load_receive_threads",
     ];
 
     /// <summary>The CSV text of <paramref name="reports"/>.</summary>
@@ -96,6 +103,10 @@ public static class CsvReport
             cells.Add(Number(report.MissedSlots));
             cells.Add(Number(report.ConnectTime?.TotalSeconds));
             cells.Add(Number(report.HandshakesPerSecond));
+            cells.Add(Number(report.LoadCpus?.Count));
+            cells.Add(Number(report.ServerCpus?.Count));
+            cells.Add(report.Bottleneck ?? "");
+            cells.Add(Number(report.LoadReceiveThreads));
             text.AppendLine(string.Join(',', cells.Select(Quote)));
         }
 

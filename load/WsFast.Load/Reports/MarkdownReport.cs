@@ -23,6 +23,8 @@ public static class MarkdownReport
         Row(text, "messages received", Figures.Format(s.MessagesReceived));
         Row(text, "messages sent", Figures.Format(s.MessagesSent));
         Row(text, "rate (messages/s)", Figures.Format(report.Rate, "N0"));
+        Row(text, "bottleneck (≥ 90% of the CPUs it may use)",
+            $"{report.Bottleneck ?? "n/a"}: {Bottleneck.Describe(report.LoadCpuPercent, report.LoadCpus, report.ServerCpuPercent, report.ServerCpus)}");
         Row(text, "bytes sent / received", $"{Figures.Bytes(s.BytesSent)} / {Figures.Bytes(s.BytesReceived)}");
         foreach (double p in RunReport.Percentiles)
         {
@@ -41,6 +43,7 @@ public static class MarkdownReport
         Row(text, "server connections at window start (healthz)", Figures.Format(report.ServerStart?.Health?.Connections));
         Row(text, "load tool CPU (% of one core)", Figures.Format(report.LoadCpuPercent));
         Row(text, "load tool CPU per message (µs)", Figures.Format(report.LoadCpuMicrosecondsPerMessage, "0.00"));
+        Row(text, "load tool receive threads (socket engines)", report.LoadReceiveThreads?.ToString(CultureInfo.InvariantCulture) ?? "n/a");
         Row(text, "delivered (messages to clients in the window)", Figures.Format(report.Delivered));
         Row(text, "delivered per second", Figures.Format(report.DeliveredPerSecond, "N0"));
         Row(text, "lost (sequence gaps, all clients)", Figures.Format(report.Lost));

@@ -28,6 +28,11 @@ public sealed class RunReport
         {
             LoadCpu = selfEnd - selfStart;
         }
+
+        LoadCpus = self?.Cpus;
+        LoadReceiveThreads = self?.ReceiveThreads;
+        // Read once the run is over: scripts pin the server when they start it, and it is still running here.
+        ServerCpus = ServerPid is int pid ? CpuAffinity.Of(pid) : null;
     }
 
     /// <summary>When the run started.</summary>
@@ -56,6 +61,21 @@ public sealed class RunReport
 
     /// <summary>CPU time the load tool used during the window.</summary>
     public TimeSpan? LoadCpu { get; }
+
+    /// <summary>The CPUs the load tool was allowed to run on, when known.</summary>
+    public IReadOnlySet<int>? LoadCpus { get; init; }
+
+    /// <summary>The load tool's receive threads (the runtime's socket engines) when the window opened, when known.</summary>
+    public int? LoadReceiveThreads { get; init; }
+
+    /// <summary>The CPUs the server was allowed to run on, when known.</summary>
+    public IReadOnlySet<int>? ServerCpus { get; init; }
+
+    /// <summary>
+    /// Which side limited the run (<see cref="Reports.Bottleneck"/>): tool, server, both, shared, neither, or
+    /// null when the figures do not settle it.
+    /// </summary>
+    public string? Bottleneck => Reports.Bottleneck.Judge(LoadCpuPercent, LoadCpus, ServerCpuPercent, ServerCpus);
 
     /// <summary>Messages received per second.</summary>
     public double Rate => Result.ReceiveRate;
