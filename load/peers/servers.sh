@@ -6,6 +6,8 @@
 #   Kestrel  load/WsFast.Kestrel (Release)          KESTREL_PORT (18081)
 #   Bun      load/peers/bun/server.ts               BUN_PORT     (18082)
 #   Node     load/peers/node-ws/server.mjs (ws)     NODE_PORT    (18083)
+#   WsFastRuntime  src/WsFast.Server with the runtime's sockets instead of its epoll engine (not in the default
+#                  set: SERVERS="WsFast WsFastRuntime" compares the two engines)   WSFAST_RUNTIME_PORT (18084)
 
 all_servers=(WsFast Bun Node Kestrel)
 wsfast_dll=src/WsFast.Server/bin/Release/net10.0/WsFast.Server.dll
@@ -20,7 +22,7 @@ choose_servers() {
   servers=(${servers[@]//,/ })
   for name in "${servers[@]}"; do
     case "$name" in
-      WsFast|Bun|Node|Kestrel) ;;
+      WsFast|WsFastRuntime|Bun|Node|Kestrel) ;;
       *) echo "unknown server '$name' in SERVERS: choose from ${all_servers[*]}" >&2; exit 2 ;;
     esac
   done
@@ -31,7 +33,7 @@ build_servers() {
   local projects=(load/WsFast.Load) name
   for name in "${servers[@]}"; do
     case "$name" in
-      WsFast) projects+=(src/WsFast.Server) ;;
+      WsFast|WsFastRuntime) projects+=(src/WsFast.Server) ;;
       Kestrel) projects+=(load/WsFast.Kestrel) ;;
       Bun|Node) need_peers=1 ;;
     esac
@@ -47,6 +49,7 @@ build_servers() {
 port_of() {
   case "$1" in
     WsFast) echo "${WSFAST_PORT:-18080}" ;;
+    WsFastRuntime) echo "${WSFAST_RUNTIME_PORT:-18084}" ;;
     Kestrel) echo "${KESTREL_PORT:-18081}" ;;
     Bun) echo "${BUN_PORT:-18082}" ;;
     Node) echo "${NODE_PORT:-18083}" ;;
@@ -56,7 +59,8 @@ port_of() {
 # What each server is: its runtime and version, for the notes.
 describe_server() {
   case "$1" in
-    WsFast) echo "WsFast: src/WsFast.Server on .NET $(dotnet --version)" ;;
+    WsFast) echo "WsFast: src/WsFast.Server on .NET $(dotnet --version), its default socket engine (epoll on Linux x86-64)" ;;
+    WsFastRuntime) echo "WsFastRuntime: src/WsFast.Server on .NET $(dotnet --version) with --socket-engine runtime" ;;
     Kestrel) echo "Kestrel: load/WsFast.Kestrel (ASP.NET Core) on .NET $(dotnet --version)" ;;
     Bun) echo "Bun: load/peers/bun/server.ts on Bun $("$bun_bin" --version) (Bun.serve, uWebSockets pub/sub)" ;;
     Node) echo "Node: load/peers/node-ws/server.mjs on Node.js $(node --version | tr -d v) with ws $(node -p "require('./load/peers/node_modules/ws/package.json').version")" ;;
@@ -72,6 +76,10 @@ start_server() {
     WsFast)
       taskset -c 0 dotnet "$wsfast_dll" --host 127.0.0.1 --port "$port" --ping-interval 0 \
         --max-connections 50000 --log-level Warning >"$log" 2>&1 &
+      ;;
+    WsFastRuntime)
+      taskset -c 0 dotnet "$wsfast_dll" --host 127.0.0.1 --port "$port" --ping-interval 0 \
+        --max-connections 50000 --log-level Warning --socket-engine runtime >"$log" 2>&1 &
       ;;
     Kestrel)
       taskset -c 0 dotnet "$kestrel_dll" --urls "http://127.0.0.1:$port" --WsFast:PingIntervalSeconds=0 >"$log" 2>&1 &

@@ -49,8 +49,12 @@ internal sealed class ServerSettings
     public static readonly Option<string> SlowConsumer = new("--slow-consumer") { Description = "What happens to a WebSocket subscriber that cannot keep up: 'drop' (it skips messages; drops are counted) or 'disconnect' (closed with 1008).", DefaultValueFactory = _ => "drop" };
     public static readonly Option<int> MaxPublishBytes = new("--max-publish-bytes") { Description = "Largest POST /publish body (larger gets 413) and largest relayed message (larger closes with 1009).", DefaultValueFactory = _ => 1024 * 1024 };
     public static readonly Option<double> LongPollTimeout = new("--long-poll-timeout") { Description = "Seconds a long poll waits for a message before answering with none.", DefaultValueFactory = _ => 25 };
-    public static readonly Option<string> SocketEngineOption = new("--socket-engine") { Description = "What drives the sockets: 'runtime' (the runtime's sockets, every platform) or 'epoll' (WsFast's own epoll loops, Linux x86-64).", DefaultValueFactory = _ => "runtime" };
+    public static readonly Option<string> SocketEngineOption = new("--socket-engine") { Description = "What drives the sockets: 'epoll' (WsFast's own epoll loops; the default on Linux x86-64) or 'runtime' (the runtime's sockets; the default elsewhere).", DefaultValueFactory = _ => EpollAvailable ? "epoll" : "runtime" };
     public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => LogLevel.Information };
+
+    // Where WsFast's epoll engine runs (it lays out epoll_event and msghdr as Linux x86-64 does).
+    private static bool EpollAvailable =>
+        OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64;
 
     public static IEnumerable<Option> All =>
     [
@@ -111,7 +115,7 @@ internal sealed class ServerSettings
             throw new FormatException($"mode '{mode}' is neither 'all' nor 'broadcast'");
         }
 
-        options.SocketEngine = (sources.Get(SocketEngineOption) ?? "runtime") switch
+        options.SocketEngine = (sources.Get(SocketEngineOption) ?? (EpollAvailable ? "epoll" : "runtime")) switch
         {
             "runtime" => SocketEngine.Runtime,
             "epoll" => SocketEngine.Epoll,
