@@ -149,6 +149,36 @@ public class ReportTests
         Assert.Equal(TimeSpan.FromSeconds(3), ProcFsAccess.ParseCpuTime(stat, 100));
     }
 
+    [Fact]
+    public void Server_cpu_per_message_is_split_into_user_and_kernel_time()
+    {
+        string stat = "1234 (server) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 10 0 100 1000 200 18446744073709551615";
+        Assert.Equal((TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(0.5)), WsFast.Load.Server.ProcFs.ParseCpuTimes(stat, 100));
+
+        var stats = new WorkerStats();
+        for (int i = 0; i < 1000; i++)
+        {
+            stats.RecordReceived(34, 32, 10_000);
+        }
+
+        var simulation = new LoadSimulation.KeepConstant(10, TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.Zero);
+        var result = new ScenarioResult("ws-echo", simulation, stats, TimeSpan.FromSeconds(1), 10);
+        var probe = new FakeServerProbe(
+            new ServerSample(10_000_000, TimeSpan.FromSeconds(5), null) { KernelCpuTime = TimeSpan.FromSeconds(3) },
+            new ServerSample(10_100_000, TimeSpan.FromSeconds(6), null) { KernelCpuTime = TimeSpan.FromSeconds(3.5) },
+            new ServerSample(10_200_000, TimeSpan.FromSeconds(6.5), null) { KernelCpuTime = TimeSpan.FromSeconds(3.85) });
+        var report = new RunReport(DateTimeOffset.UnixEpoch, "ws://x/echo", "s", result, probe.Probe, self: null);
+
+        // 0.5 s over 1,000 echoes: 350 µs of it in the kernel, 150 µs in the server's own code.
+        Assert.Equal(500, report.ServerCpuMicrosecondsPerMessage!.Value, precision: 6);
+        Assert.Equal(150, report.ServerUserCpuMicrosecondsPerMessage!.Value, precision: 6);
+        Assert.Equal(350, report.ServerKernelCpuMicrosecondsPerMessage!.Value, precision: 6);
+        string[] lines = CsvReport.Write([report]).TrimEnd().Split(Environment.NewLine);
+        Assert.Equal(["server_cpu_user_us_per_msg", "server_cpu_kernel_us_per_msg"], lines[0].Split(',')[^2..]);
+        Assert.Equal(["150", "350"], lines[1].Split(',')[^2..]);
+        Assert.Contains("| of which user / kernel (µs) | 150.00 / 350.00 |", MarkdownReport.Write(report));
+    }
+
     // The number in the value column of the table row named `name`.
     private static double RowValue(string markdown, string name)
     {
@@ -183,8 +213,9 @@ public class ReportTests
         string[] lines = CsvReport.Write([report]).TrimEnd().Split(Environment.NewLine);
         string[] header = lines[0].Split(',');
         string[] cells = lines[1].Split(',');
-        Assert.Equal(["load_cpus", "server_cpus", "bottleneck", "load_receive_threads"], header[^4..]);
-        Assert.Equal(["1", "1", "server", ""], cells[^4..]);
+        int first = Array.IndexOf(header, "load_cpus");
+        Assert.Equal(["load_cpus", "server_cpus", "bottleneck", "load_receive_threads"], header[first..(first + 4)]);
+        Assert.Equal(["1", "1", "server", ""], cells[first..(first + 4)]);
         Assert.Contains("| bottleneck (≥ 90% of the CPUs it may use) | server: load tool n/a, server 95% of 1 CPU (0) |", MarkdownReport.Write(report));
 
         var unknown = new RunReport(DateTimeOffset.UnixEpoch, "ws://x/echo", "s", result, server: null, self: null);

@@ -36,6 +36,9 @@ namespace WsFast.Load.Reports;
 /// <c>shared</c> (they may use the same CPUs and together kept them 90% busy), <c>neither</c>; empty when unknown.</item>
 /// <item>load_receive_threads: the load tool's socket engine threads when the window opened, the threads its
 /// clients receive on (one per CPU it may use, unless DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT says otherwise).</item>
+/// <item>server_cpu_user_us_per_msg, server_cpu_kernel_us_per_msg: server_cpu_us_per_msg split into user time
+/// (utime: the server's own code) and system time (stime: its system calls and, on loopback, the TCP work the
+/// kernel does on its behalf).</item>
 /// </list>
 /// </remarks>
 public static class CsvReport
@@ -51,6 +54,7 @@ public static class CsvReport
         "delivered", "delivered_per_s", "lost", "wire_bytes_in_per_delivery", "wire_bytes_out_per_delivery",
         "payload_bytes_per_delivery", "header_overhead_ratio", "server_cpu_s_per_1000_deliveries", "publish_rate", "interval_ms",
         "published", "missed_slots", "connect_s", "handshakes_per_s", "load_cpus", "server_cpus", "bottleneck", "load_receive_threads",
+        "server_cpu_user_us_per_msg", "server_cpu_kernel_us_per_msg",
     ];
 
     /// <summary>The CSV text of <paramref name="reports"/>.</summary>
@@ -107,6 +111,8 @@ public static class CsvReport
             cells.Add(Number(report.ServerCpus?.Count));
             cells.Add(report.Bottleneck ?? "");
             cells.Add(Number(report.LoadReceiveThreads));
+            cells.Add(Number(report.ServerUserCpuMicrosecondsPerMessage));
+            cells.Add(Number(report.ServerKernelCpuMicrosecondsPerMessage));
             text.AppendLine(string.Join(',', cells.Select(Quote)));
         }
 

@@ -35,6 +35,9 @@ public static class MarkdownReport
         Row(text, "server PID", report.ServerPid?.ToString(CultureInfo.InvariantCulture) ?? "n/a");
         Row(text, "server CPU (% of one core)", Figures.Format(report.ServerCpuPercent));
         Row(text, "server CPU per message (µs)", Figures.Format(report.ServerCpuMicrosecondsPerMessage, "0.00"));
+        Row(text, "of which user / kernel (µs)", report.ServerKernelCpuMicrosecondsPerMessage is null
+            ? "n/a"
+            : $"{Figures.Format(report.ServerUserCpuMicrosecondsPerMessage, "0.00")} / {Figures.Format(report.ServerKernelCpuMicrosecondsPerMessage, "0.00")}");
         Row(text, "server allocated in window", Figures.Bytes(report.ServerAllocatedBytes));
         Row(text, "server allocated per message (B)", Figures.Format(report.ServerAllocatedBytesPerMessage, "0.000"));
         Row(text, "server messages in (healthz)", Figures.Format(report.ServerMessagesIn));

@@ -97,6 +97,20 @@ public sealed class RunReport
     public double? ServerCpuMicrosecondsPerMessage =>
         ServerCpu is TimeSpan cpu && Result.Stats.MessagesReceived > 0 ? cpu.TotalMicroseconds / Result.Stats.MessagesReceived : null;
 
+    /// <summary>The kernel's part of <see cref="ServerCpu"/> (system time), when the PID is known.</summary>
+    public TimeSpan? ServerKernelCpu =>
+        ServerCpu is not null && ServerStart is { } start && ServerEnd is { } end ? end.KernelCpuTime - start.KernelCpuTime : null;
+
+    /// <summary>Server user-space CPU µs per message received by the clients: the part the server's own code controls.</summary>
+    public double? ServerUserCpuMicrosecondsPerMessage =>
+        ServerCpu is TimeSpan cpu && ServerKernelCpu is TimeSpan kernel && Result.Stats.MessagesReceived > 0
+            ? (cpu - kernel).TotalMicroseconds / Result.Stats.MessagesReceived
+            : null;
+
+    /// <summary>Server kernel CPU µs per message received by the clients: system calls and, on loopback, the TCP stack.</summary>
+    public double? ServerKernelCpuMicrosecondsPerMessage =>
+        ServerKernelCpu is TimeSpan kernel && Result.Stats.MessagesReceived > 0 ? kernel.TotalMicroseconds / Result.Stats.MessagesReceived : null;
+
     /// <summary>Bytes the server allocated during the window (its GC.GetTotalAllocatedBytes).</summary>
     public long? ServerAllocatedBytes =>
         ServerStart?.Health is { AllocatedBytes: >= 0 } start && ServerEnd?.Health is { AllocatedBytes: >= 0 } end ? end.AllocatedBytes - start.AllocatedBytes : null;

@@ -29,17 +29,25 @@ internal static partial class ProcFs
         throw new InvalidOperationException($"/proc/{pid}/status has no VmRSS.");
     }
 
-    /// <summary>User plus system CPU time of <paramref name="pid"/> (utime + stime of /proc/pid/stat).</summary>
-    public static TimeSpan ReadCpuTime(int pid) => ParseCpuTime(File.ReadAllText($"/proc/{pid}/stat"), ClockTicksPerSecond);
+    /// <summary>User and system CPU time of <paramref name="pid"/> (utime and stime of /proc/pid/stat).</summary>
+    public static (TimeSpan User, TimeSpan Kernel) ReadCpuTimes(int pid) =>
+        ParseCpuTimes(File.ReadAllText($"/proc/{pid}/stat"), ClockTicksPerSecond);
 
     /// <summary>utime + stime from the text of a /proc/pid/stat file.</summary>
     internal static TimeSpan ParseCpuTime(string stat, long ticksPerSecond)
+    {
+        var (user, kernel) = ParseCpuTimes(stat, ticksPerSecond);
+        return user + kernel;
+    }
+
+    /// <summary>utime and stime from the text of a /proc/pid/stat file.</summary>
+    internal static (TimeSpan User, TimeSpan Kernel) ParseCpuTimes(string stat, long ticksPerSecond)
     {
         // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
         string[] fields = stat.Substring(stat.LastIndexOf(')') + 2).Split(' ');
         long utime = long.Parse(fields[11], CultureInfo.InvariantCulture); // field 14
         long stime = long.Parse(fields[12], CultureInfo.InvariantCulture); // field 15
-        return TimeSpan.FromSeconds((utime + stime) / (double)ticksPerSecond);
+        return (TimeSpan.FromSeconds(utime / (double)ticksPerSecond), TimeSpan.FromSeconds(stime / (double)ticksPerSecond));
     }
 
     /// <summary>The process listening on TCP <paramref name="port"/>, or null when none of ours is found.</summary>

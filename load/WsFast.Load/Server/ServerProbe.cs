@@ -31,12 +31,14 @@ public sealed class ServerProbe : IRunProbe, IDisposable
     {
         long rss = -1;
         TimeSpan cpu = TimeSpan.Zero;
+        TimeSpan kernel = TimeSpan.Zero;
         if (_pid is int pid)
         {
             try
             {
                 rss = ProcFs.ReadRssBytes(pid);
-                cpu = ProcFs.ReadCpuTime(pid);
+                (TimeSpan user, kernel) = ProcFs.ReadCpuTimes(pid);
+                cpu = user + kernel;
             }
             catch (IOException)
             {
@@ -54,7 +56,7 @@ public sealed class ServerProbe : IRunProbe, IDisposable
             // No /healthz: CPU and memory still count.
         }
 
-        Record(phase, new ServerSample(rss, cpu, health));
+        Record(phase, new ServerSample(rss, cpu, health) { KernelCpuTime = kernel });
     }
 
     /// <summary>Stores <paramref name="sample"/> as the one taken at <paramref name="phase"/>.</summary>

@@ -145,7 +145,7 @@ internal static class ComparisonTables
     {
         string[] headers =
         [
-            "case", "server", "clients ready", "server CPU % of core", "server CPU µs/msg", "server alloc B/msg",
+            "case", "server", "clients ready", "server CPU % of core", "server CPU µs/msg", "user µs/msg", "kernel µs/msg", "server alloc B/msg",
             "server RSS/conn", "load tool CPU %", "errors",
         ];
         var rows = EachRun(set)
@@ -156,6 +156,8 @@ internal static class ComparisonTables
                 $"{Count(r.Number(RunColumns.ClientsReady))}/{Count(r.Number(RunColumns.Clients))}",
                 Figures.Format(r.Number(RunColumns.ServerCpuPercent)),
                 Figures.Format(r.Number(RunColumns.ServerCpuPerMessage), "0.00"),
+                Figures.Format(r.Number(RunColumns.ServerUserCpuPerMessage), "0.00"),
+                Figures.Format(r.Number(RunColumns.ServerKernelCpuPerMessage), "0.00"),
                 Figures.Format(r.Number(RunColumns.ServerAllocPerMessage), "0.0"),
                 Figures.Bytes(r.Number(RunColumns.ServerRssPerConnection) is double b ? (long)b : null),
                 Figures.Format(r.Number(RunColumns.LoadCpuPercent)),
@@ -164,7 +166,7 @@ internal static class ComparisonTables
             .ToList();
         return new ReportTable(
             "Server cost",
-            "Server CPU and allocations in the window, per message received by the clients (allocations n/a where the server does not report them); resident memory per connection from before the first connect to the window's start.",
+            "Server CPU and allocations in the window, per message received by the clients, the CPU split into user time (the server's own code) and kernel time (system calls and the loopback TCP work done for it); allocations n/a where the server does not report them; resident memory per connection from before the first connect to the window's start.",
             headers,
             rows);
     }

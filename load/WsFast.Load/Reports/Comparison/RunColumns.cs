@@ -21,6 +21,8 @@ internal static class RunColumns
     public const string Max = "max_us";
     public const string ServerCpuPercent = "server_cpu_pct";
     public const string ServerCpuPerMessage = "server_cpu_us_per_msg";
+    public const string ServerUserCpuPerMessage = "server_cpu_user_us_per_msg";
+    public const string ServerKernelCpuPerMessage = "server_cpu_kernel_us_per_msg";
     public const string ServerAllocPerMessage = "server_alloc_bytes_per_msg";
     public const string ServerRssPerConnection = "server_rss_bytes_per_conn";
     public const string LoadCpuPercent = "load_cpu_pct";
