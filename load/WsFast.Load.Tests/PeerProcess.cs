@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 namespace WsFast.Load.Tests;
 
 /// <summary>
-/// One of load/peers' servers (Bun, Node.js ws) run as a child process on a free port: started, read until it
+/// A server run as a child process on a free port (one of load/peers': Bun, Node.js ws; or WsFast's executable): started, read until it
 /// names its port, stopped with SIGTERM by its PID (killed if it does not stop in time). Its output is read by
 /// events, never by awaiting a read of its stream, and every wait is bounded.
 /// </summary>
@@ -24,7 +24,7 @@ internal sealed partial class PeerProcess : IAsyncDisposable
 
     private PeerProcess(Process process) => _process = process;
 
-    /// <summary>The peer's name: "bun" or "node-ws".</summary>
+    /// <summary>The server's name: "bun", "node-ws", "wsfast" or "wsfast-runtime".</summary>
     public required string Name { get; init; }
 
     /// <summary>The port it listens on (127.0.0.1).</summary>
@@ -45,6 +45,19 @@ internal sealed partial class PeerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// src/WsFast.Server's build in this test build's configuration (the folder above the target framework's in
+    /// this assembly's path: Release or Debug). The project reference builds it first.
+    /// </summary>
+    public static string WsFastServerPath()
+    {
+        var tests = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string framework = tests.Name;
+        string configuration = tests.Parent!.Name;
+        string root = Path.GetDirectoryName(Path.GetDirectoryName(PeersDirectory()))!;
+        return Path.Combine(root, "src", "WsFast.Server", "bin", configuration, framework, "WsFast.Server.dll");
+    }
+
     /// <summary>load/peers, found from the test binaries by walking up to the folder holding WsFast.sln.</summary>
     public static string PeersDirectory()
     {
@@ -60,23 +73,49 @@ internal sealed partial class PeerProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts peer <paramref name="name"/> on a free port (--port 0) without pings, and waits until it says where
-    /// it listens. Fails the test, with the install command, when the peers are not installed.
+    /// Starts server <paramref name="name"/> on a free port (--port 0) without pings, and waits until it says where
+    /// it listens: a peer of load/peers ("bun", "node-ws"), which fails the test with the install command when the
+    /// peers are not installed, or WsFast's own executable of this build ("wsfast", its default socket engine;
+    /// "wsfast-runtime", the runtime's sockets).
     /// </summary>
     public static async Task<PeerProcess> StartAsync(string name)
     {
         string peers = PeersDirectory();
-        Assert.True(File.Exists(Path.Combine(peers, "node_modules", "ws", "package.json")),
-            $"The peers' packages are not installed in {peers}: {InstallHint}.");
-        (string program, string script) = name switch
+        string program;
+        List<string> arguments;
+        if (name.StartsWith("wsfast", StringComparison.Ordinal))
         {
-            "bun" => (Path.Combine(peers, "node_modules", ".bin", "bun"), "bun/server.ts"),
-            "node-ws" => ("node", "node-ws/server.mjs"),
-            _ => throw new ArgumentOutOfRangeException(nameof(name), name, "bun or node-ws"),
-        };
-        if (name == "bun")
+            string server = WsFastServerPath();
+            Assert.True(File.Exists(server), $"{server} is missing: build WsFast.sln in this configuration.");
+            program = "dotnet";
+            arguments = [server, "--host", "127.0.0.1", "--port", "0", "--ping-interval", "0", "--log-level", "Information"];
+            switch (name)
+            {
+                case "wsfast":
+                    break;
+                case "wsfast-runtime":
+                    arguments.AddRange(["--socket-engine", "runtime"]);
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(name), name, "wsfast or wsfast-runtime");
+            }
+        }
+        else
         {
-            Assert.True(File.Exists(program), $"{program} is missing: {InstallHint}.");
+            Assert.True(File.Exists(Path.Combine(peers, "node_modules", "ws", "package.json")),
+                $"The peers' packages are not installed in {peers}: {InstallHint}.");
+            (program, string script) = name switch
+            {
+                "bun" => (Path.Combine(peers, "node_modules", ".bin", "bun"), "bun/server.ts"),
+                "node-ws" => ("node", "node-ws/server.mjs"),
+                _ => throw new ArgumentOutOfRangeException(nameof(name), name, "bun or node-ws"),
+            };
+            if (name == "bun")
+            {
+                Assert.True(File.Exists(program), $"{program} is missing: {InstallHint}.");
+            }
+
+            arguments = [script, "--port", "0", "--ping-interval", "0"];
         }
 
         var start = new ProcessStartInfo(program)
@@ -86,7 +125,7 @@ internal sealed partial class PeerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { script, "--port", "0", "--ping-interval", "0" })
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -170,7 +209,8 @@ internal sealed partial class PeerProcess : IAsyncDisposable
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 
-    [GeneratedRegex(@"listening on http://[^\s:]+:(\d+)")]
+    // The peers print "listening on http://127.0.0.1:PORT"; WsFast logs "WsFast listening on 127.0.0.1:PORT".
+    [GeneratedRegex(@"listening on (?:http://)?[^\s:]+:(\d+)")]
     private static partial Regex ListeningLine();
 
     private void OnLine(string? line)

@@ -23,6 +23,17 @@ internal sealed class EpollSocketIo : SocketIo
     private int _received;
     private int _sent;
     private int _streak; // receives in a row without waiting for the loop
+    private Memory<byte> _receiveBuffer;
+    private ReadOnlyMemory<byte> _sendBuffer;
+    private List<ArraySegment<byte>>? _sendBuffers;
+    private readonly ReadinessRetry _receive;
+    private readonly ReadinessRetry _send;
+
+    public EpollSocketIo()
+    {
+        _receive = new ReadinessRetry(_readable, AttemptReceive);
+        _send = new ReadinessRetry(_writable, AttemptSend);
+    }
 
     /// <summary>The key of the current registration (slot and generation); 0 when none.</summary>
     public ulong Key { get; set; }
@@ -55,6 +66,9 @@ internal sealed class EpollSocketIo : SocketIo
         Key = 0;
         _loop = null;
         _handle = null;
+        _receiveBuffer = default;
+        _sendBuffer = default;
+        _sendBuffers = null;
     }
 
     public override void OnSocketClosed()
@@ -85,76 +99,51 @@ internal sealed class EpollSocketIo : SocketIo
         return _readable.WaitAsync();
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<SocketError> ReceiveAsync(Memory<byte> buffer)
+    public override ValueTask<SocketError> ReceiveAsync(Memory<byte> buffer)
     {
+        _receiveBuffer = buffer;
         if (++_streak > ReceivesPerTurn)
         {
             // Its share of the loop: the other connections' events go first (a client that floods cannot keep
             // the loop to itself), and the loop tells it to carry on after them.
             _streak = 0;
             _loop!.Defer(this);
-            SocketError yielded = await _readable.WaitAsync().ConfigureAwait(false);
-            if (yielded != SocketError.Success)
-            {
-                return yielded;
-            }
+            return _receive.WaitThenAttempt();
         }
 
-        while (true)
-        {
-            SocketError error = TryReceive(buffer.Span, out _received);
-            if (error != SocketError.WouldBlock)
-            {
-                return error;
-            }
+        SocketError error = AttemptReceive();
+        return error == SocketError.WouldBlock ? _receive.WaitThenAttempt() : new ValueTask<SocketError>(error);
+    }
 
+    public override ValueTask<SocketError> SendAsync(ReadOnlyMemory<byte> buffer)
+    {
+        _sendBuffer = buffer;
+        _sendBuffers = null;
+        SocketError error = AttemptSend();
+        return error == SocketError.WouldBlock ? _send.WaitThenAttempt() : new ValueTask<SocketError>(error);
+    }
+
+    public override ValueTask<SocketError> SendAsync(List<ArraySegment<byte>> buffers)
+    {
+        _sendBuffer = default;
+        _sendBuffers = buffers;
+        SocketError error = AttemptSend();
+        return error == SocketError.WouldBlock ? _send.WaitThenAttempt() : new ValueTask<SocketError>(error);
+    }
+
+    private SocketError AttemptReceive()
+    {
+        SocketError error = TryReceive(_receiveBuffer.Span, out _received);
+        if (error == SocketError.WouldBlock)
+        {
             _streak = 0;
-            error = await _readable.WaitAsync().ConfigureAwait(false);
-            if (error != SocketError.Success)
-            {
-                return error;
-            }
         }
+
+        return error;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<SocketError> SendAsync(ReadOnlyMemory<byte> buffer)
-    {
-        while (true)
-        {
-            SocketError error = TrySend(buffer.Span, out _sent);
-            if (error != SocketError.WouldBlock)
-            {
-                return error;
-            }
-
-            error = await _writable.WaitAsync().ConfigureAwait(false);
-            if (error != SocketError.Success)
-            {
-                return error;
-            }
-        }
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<SocketError> SendAsync(List<ArraySegment<byte>> buffers)
-    {
-        while (true)
-        {
-            SocketError error = TrySend(buffers, out _sent);
-            if (error != SocketError.WouldBlock)
-            {
-                return error;
-            }
-
-            error = await _writable.WaitAsync().ConfigureAwait(false);
-            if (error != SocketError.Success)
-            {
-                return error;
-            }
-        }
-    }
+    private SocketError AttemptSend() =>
+        _sendBuffers is { } buffers ? TrySend(buffers, out _sent) : TrySend(_sendBuffer.Span, out _sent);
 
     private unsafe SocketError TryReceive(Span<byte> buffer, out int received)
     {
