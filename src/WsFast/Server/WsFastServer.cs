@@ -404,7 +404,7 @@ public sealed class WsFastServer : IAsyncDisposable
 
         if (_listener is not null)
         {
-            buffered += _listener.Pool.BlockPool.InUse * PinnedBlockMemoryPool.BlockSize;
+            buffered += _listener.Pool.BlockPool.InUseBytes;
         }
 
         Interlocked.Exchange(ref _bufferedBytes, buffered);

@@ -72,7 +72,8 @@ public sealed class WsFastServerOptions
     /// <summary>
     /// Received bytes a connection may hold unread (requests pipelined behind one being answered, frames behind
     /// a message a handler is still processing) before it stops receiving until they are read, as Kestrel's
-    /// <c>MaxRequestBufferSize</c>. Default 1 MiB.
+    /// <c>MaxRequestBufferSize</c>. Default 1 MiB. At the bound a connection holds at most two receive buffers
+    /// more: 64 KiB each with a bound of 1 MiB or more, 4 KiB each below that.
     /// </summary>
     public long MaxUnreadInputBytes { get; set; } = 1024 * 1024;
 

@@ -51,6 +51,14 @@ internal sealed class SocketTransportOptions
     internal bool AlwaysWaitForData { get; set; }
 
     /// <summary>
+    /// Whether a receive that follows one that filled its block goes into a large block (64 KiB) rather than a
+    /// small one (4 KiB). Only with an unread-input bound of at least 16 large blocks (1 MiB, the default): a
+    /// connection at its bound may hold one receive beyond it and the unused rest of its last block, so the
+    /// excess stays within an eighth of the bound; a tighter bound keeps 4 KiB receives and a 4 KiB excess.
+    /// </summary>
+    internal bool LargeReceives => InputPauseThreshold >= 16L * PinnedBlockMemoryPool.LargeBlockSize;
+
+    /// <summary>
     /// Up to this many bytes, several queued buffers are copied into one block and sent as one buffer instead of
     /// gathered with a buffer list; 0 turns copying off. Default: one block (4 KiB).
     /// </summary>

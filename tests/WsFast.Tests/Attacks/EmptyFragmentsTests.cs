@@ -2,6 +2,7 @@ using System.Diagnostics;
 using WsFast.Protocol;
 using WsFast.Tests.Server;
 using WsFast.Tests.Support;
+using WsFast.Transport;
 
 namespace WsFast.Tests.Attacks;
 
@@ -29,6 +30,8 @@ public class EmptyFragmentsTests
         byte[] continuations = ClientFrames.Concat(Enumerable.Repeat(ClientFrames.Frame(Opcode.Continuation, [], fin: false, key: zeroKey), FragmentsPerWrite).ToArray());
         byte[] last = ClientFrames.Frame(Opcode.Continuation, [], fin: true, key: zeroKey);
         MemoryProbe memory = MemoryProbe.Start();
+        PinnedBlockMemoryPool receivePool = server.Server.ConnectionPool!.BlockPool;
+        long poolBefore = receivePool.CreatedBytes;
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
 
@@ -46,8 +49,11 @@ public class EmptyFragmentsTests
         Assert.True(read < Bystanders.MaxLatency, $"The server took {read} to read {Fragments:N0} empty fragments.");
 
         // Anything kept or made per fragment would cost at least an object of 24 bytes each: 2.4 MB. The whole
-        // process, bystanders included, allocated less than a byte per fragment, and keeps less than 8.
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        // process, bystanders included, allocated less than a byte per fragment, and keeps less than 8. Blocks
+        // the receive pool created meanwhile are its working set, made once per server and reused (a burst
+        // that fills a 4 KiB block is received into 64 KiB ones): not counted here, and bounded by the memory
+        // growth asserted below.
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore - (receivePool.CreatedBytes - poolBefore);
         Assert.True(allocated < Fragments, $"{allocated:N0} bytes were allocated while {Fragments:N0} empty fragments were read.");
         memory.AssertGrowthBelow(Fragments * 8, $"{Fragments:N0} empty fragments of a message still open");
 

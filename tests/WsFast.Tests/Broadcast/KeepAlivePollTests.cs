@@ -95,7 +95,7 @@ public class KeepAlivePollTests
             }
         }
 
-        long held = server.Server.ConnectionPool!.BlockPool.InUse * WsFast.Transport.PinnedBlockMemoryPool.BlockSize;
+        long held = server.Server.ConnectionPool!.BlockPool.InUseBytes;
         Assert.True(held <= InputBound + (64 * 1024), $"The server held {held:N0} bytes of requests pipelined behind a long poll (bound {InputBound:N0}).");
     }
 

@@ -32,8 +32,45 @@ public class PinnedBlockMemoryPoolTests
     }
 
     [Fact]
-    public void Refuses_sizes_above_a_block()
-        => Assert.Throws<ArgumentOutOfRangeException>(() => new PinnedBlockMemoryPool().Rent(PinnedBlockMemoryPool.BlockSize + 1));
+    public void Refuses_sizes_above_a_large_block()
+        => Assert.Throws<ArgumentOutOfRangeException>(() => new PinnedBlockMemoryPool().Rent(PinnedBlockMemoryPool.LargeBlockSize + 1));
+
+    [Fact]
+    public void A_request_above_a_small_block_gets_a_large_block_and_both_sizes_count_in_bytes()
+    {
+        using var pool = new PinnedBlockMemoryPool();
+        IMemoryOwner<byte> small = pool.Rent(PinnedBlockMemoryPool.BlockSize);
+        IMemoryOwner<byte> large = pool.Rent(PinnedBlockMemoryPool.BlockSize + 1);
+        Assert.Equal(PinnedBlockMemoryPool.BlockSize, small.Memory.Length);
+        Assert.Equal(PinnedBlockMemoryPool.LargeBlockSize, large.Memory.Length);
+        Assert.Equal(PinnedBlockMemoryPool.LargeBlockSize, pool.MaxBufferSize);
+        Assert.Equal(2, pool.InUse);
+        Assert.Equal(PinnedBlockMemoryPool.BlockSize + PinnedBlockMemoryPool.LargeBlockSize, pool.InUseBytes);
+
+        large.Dispose();
+        Assert.Equal(PinnedBlockMemoryPool.BlockSize, pool.InUseBytes);
+        Assert.Equal(PinnedBlockMemoryPool.LargeBlockSize, pool.RetainedBytes);
+
+        // Each size is reused for its own requests only; only the new small block is created.
+        Assert.Same(large, pool.Rent(PinnedBlockMemoryPool.LargeBlockSize));
+        Assert.NotSame(large, pool.Rent(1));
+        small.Dispose();
+        Assert.Equal((2 * PinnedBlockMemoryPool.BlockSize) + PinnedBlockMemoryPool.LargeBlockSize, pool.CreatedBytes);
+    }
+
+    [Fact]
+    public void A_burst_of_large_blocks_is_trimmed_to_their_own_floor()
+    {
+        using var pool = new PinnedBlockMemoryPool();
+        ReturnAll(RentMany(pool, 100, PinnedBlockMemoryPool.LargeBlockSize));
+        for (int trim = 0; trim < 40; trim++)
+        {
+            pool.Trim();
+        }
+
+        Assert.Equal(PinnedBlockMemoryPool.MinimumIdleLarge, pool.BlockCount);
+        Assert.Equal(PinnedBlockMemoryPool.MinimumIdleLarge * PinnedBlockMemoryPool.LargeBlockSize, pool.RetainedBytes);
+    }
 
     [Fact]
     public void Every_block_is_an_array_of_its_own_so_that_it_can_be_released_alone()
@@ -244,8 +281,8 @@ public class PinnedBlockMemoryPoolTests
         Assert.Equal(Floor, pool.Idle);
     }
 
-    private static List<IMemoryOwner<byte>> RentMany(PinnedBlockMemoryPool pool, int count)
-        => Enumerable.Range(0, count).Select(_ => pool.Rent()).ToList();
+    private static List<IMemoryOwner<byte>> RentMany(PinnedBlockMemoryPool pool, int count, int size = -1)
+        => Enumerable.Range(0, count).Select(_ => pool.Rent(size)).ToList();
 
     private static void ReturnAll(List<IMemoryOwner<byte>> blocks) => blocks.ForEach(b => b.Dispose());
 

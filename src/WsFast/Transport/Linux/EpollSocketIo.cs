@@ -12,8 +12,8 @@ namespace WsFast.Transport.Linux;
 /// </summary>
 internal sealed class EpollSocketIo : SocketIo
 {
-    // How many receives one connection makes in a row (up to 64 KiB) before the loop serves the others.
-    private const int ReceivesPerTurn = 16;
+    // How many bytes one connection receives in a row before the loop serves the others: four large blocks.
+    private const int BytesPerTurn = 4 * PinnedBlockMemoryPool.LargeBlockSize;
 
     private readonly Readiness _readable = new();
     private readonly Readiness _writable = new();
@@ -22,7 +22,7 @@ internal sealed class EpollSocketIo : SocketIo
     private int _fd;
     private int _received;
     private int _sent;
-    private int _streak; // receives in a row without waiting for the loop
+    private int _streak; // bytes received in a row without waiting for the loop
     private Memory<byte> _receiveBuffer;
     private ReadOnlyMemory<byte> _sendBuffer;
     private List<ArraySegment<byte>>? _sendBuffers;
@@ -102,7 +102,7 @@ internal sealed class EpollSocketIo : SocketIo
     public override ValueTask<SocketError> ReceiveAsync(Memory<byte> buffer)
     {
         _receiveBuffer = buffer;
-        if (++_streak > ReceivesPerTurn)
+        if (_streak >= BytesPerTurn)
         {
             // Its share of the loop: the other connections' events go first (a client that floods cannot keep
             // the loop to itself), and the loop tells it to carry on after them.
@@ -137,6 +137,10 @@ internal sealed class EpollSocketIo : SocketIo
         if (error == SocketError.WouldBlock)
         {
             _streak = 0;
+        }
+        else
+        {
+            _streak += _received;
         }
 
         return error;
