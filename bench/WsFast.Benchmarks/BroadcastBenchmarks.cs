@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using WsFast.Transport;
 using WsFast.Server;
 
 namespace WsFast.Benchmarks;
@@ -36,7 +37,7 @@ public class BroadcastBenchmarks
     /// <summary>A subscriber whose socket sends instantly: it takes its reference and gives it back.</summary>
     private sealed class InMemorySubscriber : ITopicSubscriber
     {
-        public EnqueueResult Offer(TopicMessage message)
+        public EnqueueResult Offer(TopicMessage message, SendWakeBatch wakes)
         {
             message.Frame.AddReference();
             message.Frame.Release();

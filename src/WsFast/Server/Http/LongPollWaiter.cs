@@ -1,3 +1,5 @@
+using WsFast.Transport;
+
 namespace WsFast.Server;
 
 /// <summary>
@@ -11,7 +13,7 @@ internal sealed class LongPollWaiter : ITopicSubscriber
     /// <summary>Completes when a message was published, or on <see cref="Wake"/>.</summary>
     public Task Arrived => _arrived.Task;
 
-    public EnqueueResult Offer(TopicMessage message)
+    public EnqueueResult Offer(TopicMessage message, SendWakeBatch wakes)
     {
         _arrived.TrySetResult();
         return EnqueueResult.Queued;

@@ -1,3 +1,5 @@
+using WsFast.Transport;
+
 namespace WsFast.Server;
 
 /// <summary>Something that receives a topic's messages: a WebSocket, an event stream, a waiting long poll.</summary>
@@ -5,9 +7,10 @@ internal interface ITopicSubscriber
 {
     /// <summary>
     /// Takes a reference to the message's bytes if there is room, under the topic's lock. Never waits: a
-    /// subscriber that cannot keep up answers <see cref="EnqueueResult.Full"/> and applies its policy.
+    /// subscriber that cannot keep up answers <see cref="EnqueueResult.Full"/> and applies its policy. A send
+    /// the offer has to start is added to <paramref name="wakes"/>, which the topic runs after its lock.
     /// </summary>
-    EnqueueResult Offer(TopicMessage message);
+    EnqueueResult Offer(TopicMessage message, SendWakeBatch wakes);
 
     /// <summary>
     /// Told, before catching up from history, that messages <paramref name="first"/> to <paramref name="last"/>
