@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using WsFast.Transport;
 using WsFast.Server;
 
 namespace WsFast.Benchmarks;
@@ -37,7 +36,7 @@ public class BroadcastBenchmarks
     /// <summary>A subscriber whose socket sends instantly: it takes its reference and gives it back.</summary>
     private sealed class InMemorySubscriber : ITopicSubscriber
     {
-        public EnqueueResult Offer(TopicMessage message, SendWakeBatch wakes)
+        public EnqueueResult Offer(TopicMessage message)
         {
             message.Frame.AddReference();
             message.Frame.Release();

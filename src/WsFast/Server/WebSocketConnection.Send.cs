@@ -73,7 +73,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
     }
 
     /// <summary>Queues a topic's frame, shared with the other subscribers, under the topic's lock. Never waits.</summary>
-    EnqueueResult ITopicSubscriber.Offer(TopicMessage message, SendWakeBatch wakes)
+    EnqueueResult ITopicSubscriber.Offer(TopicMessage message)
     {
         if (State != WebSocketState.Open)
         {
@@ -88,7 +88,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
 
         SharedBuffer frame = message.Frame;
         frame.AddReference();
-        if (!_transport.EnqueueBatched(frame, wakes))
+        if (!_transport.EnqueueDispatched(frame))
         {
             return EnqueueResult.Closed;
         }

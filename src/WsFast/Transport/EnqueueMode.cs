@@ -7,11 +7,11 @@ internal enum EnqueueMode : byte
     Append,
 
     /// <summary>
-    /// After everything queued; an idle connection is added to a <see cref="SendWakeBatch"/> and starts sending
-    /// when the batch runs. A broadcast queues one buffer to thousands of connections under its topic's lock:
-    /// this way it only appends to their queues there, and the sends start once the lock is let go.
+    /// After everything queued; an idle connection starts sending on a thread-pool thread. A broadcast queues
+    /// one buffer to thousands of connections: this way the publisher only appends to their queues, and the
+    /// syscalls spread over every core.
     /// </summary>
-    Batched,
+    Dispatched,
 
     /// <summary>As the last bytes the connection sends: appended and the output completed in one step, so that no
     /// other thread's bytes can land after these (a WebSocket close frame, a final HTTP response).</summary>

@@ -21,6 +21,7 @@ internal sealed partial class SocketConnection
     private List<ArraySegment<byte>>? _gathered; // made on the first gathered send: most connections never need it
     private readonly ReusableSignal _sendSignal = new();
     private readonly ReusableSignal _drainSignal = new();
+    private SendWake? _sendWakeItem;
 
     // All guarded by _sync.
     private bool _outputCompleted;   // no more enqueues accepted
@@ -79,18 +80,13 @@ internal sealed partial class SocketConnection
     /// </returns>
     /// <remarks>
     /// Thread-safe. When the connection is not already sending, the send starts on the calling thread (usually
-    /// completing there with one syscall) unless <paramref name="mode"/> is <see cref="EnqueueMode.Batched"/>: then
-    /// it starts when <paramref name="wakes"/> runs. Nothing waits for the peer. There is no limit here: callers bound memory with <see cref="QueuedBytes"/>,
+    /// completing there with one syscall) unless <paramref name="mode"/> dispatches it; nothing waits for the
+    /// peer. There is no limit here: callers bound memory with <see cref="QueuedBytes"/>,
     /// <see cref="QueuedCount"/> and <see cref="WaitForDrainAsync"/>. The bytes must not change until sent.
     /// Invalid arguments throw without taking the reference.
     /// </remarks>
-    internal bool Enqueue(long id, SharedBuffer buffer, int offset, int count, EnqueueMode mode, SendWakeBatch? wakes = null)
+    internal bool Enqueue(long id, SharedBuffer buffer, int offset, int count, EnqueueMode mode)
     {
-        if (mode == EnqueueMode.Batched)
-        {
-            ArgumentNullException.ThrowIfNull(wakes);
-        }
-
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -142,9 +138,9 @@ internal sealed partial class SocketConnection
         superseded?.Release();
         if (wake)
         {
-            if (mode == EnqueueMode.Batched && queued && count > 0)
+            if (mode == EnqueueMode.Dispatched && queued && count > 0)
             {
-                wakes!.Add(this);
+                ThreadPool.UnsafeQueueUserWorkItem(_sendWake, preferLocal: false);
             }
             else
             {
@@ -347,11 +343,13 @@ internal sealed partial class SocketConnection
         return sentFin;
     }
 
-    /// <summary>
-    /// Resumes the send loop that a <see cref="EnqueueMode.Batched"/> enqueue found waiting and left for its
-    /// batch to wake; it runs on the calling thread until its queue is empty or the kernel's buffer full.
-    /// </summary>
-    internal void WakeSendLoop() => _sendSignal.Set();
+    private SendWake _sendWake => _sendWakeItem ??= new SendWake(_sendSignal);
+
+    // Wakes the send loop from a thread-pool thread; one per connection, reused, so dispatching allocates nothing.
+    private sealed class SendWake(ReusableSignal signal) : IThreadPoolWorkItem
+    {
+        public void Execute() => signal.Set();
+    }
 
     // Called under _sync with a non-empty queue: points the next send at the first queued bytes.
     private void PrepareSend()

@@ -61,8 +61,8 @@ internal readonly struct TransportLease
     /// <inheritdoc cref="SocketConnection.Enqueue"/>
     public bool Enqueue(SharedBuffer buffer, int offset, int count) => _connection.Enqueue(Id, buffer, offset, count, EnqueueMode.Append);
 
-    /// <summary>Queues a buffer; an idle connection starts sending when <paramref name="wakes"/> runs (<see cref="EnqueueMode.Batched"/>).</summary>
-    public bool EnqueueBatched(SharedBuffer buffer, SendWakeBatch wakes) => _connection.Enqueue(Id, buffer, 0, buffer.Length, EnqueueMode.Batched, wakes);
+    /// <summary>Queues a buffer; an idle connection starts sending on a thread-pool thread (<see cref="EnqueueMode.Dispatched"/>).</summary>
+    public bool EnqueueDispatched(SharedBuffer buffer) => _connection.Enqueue(Id, buffer, 0, buffer.Length, EnqueueMode.Dispatched);
 
     /// <summary>Queues the last bytes this connection sends (<see cref="EnqueueMode.Last"/>).</summary>
     public bool EnqueueLast(SharedBuffer buffer) => _connection.Enqueue(Id, buffer, 0, buffer.Length, EnqueueMode.Last);

@@ -19,7 +19,7 @@ internal sealed class EventStreamSubscriber(WsFastServer server, TransportLease 
     private long _lastSent = Environment.TickCount64;
 
     /// <summary>Offered under the topic's lock, one at a time.</summary>
-    public EnqueueResult Offer(TopicMessage message, SendWakeBatch wakes)
+    public EnqueueResult Offer(TopicMessage message)
     {
         if (Volatile.Read(ref _ended) != 0)
         {
@@ -39,7 +39,7 @@ internal sealed class EventStreamSubscriber(WsFastServer server, TransportLease 
 
         SharedBuffer buffer = message.Event;
         buffer.AddReference();
-        if (!transport.EnqueueBatched(buffer, wakes))
+        if (!transport.EnqueueDispatched(buffer))
         {
             return EnqueueResult.Closed;
         }

@@ -1,5 +1,3 @@
-using WsFast.Transport;
-
 namespace WsFast.Server;
 
 /// <summary>
@@ -13,7 +11,7 @@ internal sealed class LongPollWaiter : ITopicSubscriber
     /// <summary>Completes when a message was published, or on <see cref="Wake"/>.</summary>
     public Task Arrived => _arrived.Task;
 
-    public EnqueueResult Offer(TopicMessage message, SendWakeBatch wakes)
+    public EnqueueResult Offer(TopicMessage message)
     {
         _arrived.TrySetResult();
         return EnqueueResult.Queued;

@@ -1,5 +1,3 @@
-using WsFast.Transport;
-
 namespace WsFast.Server;
 
 /// <summary>Something that receives a topic's messages: a WebSocket, an event stream, a waiting long poll.</summary>
@@ -7,10 +5,9 @@ internal interface ITopicSubscriber
 {
     /// <summary>
     /// Takes a reference to the message's bytes if there is room, under the topic's lock. Never waits: a
-    /// subscriber that cannot keep up answers <see cref="EnqueueResult.Full"/> and applies its policy. A send
-    /// the offer has to start is added to <paramref name="wakes"/>, which the topic runs after its lock.
+    /// subscriber that cannot keep up answers <see cref="EnqueueResult.Full"/> and applies its policy.
     /// </summary>
-    EnqueueResult Offer(TopicMessage message, SendWakeBatch wakes);
+    EnqueueResult Offer(TopicMessage message);
 
     /// <summary>
     /// Told, before catching up from history, that messages <paramref name="first"/> to <paramref name="last"/>

@@ -112,20 +112,6 @@ public sealed class Topic
     /// </summary>
     internal PublishStatus TryPublish(WebSocketMessageType type, SharedBuffer frame, out PublishResult result)
     {
-        // Subscribers are offered the message under the lock; the sends it starts run after (see SendWakeBatch).
-        SendWakeBatch wakes = SendWakeBatch.Rent();
-        try
-        {
-            return TryPublishLocked(type, frame, wakes, out result);
-        }
-        finally
-        {
-            wakes.Run();
-        }
-    }
-
-    private PublishStatus TryPublishLocked(WebSocketMessageType type, SharedBuffer frame, SendWakeBatch wakes, out PublishResult result)
-    {
         int headerSize = FrameWriting.HeaderSizeOf(frame);
         lock (_lock)
         {
@@ -149,7 +135,7 @@ public sealed class Topic
             int reached = 0;
             foreach (ITopicSubscriber? subscriber in _subscribers.Snapshot())
             {
-                switch (subscriber?.Offer(message, wakes))
+                switch (subscriber?.Offer(message))
                 {
                     case EnqueueResult.Queued:
                         reached++;
@@ -212,31 +198,23 @@ public sealed class Topic
     /// </summary>
     internal int Subscribe(ITopicSubscriber subscriber, long after)
     {
-        SendWakeBatch wakes = SendWakeBatch.Rent();
-        try
+        lock (_lock)
         {
-            lock (_lock)
+            after = after > _sequence ? 0 : after;
+            if (IsTruncated(after))
             {
-                after = after > _sequence ? 0 : after;
-                if (IsTruncated(after))
-                {
-                    subscriber.OnGap(after + 1, OldestHeld - 1);
-                }
-
-                for (int i = 0; i < _history.Count; i++)
-                {
-                    if (_history[i].Sequence > after)
-                    {
-                        subscriber.Offer(_history[i], wakes);
-                    }
-                }
-
-                return _subscribers.Add(subscriber);
+                subscriber.OnGap(after + 1, OldestHeld - 1);
             }
-        }
-        finally
-        {
-            wakes.Run();
+
+            for (int i = 0; i < _history.Count; i++)
+            {
+                if (_history[i].Sequence > after)
+                {
+                    subscriber.Offer(_history[i]);
+                }
+            }
+
+            return _subscribers.Add(subscriber);
         }
     }
 
