@@ -9,8 +9,13 @@ internal sealed class SocketTransportOptions
     /// </summary>
     public int AcceptsPerEndPoint { get; set; } = Math.Max(4, Environment.ProcessorCount * 2);
 
-    /// <summary>The listen backlog. Default 512.</summary>
-    public int Backlog { get; set; } = 512;
+    /// <summary>
+    /// The listen backlog. Default 4,096, which Linux caps at <c>net.core.somaxconn</c> (4,096 since kernel 5.4).
+    /// With 512, 10,000 clients connecting at once (a reconnect storm after a restart) overflowed it about 1,000
+    /// times per run (TcpExtListenOverflows), and each of those clients waited a SYN retransmission (1 s or
+    /// more) before the server saw it.
+    /// </summary>
+    public int Backlog { get; set; } = 4096;
 
     /// <summary>
     /// Unread received bytes at which a connection stops receiving until the reader catches up. Default 1 MiB.
