@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Where each server's CPU goes per message, side by side in one run: for every server of SERVERS, a fresh
-# server pinned to CPU 0 echoes 32-byte messages for 100 clients (the load tool pinned to CPU 1) and, inside
+# server pinned to CPU 0 echoes 32-byte messages for 100 clients (the load tool pinned to CPU 1; SIZE and CLIENTS
+# change them) and, inside
 # the load tool's measurement window, `perf stat` counts the server's system calls by kind and `perf record`
 # samples where its CPU time goes (user code by library, kernel). Prints, per server, echoes per second,
 # server CPU per echo split into user and kernel time (utime and stime of /proc/pid/stat over the window),
@@ -9,16 +10,21 @@
 #   load/run-profile.sh
 #   SERVERS="WsFast Bun" ROUNDS=3 load/run-profile.sh
 #   BEFORE_DLL=/path/to/old/WsFast.Server.dll SERVERS="WsFastBefore WsFast Bun" load/run-profile.sh
+#   SIZE=65536 CLIENTS=10 load/run-profile.sh          # the 64 KiB binary echo
 #
 # Environment: SERVERS (default "WsFast WsFastRuntime Bun"; the names of load/peers/servers.sh, plus
 # WsFastBefore: the executable BEFORE_DLL, another build of WsFast, on port 18085), ROUNDS (default 1; the
-# rounds are interleaved and each is printed), CLIENTS (100), RESULTS (load/results/profile-<timestamp>).
+# rounds are interleaved and each is printed), CLIENTS (100), SIZE (32; binary messages above 125 bytes, text up
+# to it), RESULTS (load/results/profile-<timestamp>).
 # Needs perf (Debian: linux-perf) and root, or perf_event_paranoid at most 1, for the tracepoints.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 rounds="${ROUNDS:-1}"
 clients="${CLIENTS:-100}"
+size="${SIZE:-32}"
+kind=()
+if (( size > 125 )); then kind=(--binary); fi
 results="${RESULTS:-load/results/profile-$(date -u +%Y%m%d-%H%M%S)}"
 mkdir -p "$results"
 
@@ -73,7 +79,7 @@ for round in $(seq "$rounds"); do
     mkdir -p "$dir"
     start_profiled "$name" "$dir/server.log"
     taskset -c 1 dotnet "$load_dll" ws-echo --url "ws://127.0.0.1:$(port_for "$name")/echo" --clients "$clients" \
-      --duration "$duration" --ramp-up "$ramp" --settle "$settle" --size 32 --server-pid "$server_pid" \
+      --duration "$duration" --ramp-up "$ramp" --settle "$settle" --size "$size" "${kind[@]}" --server-pid "$server_pid" \
       --out "$dir" >/dev/null 2>"$dir/progress.log" &
     tool_pid=$!
     sleep $((ramp + settle + 1))
@@ -93,7 +99,7 @@ done
 # report.csv quotes fields that hold commas (the settings column), so it is read with a CSV parser.
 column() { python3 -c 'import csv, sys; print(next(csv.DictReader(open(sys.argv[1])))[sys.argv[2]])' "$1" "$2"; }
 {
-  echo "# Server CPU and system calls per echo ($clients clients, 32 B; server on CPU 0, load tool on CPU 1)"
+  echo "# Server CPU and system calls per echo ($clients clients, $size B; server on CPU 0, load tool on CPU 1)"
   echo
   echo "$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r); $(date -u +%Y-%m-%dT%H:%MZ)"
   for name in "${profile_servers[@]}"; do
