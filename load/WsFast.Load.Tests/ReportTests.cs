@@ -108,14 +108,7 @@ public class ReportTests
     [Fact]
     public void Server_figures_are_derived_from_the_window_samples()
     {
-        var stats = new WorkerStats();
-        for (int i = 0; i < 1000; i++)
-        {
-            stats.RecordReceived(34, 32, 10_000);
-        }
-
-        var simulation = new LoadSimulation.KeepConstant(10, TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.Zero);
-        var result = new ScenarioResult("ws-echo", simulation, stats, TimeSpan.FromSeconds(1), 10);
+        ScenarioResult result = ThousandEchoesInOneSecond();
         var probe = new FakeServerProbe(
             new ServerSample(10_000_000, TimeSpan.FromSeconds(5), new HealthSnapshot(0, 0, 0, 1_000)),
             new ServerSample(10_100_000, TimeSpan.FromSeconds(6), new HealthSnapshot(10, 0, 0, 2_000)),
@@ -155,14 +148,7 @@ public class ReportTests
         string stat = "1234 (server) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 10 0 100 1000 200 18446744073709551615";
         Assert.Equal((TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(0.5)), WsFast.Load.Server.ProcFs.ParseCpuTimes(stat, 100));
 
-        var stats = new WorkerStats();
-        for (int i = 0; i < 1000; i++)
-        {
-            stats.RecordReceived(34, 32, 10_000);
-        }
-
-        var simulation = new LoadSimulation.KeepConstant(10, TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.Zero);
-        var result = new ScenarioResult("ws-echo", simulation, stats, TimeSpan.FromSeconds(1), 10);
+        ScenarioResult result = ThousandEchoesInOneSecond();
         var probe = new FakeServerProbe(
             new ServerSample(10_000_000, TimeSpan.FromSeconds(5), null) { KernelCpuTime = TimeSpan.FromSeconds(3) },
             new ServerSample(10_100_000, TimeSpan.FromSeconds(6), null) { KernelCpuTime = TimeSpan.FromSeconds(3.5) },
@@ -191,14 +177,7 @@ public class ReportTests
     [Fact]
     public void The_bottleneck_verdict_is_the_last_csv_column_and_a_markdown_row()
     {
-        var stats = new WorkerStats();
-        for (int i = 0; i < 1000; i++)
-        {
-            stats.RecordReceived(34, 32, 10_000);
-        }
-
-        var simulation = new LoadSimulation.KeepConstant(10, TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.Zero);
-        var result = new ScenarioResult("ws-echo", simulation, stats, TimeSpan.FromSeconds(1), 10);
+        ScenarioResult result = ThousandEchoesInOneSecond();
         var probe = new FakeServerProbe(
             new ServerSample(10_000_000, TimeSpan.FromSeconds(5), null),
             new ServerSample(10_100_000, TimeSpan.FromSeconds(6), null),
@@ -241,4 +220,16 @@ public class ReportTests
         public static TimeSpan ParseCpuTime(string stat, long ticks) => WsFast.Load.Server.ProcFs.ParseCpuTime(stat, ticks);
     }
 
+    // 1,000 echoes of 32 B received by 10 clients in a one-second window.
+    private static ScenarioResult ThousandEchoesInOneSecond()
+    {
+        var stats = new WorkerStats();
+        for (int i = 0; i < 1000; i++)
+        {
+            stats.RecordReceived(34, 32, 10_000);
+        }
+
+        var simulation = new LoadSimulation.KeepConstant(10, TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.Zero);
+        return new ScenarioResult("ws-echo", simulation, stats, TimeSpan.FromSeconds(1), 10);
+    }
 }
