@@ -151,97 +151,17 @@ internal sealed class EpollSocketIo : SocketIo
 
     private unsafe SocketError TryReceive(Span<byte> buffer, out int received)
     {
-        received = 0;
-        SafeSocketHandle? handle = _handle;
-        if (handle is null)
+        fixed (byte* bytes = buffer)
         {
-            return SocketError.OperationAborted;
-        }
-
-        bool added = false;
-        try
-        {
-            // A reference on the handle for the call's length: the descriptor cannot be closed (and reused by
-            // another connection) while the kernel reads into it.
-            handle.DangerousAddRef(ref added);
-            while (true)
-            {
-                nint result;
-                fixed (byte* bytes = buffer)
-                {
-                    result = LibC.Receive(_fd, bytes, (nuint)buffer.Length, 0);
-                }
-
-                if (result >= 0)
-                {
-                    received = (int)result;
-                    return SocketError.Success;
-                }
-
-                int errno = Marshal.GetLastPInvokeError();
-                if (!LibC.Interrupted(errno))
-                {
-                    return LibC.WouldBlock(errno) ? SocketError.WouldBlock : LibC.ToSocketError(errno);
-                }
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            return SocketError.OperationAborted;
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
+            return Call(&Receive, bytes, (nuint)buffer.Length, out received);
         }
     }
 
     private unsafe SocketError TrySend(ReadOnlySpan<byte> buffer, out int sent)
     {
-        sent = 0;
-        SafeSocketHandle? handle = _handle;
-        if (handle is null)
+        fixed (byte* bytes = buffer)
         {
-            return SocketError.OperationAborted;
-        }
-
-        bool added = false;
-        try
-        {
-            handle.DangerousAddRef(ref added);
-            while (true)
-            {
-                nint result;
-                fixed (byte* bytes = buffer)
-                {
-                    result = LibC.Send(_fd, bytes, (nuint)buffer.Length, LibC.MsgNoSignal);
-                }
-
-                if (result >= 0)
-                {
-                    sent = (int)result;
-                    return SocketError.Success;
-                }
-
-                int errno = Marshal.GetLastPInvokeError();
-                if (!LibC.Interrupted(errno))
-                {
-                    return LibC.WouldBlock(errno) ? SocketError.WouldBlock : LibC.ToSocketError(errno);
-                }
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            return SocketError.OperationAborted;
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
+            return Call(&Send, bytes, (nuint)buffer.Length, out sent);
         }
     }
 
@@ -249,13 +169,6 @@ internal sealed class EpollSocketIo : SocketIo
     // copies them.
     private unsafe SocketError TrySend(List<ArraySegment<byte>> buffers, out int sent)
     {
-        sent = 0;
-        SafeSocketHandle? handle = _handle;
-        if (handle is null)
-        {
-            return SocketError.OperationAborted;
-        }
-
         int count = buffers.Count;
         LibC.IoVector* vectors = stackalloc LibC.IoVector[count];
         for (int i = 0; i < count; i++)
@@ -266,16 +179,39 @@ internal sealed class EpollSocketIo : SocketIo
         }
 
         var message = new LibC.MessageHeader { Vectors = vectors, VectorCount = (nuint)count };
+        return Call(&SendMessage, &message, 0, out sent);
+    }
+
+    private static unsafe nint Receive(int fd, void* buffer, nuint length) => LibC.Receive(fd, (byte*)buffer, length, 0);
+
+    private static unsafe nint Send(int fd, void* buffer, nuint length) => LibC.Send(fd, (byte*)buffer, length, LibC.MsgNoSignal);
+
+    private static unsafe nint SendMessage(int fd, void* message, nuint unused) =>
+        LibC.SendMessage(fd, (LibC.MessageHeader*)message, LibC.MsgNoSignal);
+
+    // One system call on the socket, retried when a signal interrupts it: the bytes it moved, or why it moved none
+    // (WouldBlock when the kernel has no bytes or no room, OperationAborted once the socket is closed).
+    private unsafe SocketError Call(delegate*<int, void*, nuint, nint> call, void* data, nuint length, out int transferred)
+    {
+        transferred = 0;
+        SafeSocketHandle? handle = _handle;
+        if (handle is null)
+        {
+            return SocketError.OperationAborted;
+        }
+
         bool added = false;
         try
         {
+            // A reference on the handle for the call's length: the descriptor cannot be closed (and reused by
+            // another connection) while the kernel reads or writes through it.
             handle.DangerousAddRef(ref added);
             while (true)
             {
-                nint result = LibC.SendMessage(_fd, &message, LibC.MsgNoSignal);
+                nint result = call(_fd, data, length);
                 if (result >= 0)
                 {
-                    sent = (int)result;
+                    transferred = (int)result;
                     return SocketError.Success;
                 }
 
