@@ -24,14 +24,10 @@ rounds="${ROUNDS:-1}"
 feed_rate="${FEED_RATE:-10}"
 feed_size="${FEED_SIZE:-64}"
 stamp="$(date -u +%Y%m%d-%H%M%S)"
-results="${RESULTS:-load/results/compare-$stamp}"
-mkdir -p "$results"
-notes="$results/notes.txt"
-: >"$notes"
-note() { echo "$*" | tee -a "$notes" >&2; }
 
 source load/server-control.sh
 source load/peers/servers.sh
+start_results "${RESULTS:-load/results/compare-$stamp}"
 choose_servers
 if ! [[ "$rounds" =~ ^[1-9][0-9]*$ ]]; then
   echo "ROUNDS must be a whole number from 1" >&2
@@ -59,25 +55,9 @@ run_case() {
   port="$(port_of "$server")"
   local dir="$results/$server/$name"
   if (( rounds > 1 )); then dir="$dir/round-$round"; fi
-  mkdir -p "$dir"
-  start_server "$server" "$dir/server.log"
   local args=("${@//PORT/$port}")
   echo "round $round/$rounds, $server: $name (${args[*]})" >&2
-  local progress="$dir/progress.log"
-  # A terminal gets the tool's live progress; a redirected run keeps the plain lines in the run folder.
-  if [[ -t 2 ]]; then progress=/dev/stderr; fi
-  local status=0 overflows
-  overflows="$(listen_overflows)"
-  taskset -c 1 dotnet "$load_dll" "${args[@]}" --server-pid "$server_pid" --out "$dir" >/dev/null 2>"$progress" || status=$?
-  overflows=$(( $(listen_overflows) - overflows ))
-  local label="$server $name$( (( rounds > 1 )) && echo " round $round")"
-  if (( status != 0 )); then
-    note "$label: the load tool reported errors or clients that never got ready (exit $status)."
-  fi
-  if (( overflows > 0 )); then
-    note "$label: $overflows connection attempts found the server's listen backlog full (TcpExtListenOverflows); those clients retried after 1 s or more, which is in their connect time."
-  fi
-  stop_server
+  run_load_case "$server" "$dir" "$server $name$( (( rounds > 1 )) && echo " round $round")" "${args[@]}"
 }
 
 # each ROUND NAME COMMAND ARGS...: the case against every chosen server, back to back, so that slow drifts of a

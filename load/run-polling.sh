@@ -20,14 +20,10 @@ clients="${CLIENTS:-10000}"
 feed_rate="${FEED_RATE:-1}"
 feed_size="${FEED_SIZE:-64}"
 interval="${INTERVAL:-1000}"
-results="${RESULTS:-load/results/polling-$(date -u +%Y%m%d-%H%M%S)}"
-mkdir -p "$results"
-notes="$results/notes.txt"
-: >"$notes"
-note() { echo "$*" | tee -a "$notes" >&2; }
 
 source load/server-control.sh
 source load/peers/servers.sh
+start_results "${RESULTS:-load/results/polling-$(date -u +%Y%m%d-%H%M%S)}"
 choose_servers
 
 # 10,000 connections need 10,000 descriptors on each side; more than ~28,000 to one port would need more
@@ -46,21 +42,9 @@ done
 began=$SECONDS
 feed=(--clients "$clients" --duration 6 --ramp-up 5 --settle 2 --rate "$feed_rate" --size "$feed_size" --source-addresses 50)
 run_case() {
-  local server="$1" name="$2" port; shift 2
-  port="$(port_of "$server")"
-  local dir="$results/$server/$name"
-  mkdir -p "$dir"
-  start_server "$server" "$dir/server.log"
+  local server="$1" name="$2"; shift 2
   echo "$server: $name ($*)" >&2
-  local progress="$dir/progress.log"
-  if [[ -t 2 ]]; then progress=/dev/stderr; fi
-  local status=0
-  taskset -c 1 dotnet "$load_dll" "$@" --url "http://127.0.0.1:$port" "${feed[@]}" --server-pid "$server_pid" --out "$dir" \
-    >/dev/null 2>"$progress" || status=$?
-  if (( status != 0 )); then
-    note "$server $name: the load tool reported errors or clients that never got ready (exit $status)."
-  fi
-  stop_server
+  run_load_case "$server" "$results/$server/$name" "$server $name" "$@" --url "http://127.0.0.1:$(port_of "$server")" "${feed[@]}"
 }
 
 for server in "${servers[@]}"; do

@@ -1,4 +1,4 @@
-# Sourced by load/run-compare.sh and load/run-polling.sh: how each server of a comparison is built and started,
+# Sourced by load/run-compare.sh and load/run-polling.sh: how each server of a comparison is built, started and run,
 # one at a time, pinned to CPU 0, on loopback, without heartbeat pings (runs are shorter than any ping interval
 # anyway), with its own port. Needs load/server-control.sh sourced first (server_pid, wait_for_healthz).
 #
@@ -100,4 +100,35 @@ start_server() {
 # The kernel's count of connections dropped because a listen backlog was full (TcpExtListenOverflows).
 listen_overflows() {
   awk '/^TcpExt:/ { if (!seen) { for (i = 2; i <= NF; i++) if ($i == "ListenOverflows") column = i; seen = 1 } else print $column }' /proc/net/netstat
+}
+
+# start_results DIR: the run folder, with notes.txt, which `note` appends to (and prints).
+start_results() {
+  results="$1"
+  mkdir -p "$results"
+  notes="$results/notes.txt"
+  : >"$notes"
+}
+note() { echo "$*" | tee -a "$notes" >&2; }
+
+# run_load_case SERVER DIR LABEL ARGS...: the load tool with ARGS against SERVER started fresh, pinned to CPU 1,
+# its report in DIR; errors and listen-backlog overflows are noted under LABEL.
+run_load_case() {
+  local server="$1" dir="$2" label="$3"; shift 3
+  mkdir -p "$dir"
+  start_server "$server" "$dir/server.log"
+  local progress="$dir/progress.log"
+  # A terminal gets the tool's live progress; a redirected run keeps the plain lines in the run folder.
+  if [[ -t 2 ]]; then progress=/dev/stderr; fi
+  local status=0 overflows
+  overflows="$(listen_overflows)"
+  taskset -c 1 dotnet "$load_dll" "$@" --server-pid "$server_pid" --out "$dir" >/dev/null 2>"$progress" || status=$?
+  overflows=$(( $(listen_overflows) - overflows ))
+  if (( status != 0 )); then
+    note "$label: the load tool reported errors or clients that never got ready (exit $status)."
+  fi
+  if (( overflows > 0 )); then
+    note "$label: $overflows connection attempts found the server's listen backlog full (TcpExtListenOverflows); those clients retried after 1 s or more, which is in their connect time."
+  fi
+  stop_server
 }
