@@ -10,8 +10,10 @@ namespace WsFast.Protocol;
 /// </summary>
 internal readonly struct FrameChunk
 {
-    internal FrameChunk(Opcode opcode, ReadOnlySequence<byte> payload, bool isMessageStart, bool isFrameEnd, bool isMessageEnd)
+    internal FrameChunk(
+        Opcode opcode, ReadOnlySequence<byte> payload, bool isMessageStart, bool isFrameEnd, bool isMessageEnd, bool isCompressed = false)
     {
+        IsCompressed = isCompressed;
         Opcode = opcode;
         Payload = payload;
         IsMessageStart = isMessageStart;
@@ -27,6 +29,12 @@ internal readonly struct FrameChunk
 
     /// <summary>The unmasked payload bytes of this piece.</summary>
     public ReadOnlySequence<byte> Payload { get; }
+
+    /// <summary>
+    /// True when the message's first frame had RSV1 set under permessage-deflate: <see cref="Payload"/> is DEFLATE
+    /// data, not yet validated as text (RFC 7692 section 6).
+    /// </summary>
+    public bool IsCompressed { get; }
 
     /// <summary>True for the first piece of a message (or a control frame).</summary>
     public bool IsMessageStart { get; }

@@ -55,6 +55,7 @@ internal struct FrameReader
     private Opcode _messageOpcode;
     private long _messageLength;
     private bool _messageStartPending;
+    private bool _messageCompressed; // RSV1 on its first frame: permessage-deflate (RFC 7692 section 6)
     private Utf8Validator _utf8;
 
     private ProtocolError _error;
@@ -252,6 +253,7 @@ internal struct FrameReader
             _messageOpcode = opcode;
             _messageLength = 0;
             _messageStartPending = true;
+            _messageCompressed = rsv1;
             _utf8.Reset();
         }
 
@@ -284,7 +286,8 @@ internal struct FrameReader
         _payloadRemaining -= count;
         bool frameEnd = _payloadRemaining == 0;
         bool messageEnd = frameEnd && _frameFin;
-        bool isText = _messageOpcode == Opcode.Text;
+        // Compressed text is validated once inflated, by whoever inflates it.
+        bool isText = _messageOpcode == Opcode.Text && !_messageCompressed;
 
         ReadOnlySequence<byte> payload;
         if (buffer.IsSingleSegment)
@@ -320,7 +323,7 @@ internal struct FrameReader
             }
         }
 
-        chunk = new FrameChunk(_messageOpcode, payload, _messageStartPending, frameEnd, messageEnd);
+        chunk = new FrameChunk(_messageOpcode, payload, _messageStartPending, frameEnd, messageEnd, _messageCompressed);
         _messageStartPending = false;
         if (frameEnd)
         {
