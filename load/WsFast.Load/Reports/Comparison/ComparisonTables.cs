@@ -351,7 +351,7 @@ internal static class ComparisonTables
                     && r.Text(RunColumns.Scenario) == run.Text(RunColumns.Scenario)
                     && r.Number(RunColumns.Clients) == run.Number(RunColumns.Clients)
                     && r.Number(RunColumns.PublishRate) == run.Number(RunColumns.PublishRate)
-                    && r.Text(RunColumns.Settings) == WithoutOffer(run.Text(RunColumns.Settings)));
+                    && SameSettings(r.Text(RunColumns.Settings), run.Text(RunColumns.Settings)));
                 if (plain is null)
                 {
                     continue;
@@ -387,7 +387,15 @@ internal static class ComparisonTables
 
     private const string DeflateOffered = ", deflate offered";
 
-    private static string? WithoutOffer(string? settings) => settings?.Replace(DeflateOffered, "", StringComparison.Ordinal);
+    // The settings but for the offer and the feed's topic, which every run names afresh ("topic load-1a2b3c4d, ").
+    private static bool SameSettings(string? plain, string? deflate) =>
+        plain is not null && deflate is not null
+        && WithoutTopic(plain) == WithoutTopic(deflate.Replace(DeflateOffered, "", StringComparison.Ordinal));
+
+    private static string WithoutTopic(string settings) =>
+        settings.StartsWith("topic ", StringComparison.Ordinal) && settings.IndexOf(", ", StringComparison.Ordinal) is int comma and > 0
+            ? settings[(comma + 2)..]
+            : settings;
 
     /// <summary>A ratio as "1.23×", or "n/a".</summary>
     public static string Ratio(double? ratio) => ratio is double r ? r.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "n/a";
