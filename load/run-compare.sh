@@ -73,7 +73,7 @@ run_case() {
 # does not name the case's number.
 each() {
   local round="$1"; shift
-  if [[ -n "${CASES:-}" && " $CASES " != *" ${2%%-*} "* ]]; then return 0; fi
+  if [[ -n "${CASES:-}" && " $CASES " != *" ${1%%-*} "* ]]; then return 0; fi
   for server in "${servers[@]}"; do
     run_case "$server" "$round" "$@"
   done
