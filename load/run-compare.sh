@@ -54,6 +54,10 @@ for server in "${servers[@]}"; do
   note "$(describe_server "$server")"
 done
 
+if [[ -z "${CASES:-}" || " $CASES " == *" 12 "* || " $CASES " == *" 13 "* ]]; then
+  note "cases 12 and 13 (permessage-deflate): WsFast with its defaults, Bun --deflate on, Node --deflate ${NODE_DEFLATE:-on}, Kestrel --WsFast:Deflate=true; every other case WsFast --no-deflate and the peers without deflate."
+fi
+
 began=$SECONDS
 
 # run_case SERVER ROUND NAME COMMAND ARGS...: one case against a fresh server, the tool on CPU 1. ws:// URLs
