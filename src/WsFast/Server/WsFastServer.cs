@@ -387,6 +387,7 @@ public sealed class WsFastServer : IAsyncDisposable
     private void OnTick(long now)
     {
         long buffered = 0;
+        long compressionInConnections = 0;
         foreach (IServerConnection? connection in _connections.Snapshot())
         {
             if (connection is null)
@@ -398,6 +399,7 @@ public sealed class WsFastServer : IAsyncDisposable
             {
                 connection.OnTick(now);
                 buffered += connection.BufferedBytes;
+                compressionInConnections += connection.CompressionBytes;
             }
             catch (Exception e)
             {
@@ -411,8 +413,9 @@ public sealed class WsFastServer : IAsyncDisposable
             buffered += _listener.Pool.BlockPool.InUseBytes;
         }
 
-        // permessage-deflate's compressors and decompressors, lent or pooled (counted by zlib's allocator hooks).
-        buffered += ZLib.AllocatedBytes;
+        // permessage-deflate's compressors and decompressors that no connection holds: pooled, or lent to a topic's
+        // compression (zlib's allocator hooks count them all).
+        buffered += Math.Max(0, ZLib.AllocatedBytes - compressionInConnections);
 
         Interlocked.Exchange(ref _bufferedBytes, buffered);
         EnforceBudget(buffered);
