@@ -415,7 +415,7 @@ internal sealed class HttpConnection : IServerConnection
         }
 
         var connection = new WebSocketConnection(_server, _transport, Slot, RemoteEndPoint, request, endpoint, subProtocol, topic, deflate);
-        _transport.Enqueue(HttpResponses.SwitchingProtocols(request.Key, subProtocol, deflate?.ToHeaderValue()));
+        _transport.Enqueue(HttpResponses.SwitchingProtocols(request.Key, subProtocol, connection.Extensions));
         _server.HandOver(Slot, connection);
         _ = connection.RunAsync();
         return true;
