@@ -50,6 +50,7 @@ internal sealed class ServerSettings
     public static readonly Option<int> MaxPublishBytes = new("--max-publish-bytes") { Description = "Largest POST /publish body (larger gets 413) and largest relayed message (larger closes with 1009).", DefaultValueFactory = _ => 1024 * 1024 };
     public static readonly Option<double> LongPollTimeout = new("--long-poll-timeout") { Description = "Seconds a long poll waits for a message before answering with none.", DefaultValueFactory = _ => 25 };
     public static readonly Option<string> SocketEngineOption = new("--socket-engine") { Description = "What drives the sockets: 'epoll' (WsFast's own epoll loops; the default on Linux x86-64) or 'runtime' (the runtime's sockets; the default elsewhere).", DefaultValueFactory = _ => EpollAvailable ? "epoll" : "runtime" };
+    public static readonly Option<bool> LegacyHixie76 = new("--legacy-hixie76") { Description = "Also accept clients of the WebSocket draft 76 (hixie-76: embedded clients, old gateways) on the echo and broadcast endpoints: text only, no binary, no ping. Off by default." };
     public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => LogLevel.Information };
 
     // Where WsFast's epoll engine runs (it lays out epoll_event and msghdr as Linux x86-64 does).
@@ -62,7 +63,7 @@ internal sealed class ServerSettings
         MaxHeaderBytes, MaxConnections, MaxQueuedBytes, PingInterval, PingTimeout, IdleTimeout, HandshakeTimeout,
         CloseTimeout, SendStallTimeout, MaxUnreadInput, MemoryBudget, AllowedHosts, Mode, Relay, RelayRate, HistorySize,
         HistoryBytes, MaxHistoryBytes, TopicTtl, MaxTopics, MaxQueuedMessages, SlowConsumer, MaxPublishBytes, LongPollTimeout,
-        MetricsTopics, MetricsRequireToken, SocketEngineOption, LogLevelOption,
+        MetricsTopics, MetricsRequireToken, SocketEngineOption, LegacyHixie76, LogLevelOption,
     ];
 
     public required IReadOnlyList<IPEndPoint> Endpoints { get; init; }
@@ -74,6 +75,7 @@ internal sealed class ServerSettings
     public required bool Dedicated { get; init; }
     public required SlowConsumerPolicy SlowConsumerPolicy { get; init; }
     public required bool RelayClientMessages { get; init; }
+    public required bool LegacyHixie76Value { get; init; }
     public required WsFastServerOptions Options { get; init; }
 
     /// <summary>Resolves every setting; throws <see cref="FormatException"/> naming the source of a bad value.</summary>
@@ -143,6 +145,7 @@ internal sealed class ServerSettings
             // Anyone who can connect could publish through a relay: it is on by default only for the demo set-up,
             // which has no publish token to bypass.
             RelayClientMessages = sources.IsSet(Relay) ? sources.Get(Relay) : mode == "all" && options.Broadcast.PublishToken is null,
+            LegacyHixie76Value = sources.Get(LegacyHixie76),
             Options = options,
         };
     }

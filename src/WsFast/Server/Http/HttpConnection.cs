@@ -306,7 +306,7 @@ internal sealed class HttpConnection : IServerConnection
     {
         PipeReader input = _transport.Input;
         WsFastServerOptions options = _server.Options;
-        var reader = new HandshakeReader(options.MaxHeaderBytes, options.MaxHeaderCount);
+        var reader = new HandshakeReader(options.MaxHeaderBytes, options.MaxHeaderCount, recognizeHixie76: _server.AcceptsHixie76);
         while (true)
         {
             ReadResult result = await input.ReadAsync().ConfigureAwait(false);
@@ -341,6 +341,11 @@ internal sealed class HttpConnection : IServerConnection
             if (status == HandshakeStatus.Upgrade)
             {
                 return Upgrade(request);
+            }
+
+            if (status == HandshakeStatus.Hixie76Upgrade)
+            {
+                return await Hixie76Upgrade.TryAsync(this, _server, _transport, request).ConfigureAwait(false);
             }
 
             if (!await _server.Router.ServeAsync(this, request).ConfigureAwait(false) || _stopping)
