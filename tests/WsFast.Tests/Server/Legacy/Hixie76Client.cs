@@ -29,9 +29,9 @@ internal sealed class Hixie76Client : IDisposable
         $"Upgrade: WebSocket\r\nSec-WebSocket-Key1: {key1}\r\n{(origin.Length == 0 ? "" : $"Origin: {origin}\r\n")}{extraHeaders}\r\n";
 
     /// <summary>Connects, sends <paramref name="request"/> and the draft's key3, and reads the response.</summary>
-    public static async Task<Hixie76Client> OpenAsync(int port, string request)
+    public static async Task<Hixie76Client> OpenAsync(int port, string request, int? receiveBufferSize = null)
     {
-        RawConnection connection = await RawConnection.ConnectAsync(port);
+        RawConnection connection = await RawConnection.ConnectAsync(port, receiveBufferSize);
         await connection.SendAsync(Encoding.Latin1.GetBytes(request + Hixie76HandshakeTests.DraftKey3));
         RawResponse head = await connection.ReadResponseAsync(bodyless: true);
         if (head.Status != 101)
@@ -45,9 +45,9 @@ internal sealed class Hixie76Client : IDisposable
     }
 
     /// <summary>A client past a successful handshake on <paramref name="path"/>.</summary>
-    public static async Task<Hixie76Client> ConnectAsync(int port, string path)
+    public static async Task<Hixie76Client> ConnectAsync(int port, string path, int? receiveBufferSize = null)
     {
-        Hixie76Client client = await OpenAsync(port, Request(port, path));
+        Hixie76Client client = await OpenAsync(port, Request(port, path), receiveBufferSize);
         Assert.Equal(101, client.Response.Status);
         Assert.Equal(Hixie76HandshakeTests.DraftAnswer, Encoding.Latin1.GetString(client.Answer));
         return client;
