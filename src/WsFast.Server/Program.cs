@@ -105,6 +105,11 @@ static async Task<int> RunAsync(ServerSettings settings)
                 : $"WebSocket endpoint: ws://{authority}{mapped.Path}");
         }
 
+        if (settings.LegacyHixie76Value)
+        {
+            Console.WriteLine("Draft 76:           hixie-76 clients accepted on the echo and broadcast endpoints (text only)");
+        }
+
         if (server.HasBroadcast)
         {
             BroadcastOptions broadcast = settings.Options.Broadcast;

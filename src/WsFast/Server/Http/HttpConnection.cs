@@ -10,7 +10,8 @@ namespace WsFast.Server;
 /// A TCP connection from its accept until it upgrades or ends: reads HTTP/1.1 requests one at a time, answers
 /// plain ones through the <see cref="HttpRouter"/> while the client keeps the connection alive, streams events
 /// or holds a long poll when a route asks, and on a valid upgrade hands its transport to a new
-/// <see cref="WebSocketConnection"/> with the 101.
+/// <see cref="WebSocketConnection"/> with the 101 (or, for a draft-76 request to an endpoint that speaks it, to a
+/// <see cref="Hixie76Connection"/>, through <see cref="Hixie76Upgrade"/>).
 /// </summary>
 /// <remarks>
 /// <para>Deadlines. A request, head and body, must arrive within <see cref="WsFastServerOptions.HandshakeTimeout"/>
