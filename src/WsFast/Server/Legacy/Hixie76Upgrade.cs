@@ -76,6 +76,13 @@ internal static class Hixie76Upgrade
             return false;
         }
 
+        if (server.IsStopping)
+        {
+            // Shutdown began while key3 was on its way: a connection opened now would miss its closing frame.
+            http.Refuse(503, "server shutting down");
+            return false;
+        }
+
         string? subProtocol = null;
         foreach (string offered in request.Subprotocols)
         {
