@@ -318,7 +318,24 @@ public sealed class WsFastServer : IAsyncDisposable
     internal int Track(IServerConnection connection) => _connections.Add(connection);
 
     /// <summary>The HTTP connection in <paramref name="slot"/> upgraded: the WebSocket takes its place.</summary>
-    internal void HandOver(int slot, WebSocketConnection connection) => _connections.Replace(slot, connection);
+    internal void HandOver(int slot, IServerConnection connection) => _connections.Replace(slot, connection);
+
+    /// <summary>Whether an endpoint speaks draft 76 (<see cref="WebSocketEndpoint.LegacyHixie76"/>): only then is a draft-76 request told from any other upgrade without version 13.</summary>
+    internal bool AcceptsHixie76
+    {
+        get
+        {
+            foreach (WebSocketEndpoint endpoint in _endpoints.Values)
+            {
+                if (endpoint.LegacyHixie76)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 
     internal void Unregister(int slot)
     {
