@@ -113,6 +113,9 @@ static async Task<int> RunAsync(ServerSettings settings)
                 : "Relay:              off: WebSocket clients only receive (--relay to change)");
         }
 
+        Console.WriteLine(settings.Options.PerMessageDeflate is null
+            ? "Compression:        off (--no-deflate)"
+            : "Compression:        permessage-deflate, when the client offers it (--no-deflate to turn off)");
         Console.WriteLine($"Metrics:            http://{authority}/metrics");
     }
 

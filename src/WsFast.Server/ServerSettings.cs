@@ -50,6 +50,9 @@ internal sealed class ServerSettings
     public static readonly Option<int> MaxPublishBytes = new("--max-publish-bytes") { Description = "Largest POST /publish body (larger gets 413) and largest relayed message (larger closes with 1009).", DefaultValueFactory = _ => 1024 * 1024 };
     public static readonly Option<double> LongPollTimeout = new("--long-poll-timeout") { Description = "Seconds a long poll waits for a message before answering with none.", DefaultValueFactory = _ => 25 };
     public static readonly Option<string> SocketEngineOption = new("--socket-engine") { Description = "What drives the sockets: 'epoll' (WsFast's own epoll loops; the default on Linux x86-64) or 'runtime' (the runtime's sockets; the default elsewhere).", DefaultValueFactory = _ => EpollAvailable ? "epoll" : "runtime" };
+    public static readonly Option<bool> NoDeflate = new("--no-deflate") { Description = "Do not negotiate permessage-deflate (RFC 7692). By default every endpoint accepts a client's offer, as every browser makes one." };
+    public static readonly Option<int> DeflateLevel = new("--deflate-level") { Description = "zlib compression level for permessage-deflate, 1 (fastest) to 9 (smallest).", DefaultValueFactory = _ => 6 };
+    public static readonly Option<int> DeflateWindowBits = new("--deflate-window-bits") { Description = "The server's permessage-deflate window, 9 to 15 (2^bits bytes): what clients are told as server_max_window_bits.", DefaultValueFactory = _ => 12 };
     public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => LogLevel.Information };
 
     // Where WsFast's epoll engine runs (it lays out epoll_event and msghdr as Linux x86-64 does).
@@ -62,7 +65,7 @@ internal sealed class ServerSettings
         MaxHeaderBytes, MaxConnections, MaxQueuedBytes, PingInterval, PingTimeout, IdleTimeout, HandshakeTimeout,
         CloseTimeout, SendStallTimeout, MaxUnreadInput, MemoryBudget, AllowedHosts, Mode, Relay, RelayRate, HistorySize,
         HistoryBytes, MaxHistoryBytes, TopicTtl, MaxTopics, MaxQueuedMessages, SlowConsumer, MaxPublishBytes, LongPollTimeout,
-        MetricsTopics, MetricsRequireToken, SocketEngineOption, LogLevelOption,
+        MetricsTopics, MetricsRequireToken, SocketEngineOption, NoDeflate, DeflateLevel, DeflateWindowBits, LogLevelOption,
     ];
 
     public required IReadOnlyList<IPEndPoint> Endpoints { get; init; }
@@ -109,6 +112,14 @@ internal sealed class ServerSettings
         options.Broadcast.MaxPublishBytes = sources.Get(MaxPublishBytes);
         options.Broadcast.LongPollTimeout = TimeSpan.FromSeconds(sources.Get(LongPollTimeout));
         options.Broadcast.PublishToken = Environment.GetEnvironmentVariable("WSFAST_PUBLISH_TOKEN") is { Length: > 0 } token ? token : null;
+        if (!sources.Get(NoDeflate))
+        {
+            options.PerMessageDeflate = new PerMessageDeflateOptions
+            {
+                CompressionLevel = sources.Get(DeflateLevel),
+                ServerMaxWindowBits = sources.Get(DeflateWindowBits),
+            };
+        }
         string mode = sources.Get(Mode) ?? "all";
         if (mode is not ("all" or "broadcast"))
         {

@@ -21,6 +21,28 @@ internal struct MessageAssembler
     /// <summary>The bytes of pooled memory held (for the server's memory budget).</summary>
     public readonly int HeldBytes => _buffer?.Length ?? 0;
 
+    /// <summary>The bytes appended so far.</summary>
+    public readonly int Length => _length;
+
+    /// <summary>
+    /// Room to write after the bytes appended, at most <paramref name="atMost"/> bytes and at least one (growing the
+    /// buffer when it is full, never past <see cref="Length"/> + <paramref name="atMost"/>): for output whose size
+    /// is only known as it is produced, such as an inflated message. <see cref="Advance"/> says what was written.
+    /// </summary>
+    public Span<byte> GetSpan(int atMost)
+    {
+        if (_buffer is null || _length == _buffer.Length)
+        {
+            long doubled = Math.Max(InitialSize, 2L * (_buffer?.Length ?? 0));
+            GrowTo((int)Math.Min(Math.Min(doubled, (long)_length + atMost), Array.MaxLength));
+        }
+
+        return _buffer.AsSpan(_length, Math.Min(_buffer!.Length - _length, atMost));
+    }
+
+    /// <summary>Counts <paramref name="count"/> bytes written into the span of <see cref="GetSpan"/>.</summary>
+    public void Advance(int count) => _length += count;
+
     public void Append(in ReadOnlySequence<byte> piece)
     {
         long needed = _length + piece.Length;
@@ -68,6 +90,11 @@ internal struct MessageAssembler
             size = size > Array.MaxLength / 2 ? Array.MaxLength : size * 2;
         }
 
+        GrowTo(size);
+    }
+
+    private void GrowTo(int size)
+    {
         byte[] larger = GatherBuffers.Rent(size);
         if (_buffer is not null)
         {

@@ -21,6 +21,9 @@ public sealed class ServerCounters
     private long _fanout;
     private long _sendStalls;
     private long _overBudgetCloses;
+    private long _compressedIn;
+    private long _compressedOut;
+    private long _deflateBytesSaved;
     private readonly long[] _closeCodes = new long[CloseCodeSlots];
 
     // Close codes 1000-1015 each have a slot; registered and private codes (3000-4999) share the last one.
@@ -81,6 +84,27 @@ public sealed class ServerCounters
     public long ClosedWith(int code) => Interlocked.Read(ref _closeCodes[CloseCodeSlot(code)]);
 
     private static int CloseCodeSlot(int code) => code is >= 1000 and <= 1015 ? code - 1000 : CloseCodeSlots - 1;
+
+    /// <summary>Messages received compressed with permessage-deflate (also counted in <see cref="MessagesIn"/>).</summary>
+    public long CompressedMessagesIn => Interlocked.Read(ref _compressedIn);
+
+    /// <summary>Messages queued compressed with permessage-deflate, one per connection (also in <see cref="MessagesOut"/>).</summary>
+    public long CompressedMessagesOut => Interlocked.Read(ref _compressedOut);
+
+    /// <summary>Payload bytes permessage-deflate kept off the wire, over both directions: inflated less compressed size.</summary>
+    public long DeflateBytesSaved => Interlocked.Read(ref _deflateBytesSaved);
+
+    internal void OnCompressedReceived(long compressedBytes, long inflatedBytes)
+    {
+        Interlocked.Increment(ref _compressedIn);
+        Interlocked.Add(ref _deflateBytesSaved, inflatedBytes - compressedBytes);
+    }
+
+    internal void OnCompressedSent(long payloadBytes, long frameBytes)
+    {
+        Interlocked.Increment(ref _compressedOut);
+        Interlocked.Add(ref _deflateBytesSaved, payloadBytes - frameBytes);
+    }
 
     internal void OnDropped() => Interlocked.Increment(ref _dropped);
 

@@ -154,6 +154,7 @@ public sealed partial class WebSocketConnection
         }
 
         _assembler.Release();
+        _deflate?.Dispose();
         _server.Unregister(_serverSlot);
         _server.Counters.OnClosed(_closeCode);
         try

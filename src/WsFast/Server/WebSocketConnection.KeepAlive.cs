@@ -20,6 +20,7 @@ public sealed partial class WebSocketConnection
     /// <summary>Called by the server's timer: enforces the deadlines and sends heartbeats.</summary>
     void IServerConnection.OnTick(long now)
     {
+        _deflate?.OnTick(now);
         WsFastServerOptions options = _server.Options;
         if (_transport.StalledFor(now) >= (long)options.SendStallTimeout.TotalMilliseconds)
         {

@@ -139,6 +139,11 @@ public sealed partial class WebSocketConnection
             return default;
         }
 
+        if (chunk.IsCompressed)
+        {
+            return OnCompressedData(chunk);
+        }
+
         if (chunk.IsMessageStart && chunk.IsMessageEnd)
         {
             // The whole message is in the read buffer: hand it on without a copy.
@@ -149,6 +154,53 @@ public sealed partial class WebSocketConnection
         return chunk.IsMessageEnd
             ? DispatchAssembledAsync((WebSocketMessageType)chunk.Opcode)
             : default;
+    }
+
+    /// <summary>
+    /// A piece of a compressed message (RFC 7692 section 7.2.2), inflated into the assembler as it arrives: the
+    /// inflated size is held to the endpoint's message limit while inflating, so a deflate bomb is closed with 1009
+    /// having cost no more than an uncompressed message of the limit; inflated text is validated as it comes out.
+    /// </summary>
+    private ValueTask OnCompressedData(in FrameChunk chunk)
+    {
+        ConnectionDeflate deflate = _deflate!;
+        if (chunk.IsMessageStart && !deflate.StartMessage(chunk.Opcode == Opcode.Text))
+        {
+            SendClose(CloseCode.InternalServerError, "out of memory for decompression");
+            return default;
+        }
+
+        long limit = Endpoint.MaxMessageSize;
+        InflateOutcome outcome = deflate.Inflate(chunk.Payload, ref _assembler, limit);
+        if (outcome == InflateOutcome.Ok && chunk.IsMessageEnd)
+        {
+            outcome = deflate.Finish(ref _assembler, limit);
+            if (outcome == InflateOutcome.Ok)
+            {
+                _server.Counters.OnCompressedReceived(chunk.Payload.Length, _assembler.Length);
+                return DispatchAssembledAsync((WebSocketMessageType)chunk.Opcode);
+            }
+        }
+
+        if (outcome != InflateOutcome.Ok)
+        {
+            deflate.EndMessage();
+            _assembler.Release();
+            (CloseCode code, string reason) = outcome switch
+            {
+                InflateOutcome.TooBig => (CloseCode.MessageTooBig, "message too big once inflated"),
+
+                // RFC 6455 section 7.4.1: 1007 is for data inconsistent with the message's type. The frames are
+                // well formed (that would be 1002); it is their payload that does not decode.
+                InflateOutcome.InvalidData => (CloseCode.InvalidPayloadData, "invalid compressed data"),
+                _ => (CloseCode.InvalidPayloadData, "invalid UTF-8 in text message"),
+            };
+            _server.BadInput.ProtocolViolation(Id, RemoteEndPoint, code, reason);
+            _server.Counters.OnProtocolError();
+            SendClose(code, reason);
+        }
+
+        return default;
     }
 
     private async ValueTask DispatchAssembledAsync(WebSocketMessageType type)

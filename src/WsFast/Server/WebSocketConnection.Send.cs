@@ -28,7 +28,80 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
             return new ValueTask<bool>(false);
         }
 
+        if (_deflate is not null && payload.Length >= _deflate.Options.MinimumMessageSize)
+        {
+            return SendCompressibleAsync(opcode, payload);
+        }
+
         return EnqueueAsync(FrameWriting.Frame(opcode, payload));
+    }
+
+    /// <summary>
+    /// Sends a message that may go compressed. Without context takeover a compressor is borrowed and the
+    /// compressed frame queued like any other. With it, compressing and queueing happen under one lock, so that
+    /// messages reach the queue in the order the compressor saw them; at the queue's bound the message waits
+    /// uncompressed (copied), and is compressed once it can be queued.
+    /// </summary>
+    private ValueTask<bool> SendCompressibleAsync(Opcode opcode, ReadOnlySpan<byte> payload)
+    {
+        ConnectionDeflate deflate = _deflate!;
+        if (!deflate.KeepsContext)
+        {
+            SharedBuffer? compressed = deflate.TryCompress(opcode, payload);
+            if (compressed is not null)
+            {
+                _server.Counters.OnCompressedSent(payload.Length, compressed.Length);
+            }
+
+            return EnqueueAsync(compressed ?? FrameWriting.Frame(opcode, payload));
+        }
+
+        if (!IsQueueFull && TryEnqueueCompressed(opcode, payload, out bool queued))
+        {
+            return new ValueTask<bool>(queued);
+        }
+
+        return WaitThenEnqueueCompressedAsync(opcode, FrameWriting.Frame(opcode, payload));
+    }
+
+    private bool TryEnqueueCompressed(Opcode opcode, ReadOnlySpan<byte> payload, out bool queued)
+    {
+        lock (_deflate!)
+        {
+            if (IsQueueFull)
+            {
+                queued = false;
+                return false; // filled meanwhile: wait like any send
+            }
+
+            SharedBuffer? compressed = _deflate.TryCompress(opcode, payload);
+            if (compressed is not null)
+            {
+                _server.Counters.OnCompressedSent(payload.Length, compressed.Length);
+            }
+
+            queued = EnqueueFrame(compressed ?? FrameWriting.Frame(opcode, payload));
+            return true;
+        }
+    }
+
+    private async ValueTask<bool> WaitThenEnqueueCompressedAsync(Opcode opcode, SharedBuffer plain)
+    {
+        while (true)
+        {
+            await WaitForRoomAsync().ConfigureAwait(false);
+            if (State != WebSocketState.Open)
+            {
+                plain.Release();
+                return false;
+            }
+
+            if (TryEnqueueCompressed(opcode, plain.WrittenSpan.Slice(FrameWriting.HeaderSizeOf(plain)), out bool queued))
+            {
+                plain.Release();
+                return queued;
+            }
+        }
     }
 
     // Takes ownership of one reference to `frame`.
@@ -39,6 +112,12 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
     {
         // Wait until the queue is below both bounds again. The transport wakes one waiter at a time; concurrent
         // senders take turns here. A peer that never reads is ended by the send-stall deadline, which wakes this.
+        await WaitForRoomAsync().ConfigureAwait(false);
+        return EnqueueFrame(frame);
+    }
+
+    private async ValueTask WaitForRoomAsync()
+    {
         SemaphoreSlim turn = LazyInitializer.EnsureInitialized(ref _drainTurn, static () => new SemaphoreSlim(1, 1));
         await turn.WaitAsync().ConfigureAwait(false);
         try
@@ -49,8 +128,6 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
         {
             turn.Release();
         }
-
-        return EnqueueFrame(frame);
     }
 
     private bool EnqueueFrame(SharedBuffer frame)
@@ -87,15 +164,60 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
         }
 
         SharedBuffer frame = message.Frame;
+        if (_deflate is not null)
+        {
+            if (_deflate.KeepsContext)
+            {
+                if (_deflate.Options.CompressBroadcastsPerConnection)
+                {
+                    return OfferCompressedByOwnCompressor(message);
+                }
+            }
+            else if (message.CompressedFrameFor(_deflate) is { } compressed)
+            {
+                _server.Counters.OnCompressedSent(message.Payload.Length, compressed.Length);
+                frame = compressed;
+            }
+        }
+
         frame.AddReference();
+        return EnqueueOffered(frame);
+    }
+
+    private EnqueueResult EnqueueOffered(SharedBuffer frame)
+    {
+        int length = frame.Length;
         if (!_transport.EnqueueDispatched(frame))
         {
             return EnqueueResult.Closed;
         }
 
         _lastMessage = Environment.TickCount64;
-        _server.Counters.OnMessageSent(frame.Length);
+        _server.Counters.OnMessageSent(length);
         return EnqueueResult.Queued;
+    }
+
+    /// <summary>
+    /// A subscriber that kept compression context, with <see cref="PerMessageDeflateOptions.CompressBroadcastsPerConnection"/>:
+    /// compressed by its own compressor, under the lock its direct sends take, so that both reach the queue in the
+    /// order the compressor saw them. An uncompressed frame would also do (the client's window takes in only
+    /// compressed messages), at the cost of the bytes.
+    /// </summary>
+    private EnqueueResult OfferCompressedByOwnCompressor(TopicMessage message)
+    {
+        lock (_deflate!)
+        {
+            SharedBuffer? compressed = _deflate.TryCompress((Opcode)message.Type, message.Payload);
+            if (compressed is null)
+            {
+                SharedBuffer plain = message.Frame;
+                plain.AddReference();
+                return EnqueueOffered(plain);
+            }
+
+            _server.Counters.OnCompressedSent(message.Payload.Length, compressed.Length);
+            return EnqueueOffered(compressed);
+        }
     }
 
     /// <summary>A broadcast found this connection's queue full: the endpoint's slow-consumer policy applies.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using WsFast.Protocol;
+using WsFast.Protocol.Deflate;
 using WsFast.Transport;
 
 namespace WsFast.Server;
@@ -33,6 +34,7 @@ public sealed partial class WebSocketConnection : IServerConnection
     private readonly WsFastServer _server;
     private readonly TransportLease _transport;
     private readonly int _serverSlot;
+    private readonly ConnectionDeflate? _deflate; // when permessage-deflate was agreed
     private int _state; // WebSocketState
 
     internal WebSocketConnection(
@@ -43,7 +45,8 @@ public sealed partial class WebSocketConnection : IServerConnection
         HandshakeRequest request,
         WebSocketEndpoint endpoint,
         string? subProtocol,
-        Topic? topic)
+        Topic? topic,
+        DeflateAgreement? deflate = null)
     {
         _server = server;
         _transport = transport;
@@ -54,12 +57,19 @@ public sealed partial class WebSocketConnection : IServerConnection
         Endpoint = endpoint;
         SubProtocol = subProtocol;
         Topic = topic;
+        if (deflate is { } agreement)
+        {
+            _deflate = new ConnectionDeflate(agreement, endpoint.PerMessageDeflate!);
+            Extensions = agreement.ToHeaderValue();
+        }
+
         _maxQueuedBytes = server.Options.MaxQueuedOutboundBytes;
         _maxQueuedMessages = server.Options.MaxQueuedOutboundMessages;
         _frames = new FrameReader(new FrameReaderOptions
         {
             MaxFramePayload = endpoint.MaxMessageSize,
             MaxMessagePayload = endpoint.MaxMessageSize,
+            AllowRsv1 = _deflate is not null,
         });
         long now = Environment.TickCount64;
         _lastReceived = now;
@@ -83,6 +93,12 @@ public sealed partial class WebSocketConnection : IServerConnection
 
     /// <summary>The subprotocol agreed in the handshake, or null.</summary>
     public string? SubProtocol { get; }
+
+    /// <summary>
+    /// The extensions agreed in the 101 response (its <c>Sec-WebSocket-Extensions</c>), such as
+    /// <c>permessage-deflate; server_no_context_takeover</c>; null when none.
+    /// </summary>
+    public string? Extensions { get; }
 
     /// <summary>The endpoint serving this connection.</summary>
     public WebSocketEndpoint Endpoint { get; }
@@ -143,7 +159,26 @@ public sealed partial class WebSocketConnection : IServerConnection
             return new ValueTask<bool>(false);
         }
 
-        return EnqueueAsync(FrameWriting.Frame((Opcode)message.Type, message.Payload));
+        if (message.Payload.IsSingleSegment)
+        {
+            return SendAsync((Opcode)message.Type, message.Payload.FirstSpan);
+        }
+
+        SharedBuffer frame = FrameWriting.Frame((Opcode)message.Type, message.Payload);
+        if (_deflate is null)
+        {
+            return EnqueueAsync(frame);
+        }
+
+        // Rare (a message received in pieces): compressed from the copy.
+        try
+        {
+            return SendAsync((Opcode)message.Type, frame.WrittenSpan.Slice(FrameWriting.HeaderSizeOf(frame)));
+        }
+        finally
+        {
+            frame.Release();
+        }
     }
 
     /// <summary>

@@ -22,6 +22,20 @@ public sealed class WebSocketEndpoint
     }
 
     /// <summary>
+    /// permessage-deflate here (RFC 7692): null, not negotiated. Starts as
+    /// <see cref="WsFastServerOptions.PerMessageDeflate"/>; set it before the server starts.
+    /// </summary>
+    public PerMessageDeflateOptions? PerMessageDeflate
+    {
+        get;
+        set
+        {
+            value?.Validate();
+            field = value;
+        }
+    }
+
+    /// <summary>
     /// For a broadcast endpoint (<see cref="WsFastServer.MapBroadcast"/>), the topic of its plain path; it also
     /// serves <c>{Path}/{topic}</c> for every other topic. Null for other endpoints.
     /// </summary>

@@ -23,6 +23,9 @@ internal sealed class WsFastMetrics : IDisposable
         _meter.CreateObservableCounter("wsfast.connections.refused", () => c.Refused, "{connection}", "Requests refused before the upgrade");
         _meter.CreateObservableCounter("wsfast.messages.received", () => c.MessagesIn, "{message}", "Messages received");
         _meter.CreateObservableCounter("wsfast.messages.sent", () => c.MessagesOut, "{message}", "Messages queued to send, one per connection");
+        _meter.CreateObservableCounter("wsfast.deflate.messages.received", () => c.CompressedMessagesIn, "{message}", "Messages received compressed (permessage-deflate)");
+        _meter.CreateObservableCounter("wsfast.deflate.messages.sent", () => c.CompressedMessagesOut, "{message}", "Messages queued compressed (permessage-deflate), one per connection");
+        _meter.CreateObservableCounter("wsfast.deflate.bytes_saved", () => c.DeflateBytesSaved, "By", "Payload bytes permessage-deflate kept off the wire, both directions");
         _meter.CreateObservableCounter("wsfast.bytes.received", () => c.BytesIn, "By", "Payload bytes received");
         _meter.CreateObservableCounter("wsfast.bytes.sent", () => c.BytesOut, "By", "Frame bytes queued to send");
         _meter.CreateObservableCounter("wsfast.closes", ObserveCloses, "{connection}", "Connections ended, by close code");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using WsFast.Protocol.Deflate;
 using WsFast.Transport;
 
 namespace WsFast.Server;
@@ -96,7 +97,7 @@ public sealed class WsFastServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(handler);
         CheckPath(path);
-        var endpoint = new WebSocketEndpoint(path, handler, Counters, Options.MaxMessageSize);
+        var endpoint = new WebSocketEndpoint(path, handler, Counters, Options.MaxMessageSize) { PerMessageDeflate = Options.PerMessageDeflate };
         _endpoints.Add(path, endpoint);
         return endpoint;
     }
@@ -124,7 +125,10 @@ public sealed class WsFastServer : IAsyncDisposable
 
         // A relayed message becomes a publish: the publish bound applies as it arrives.
         long maxMessageSize = relayClientMessages ? Math.Min(Options.MaxMessageSize, Options.Broadcast.MaxPublishBytes) : Options.MaxMessageSize;
-        var endpoint = new WebSocketEndpoint(path, new TopicHandler(Options.Broadcast), Counters, maxMessageSize, defaultTopic, relayClientMessages);
+        var endpoint = new WebSocketEndpoint(path, new TopicHandler(Options.Broadcast), Counters, maxMessageSize, defaultTopic, relayClientMessages)
+        {
+            PerMessageDeflate = Options.PerMessageDeflate,
+        };
         _endpoints.Add(path, endpoint);
         HasBroadcast = true;
         return endpoint;
@@ -406,6 +410,9 @@ public sealed class WsFastServer : IAsyncDisposable
         {
             buffered += _listener.Pool.BlockPool.InUseBytes;
         }
+
+        // permessage-deflate's compressors and decompressors, lent or pooled (counted by zlib's allocator hooks).
+        buffered += ZLib.AllocatedBytes;
 
         Interlocked.Exchange(ref _bufferedBytes, buffered);
         EnforceBudget(buffered);

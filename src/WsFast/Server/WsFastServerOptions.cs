@@ -113,9 +113,18 @@ public sealed class WsFastServerOptions
     /// <summary>Topics, publishing, Server-Sent Events and polling (active once a broadcast endpoint is mapped).</summary>
     public BroadcastOptions Broadcast { get; } = new();
 
+    /// <summary>
+    /// permessage-deflate (RFC 7692) for the endpoints mapped from now on (each can change its own:
+    /// <see cref="WebSocketEndpoint.PerMessageDeflate"/>). Default null: not negotiated, as in Node ws,
+    /// uWebSockets and Kestrel; an idle connection costs nothing more with it on, but every compressed message
+    /// costs CPU (see the README).
+    /// </summary>
+    public PerMessageDeflateOptions? PerMessageDeflate { get; set; }
+
     internal void Validate()
     {
         Broadcast.Validate();
+        PerMessageDeflate?.Validate();
         Positive(HandshakeTimeout, nameof(HandshakeTimeout));
         Positive(CloseTimeout, nameof(CloseTimeout));
         Positive(ShutdownTimeout, nameof(ShutdownTimeout));

@@ -52,20 +52,36 @@ internal sealed unsafe class MessageDeflater : IDisposable
     /// without the tail, or -1 when it does not fit (and the compressor forgets it). Given <see cref="MaxOutput"/>
     /// bytes, it fits only when smaller than the payload: a message that does not shrink is sent uncompressed.
     /// </summary>
-    public int Compress(in ReadOnlySequence<byte> payload, Span<byte> destination)
+    public int Compress(ReadOnlySpan<byte> payload, Span<byte> destination)
     {
         ObjectDisposedException.ThrowIf(_stream is null, this);
-        int limit = destination.Length;
         if (payload.IsEmpty)
         {
             throw new ArgumentException("An empty payload is sent uncompressed.", nameof(payload));
         }
 
+        fixed (byte* output = destination)
+        {
+            _stream->NextOut = output;
+            _stream->AvailableOut = (uint)destination.Length;
+            return Finish(destination, CompressSegment(payload, ZLib.SyncFlush));
+        }
+    }
+
+    /// <inheritdoc cref="Compress(ReadOnlySpan{byte}, Span{byte})"/>
+    public int Compress(in ReadOnlySequence<byte> payload, Span<byte> destination)
+    {
+        if (payload.IsSingleSegment)
+        {
+            return Compress(payload.FirstSpan, destination);
+        }
+
+        ObjectDisposedException.ThrowIf(_stream is null, this);
         bool fits;
         fixed (byte* output = destination)
         {
             _stream->NextOut = output;
-            _stream->AvailableOut = (uint)limit;
+            _stream->AvailableOut = (uint)destination.Length;
             fits = true;
             long remaining = payload.Length;
             foreach (ReadOnlyMemory<byte> segment in payload)
@@ -77,9 +93,15 @@ internal sealed unsafe class MessageDeflater : IDisposable
                     break;
                 }
             }
-        }
 
-        int written = (int)(limit - _stream->AvailableOut);
+            return Finish(destination, fits);
+        }
+    }
+
+    private int Finish(Span<byte> destination, bool fits)
+    {
+        int written = destination.Length - (int)_stream->AvailableOut;
+        _stream->NextOut = null;
         if (!fits || _stream->AvailableOut == 0 || !destination.Slice(0, written).EndsWith(Tail))
         {
             // Full output may hide more pending output: either way not worth sending compressed. The peer never
@@ -97,7 +119,7 @@ internal sealed unsafe class MessageDeflater : IDisposable
     }
 
     /// <summary>
-    /// The destination size that lets <see cref="Compress"/> succeed only when the compressed payload, without the
+    /// The destination size that lets <see cref="Compress(ReadOnlySpan{byte}, Span{byte})"/> succeed only when the compressed payload, without the
     /// tail, is smaller than <paramref name="payloadLength"/>.
     /// </summary>
     public static int MaxOutput(int payloadLength) => payloadLength + Tail.Length - 1;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using WsFast.Protocol;
+using WsFast.Protocol.Deflate;
 using WsFast.Transport;
 
 namespace WsFast.Server;
@@ -405,8 +406,16 @@ internal sealed class HttpConnection : IServerConnection
 
         // Only an accepted upgrade holds a topic: a refused one leaves nothing behind.
         Topic? topic = topicName is null ? null : _server.Topics.Acquire(topicName);
-        var connection = new WebSocketConnection(_server, _transport, Slot, RemoteEndPoint, request, endpoint, subProtocol, topic);
-        _transport.Enqueue(HttpResponses.SwitchingProtocols(request.Key, subProtocol));
+        // RFC 7692: the first acceptable permessage-deflate offer, if the endpoint takes any; otherwise none.
+        DeflateAgreement? deflate = null;
+        if (endpoint.PerMessageDeflate is { } deflateOptions && ZLib.IsAvailable
+            && DeflateNegotiation.TryAccept(request.Extensions, deflateOptions.Policy, out DeflateAgreement agreement))
+        {
+            deflate = agreement;
+        }
+
+        var connection = new WebSocketConnection(_server, _transport, Slot, RemoteEndPoint, request, endpoint, subProtocol, topic, deflate);
+        _transport.Enqueue(HttpResponses.SwitchingProtocols(request.Key, subProtocol, deflate?.ToHeaderValue()));
         _server.HandOver(Slot, connection);
         _ = connection.RunAsync();
         return true;

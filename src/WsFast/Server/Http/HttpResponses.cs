@@ -13,10 +13,10 @@ internal static class HttpResponses
         new("Connection", "close"),
     ];
 
-    public static SharedBuffer SwitchingProtocols(string key, string? subProtocol)
+    public static SharedBuffer SwitchingProtocols(string key, string? subProtocol, string? extensions)
     {
-        SharedBuffer buffer = SharedBufferPool.Shared.Rent(256 + (subProtocol?.Length ?? 0));
-        if (!HandshakeResponse.TryWriteAccept(key, subProtocol, extensions: null, buffer.Span, out int written))
+        SharedBuffer buffer = SharedBufferPool.Shared.Rent(256 + (subProtocol?.Length ?? 0) + (extensions?.Length ?? 0));
+        if (!HandshakeResponse.TryWriteAccept(key, subProtocol, extensions, buffer.Span, out int written))
         {
             buffer.Release();
             throw new InvalidOperationException("The 101 response did not fit its buffer.");

@@ -26,6 +26,10 @@ internal static class MetricsRoute
         Metric(text, "wsfast_send_stalls_total", "counter", "Connections aborted because their output did not move for the send-stall timeout", c.SendStalls);
         Metric(text, "wsfast_over_budget_closes_total", "counter", "Connections closed because the process was over its memory budget", c.OverBudgetCloses);
         Metric(text, "wsfast_buffered_bytes", "gauge", "Bytes held for peers (queued output, input being assembled), at the last timer tick", server.BufferedBytes);
+        Metric(text, "wsfast_deflate_messages_received_total", "counter", "Messages received compressed (permessage-deflate)", c.CompressedMessagesIn);
+        Metric(text, "wsfast_deflate_messages_sent_total", "counter", "Messages queued compressed (permessage-deflate), one per connection", c.CompressedMessagesOut);
+        Metric(text, "wsfast_deflate_bytes_saved_total", "counter", "Payload bytes permessage-deflate kept off the wire, both directions", c.DeflateBytesSaved);
+        Metric(text, "wsfast_deflate_state_bytes", "gauge", "Bytes zlib holds now for compressors and decompressors", WsFast.Protocol.Deflate.ZLib.AllocatedBytes);
         Metric(text, "wsfast_publish_messages_total", "counter", "Messages published to topics", c.Publishes);
         Metric(text, "wsfast_publish_fanout_total", "counter", "Deliveries queued by publishes", c.Fanout);
         Metric(text, "wsfast_topics", "gauge", "Topics that exist now", server.Topics.All.Count);

@@ -1,5 +1,7 @@
 using System.Buffers.Text;
 using System.Text;
+using WsFast.Protocol;
+using WsFast.Protocol.Deflate;
 using WsFast.Transport;
 
 namespace WsFast.Server;
@@ -19,6 +21,9 @@ internal sealed class TopicMessage
     private readonly SharedBuffer _frame;
     private readonly int _headerSize;
     private SharedBuffer? _event;
+    private SharedBuffer? _compressed;
+    private int _compressedWindowBits;
+    private bool _compressionDone;
 
     internal TopicMessage(long sequence, WebSocketMessageType type, SharedBuffer frame, int headerSize, DateTime publishedUtc)
     {
@@ -63,8 +68,53 @@ internal sealed class TopicMessage
         }
     }
 
-    /// <summary>Bytes this message holds: its frame, and its event once built.</summary>
-    internal int HeldBytes => _frame.Length + (_event?.Length ?? 0);
+    /// <summary>
+    /// The permessage-deflate frame shared by every WebSocket subscriber that agreed to
+    /// <c>server_no_context_takeover</c> within a window at least as large (RFC 7692): compressed once, the first
+    /// time such a subscriber needs it, with that subscriber's settings (uWebSockets' shared compressor does the
+    /// same). Null for that subscriber when the message is below its endpoint's minimum size, does not shrink, or
+    /// no compressor was free: it then gets <see cref="Frame"/>.
+    /// </summary>
+    internal SharedBuffer? CompressedFrameFor(ConnectionDeflate subscriber)
+    {
+        if (!_compressionDone)
+        {
+            ReadOnlySpan<byte> payload = Payload;
+            PerMessageDeflateOptions options = subscriber.Options;
+            if (payload.Length < options.MinimumMessageSize)
+            {
+                return null; // not marked done: a subscriber of another endpoint may have a lower minimum
+            }
+
+            int windowBits = subscriber.Agreement.ServerMaxWindowBits;
+            MessageDeflater? deflater = options.Pools.RentDeflater(windowBits);
+            if (deflater is null)
+            {
+                return null; // every compressor busy: this subscriber gets the plain frame, a later one may try again
+            }
+
+            try
+            {
+                _compressed = ConnectionDeflate.Compress(deflater, (Opcode)Type, payload);
+            }
+            finally
+            {
+                options.Pools.Return(deflater);
+            }
+
+            _compressionDone = true;
+            _compressedWindowBits = windowBits;
+            if (_compressed is not null)
+            {
+                HeldBy?.Grow(_compressed.Length);
+            }
+        }
+
+        return _compressed is not null && subscriber.CanShare(_compressedWindowBits) ? _compressed : null;
+    }
+
+    /// <summary>Bytes this message holds: its frame, its event and its compressed frame once built.</summary>
+    internal int HeldBytes => _frame.Length + (_event?.Length ?? 0) + (_compressed?.Length ?? 0);
 
     /// <summary>The history keeping this message, which counts its bytes; null once it left (or never joined).</summary>
     internal TopicHistory? HeldBy { get; set; }
@@ -84,6 +134,7 @@ internal sealed class TopicMessage
     {
         _frame.Release();
         _event?.Release();
+        _compressed?.Release();
     }
 
     // "id: N\n", then "data: line\n" per line of the text (or the base64 of binary, after "event: binary"),
