@@ -138,7 +138,7 @@ public class DemoPageTests
     private static async Task<Compressed> CompressedMessagesAsync(HttpClient http, ServerProcess server)
     {
         string metrics = await http.GetStringAsync(server.Http("/metrics"));
-        return new Compressed(Counter(metrics, "wsfast_compressed_messages_received_total"), Counter(metrics, "wsfast_compressed_messages_sent_total"));
+        return new Compressed(Counter(metrics, "wsfast_deflate_messages_received_total"), Counter(metrics, "wsfast_deflate_messages_sent_total"));
     }
 
     // A counter's value in the Prometheus text format: the line "name value".
