@@ -114,7 +114,7 @@ async def run(url, offer, result):
 
     async with websockets.connect(url, create_protocol=WiretappedProtocol, **options) as ws:
         result["responseExtensions"] = ws.response_headers.get("Sec-WebSocket-Extensions")
-        result["extensions"] = [extension.name for extension in ws.extensions]
+        result["extensions"] = ", ".join(extension.name for extension in ws.extensions)
         for name, data in STEPS:
             read, written, frames = wire.read, wire.written, len(wire.frames)
             await ws.send(data)
