@@ -4,8 +4,8 @@
 Usage: /usr/bin/python3 websockets_deflate_client.py <url> [offer as JSON]
 The offer, when given, holds ClientPerMessageDeflateFactory's parameters (server_no_context_takeover,
 client_no_context_takeover, server_max_window_bits, client_max_window_bits); without it the client offers its
-default. Sends a 10 KiB JSON text twice and a 16 KiB binary once, each waiting for its echo, then closes with
-1000. Prints one JSON line: the Sec-WebSocket-Extensions of the 101 response, and per message its size, the TCP
+default. Sends a 10 KiB JSON text twice, a 16 KiB binary, the text again in three fragments and a 13-byte text,
+each waiting for its echo, then closes with 1000. Prints one JSON line: the Sec-WebSocket-Extensions of the 101 response, and per message its size, the TCP
 bytes written and read for it, and the server's data frames with their RSV1 bit. Exit code 0 when every echo
 came back equal and the close was 1000; the caller judges the wire figures.
 """
@@ -34,7 +34,10 @@ def binary_records(size):
 
 TEXT = json_text(10 * 1024)
 BINARY = binary_records(16 * 1024)
-STEPS = [("text", TEXT), ("text again", TEXT), ("binary", BINARY)]
+# "fragmented" goes as three frames, compressed as one message (RSV1 on the first frame only, RFC 7692
+# section 6.1); "short" is below what the server compresses.
+SHORT = '{"ping":true}'
+STEPS = [("text", TEXT, 1), ("text again", TEXT, 1), ("binary", BINARY, 1), ("fragmented", TEXT, 3), ("short", SHORT, 1)]
 
 
 class CheckFailed(Exception):
@@ -115,9 +118,11 @@ async def run(url, offer, result):
     async with websockets.connect(url, create_protocol=WiretappedProtocol, **options) as ws:
         result["responseExtensions"] = ws.response_headers.get("Sec-WebSocket-Extensions")
         result["extensions"] = ", ".join(extension.name for extension in ws.extensions)
-        for name, data in STEPS:
+        for name, data, fragments in STEPS:
             read, written, frames = wire.read, wire.written, len(wire.frames)
-            await ws.send(data)
+            piece = -(-len(data) // fragments)
+            # A list is sent as the fragments of one message.
+            await ws.send(data if fragments == 1 else [data[i:i + piece] for i in range(0, len(data), piece)])
             got = await ws.recv()
             if type(got) is not type(data):
                 raise CheckFailed(f"{name}: echo came back as {type(got).__name__}")

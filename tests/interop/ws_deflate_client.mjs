@@ -1,7 +1,8 @@
 // Interop check of permessage-deflate (RFC 7692): drives a WsFast echo endpoint with the Node.js `ws` client,
 // compression on, and reports what went over the wire.
 // Usage: node ws_deflate_client.mjs <url> [perMessageDeflate options as JSON, default true]
-// Sends a 10 KiB JSON text twice and a 16 KiB binary once, each waiting for its echo, then closes with 1000.
+// Sends a 10 KiB JSON text twice, a 16 KiB binary, the text again in three fragments and a 13-byte text, each
+// waiting for its echo, then closes with 1000.
 // Prints one JSON line: the Sec-WebSocket-Extensions of the 101 response, and per message its size, the TCP
 // bytes written and read for it, and the server's data frames with their RSV1 bit. Exit code 0 when every echo
 // came back equal and the close was 1000; the caller judges the wire figures.
@@ -31,10 +32,15 @@ function records(size) {
 
 const TEXT = jsonText(10 * 1024);
 const BINARY = records(16 * 1024);
+// "fragmented" goes as three frames, compressed as one message (RSV1 on the first frame only, RFC 7692
+// section 6.1); "short" is below what the server compresses and above nothing the client must.
+const SHORT = '{"ping":true}';
 const STEPS = [
   { name: 'text', data: TEXT, binary: false },
   { name: 'text again', data: TEXT, binary: false },
   { name: 'binary', data: BINARY, binary: true },
+  { name: 'fragmented', data: TEXT, binary: false, fragments: 3 },
+  { name: 'short', data: SHORT, binary: false },
 ];
 
 const url = process.argv[2];
@@ -110,9 +116,12 @@ function run() {
   });
 
   function sendStep() {
-    const { data, binary } = STEPS[step];
+    const { data, binary, fragments = 1 } = STEPS[step];
     mark = { read: ws._socket.bytesRead, written: ws._socket.bytesWritten, frames: frames.length };
-    ws.send(data, { binary });
+    const piece = Math.ceil(data.length / fragments);
+    for (let i = 0; i < fragments; i++) {
+      ws.send(data.slice(i * piece, (i + 1) * piece), { binary, fin: i === fragments - 1 });
+    }
   }
 
   ws.on('message', (data, isBinary) => {

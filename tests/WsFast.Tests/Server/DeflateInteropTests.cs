@@ -12,9 +12,10 @@ namespace WsFast.Tests.Server;
 /// permessage-deflate (RFC 7692) against real clients: Node.js <c>ws</c>, Python <c>websockets</c> and .NET's
 /// <see cref="ClientWebSocket"/>, each offering compression, some with window and context parameters. For each,
 /// the 101 response must carry the parameters section 7.1 calls for, and the wire must show compression: the
-/// server's data frames carry RSV1 (section 6), and an echo of a 10 KiB JSON text or a 16 KiB binary takes a
-/// fraction of its size in TCP bytes each way. A missing client fails the test: a skipped interop test would
-/// hide a broken server.
+/// server's data frames carry RSV1 (section 6), and an echo of a 10 KiB JSON text, a 16 KiB binary or the text
+/// in three fragments takes a fraction of its size in TCP bytes each way; a 13-byte text, below the server's
+/// minimum, comes back uncompressed. A missing client fails the test: a skipped interop test would hide a broken
+/// server.
 /// </summary>
 public class DeflateInteropTests
 {
@@ -35,6 +36,8 @@ public class DeflateInteropTests
         "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits=11")]
     [InlineData("""{"serverMaxWindowBits":9,"clientMaxWindowBits":9}""",
         "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=9; client_max_window_bits=9")]
+    [InlineData("""{"serverMaxWindowBits":8}""",
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8")]
     public async Task Node_ws_gets_the_parameters_section_7_1_calls_for_and_every_echo_goes_compressed_both_ways(string offer, string response)
     {
         await using TestServer server = await TestServer.StartAsync(o => o.PerMessageDeflate = new PerMessageDeflateOptions());
@@ -45,7 +48,9 @@ public class DeflateInteropTests
         Assert.Equal("permessage-deflate", report.Extensions);
         AssertEveryEchoCompressed(report);
         AssertServerStartsEveryMessageAfresh(report);
-        Assert.Equal((3, 3), (server.Server.Counters.CompressedMessagesIn, server.Server.Counters.CompressedMessagesOut));
+
+        // ws compresses messages of 1 KiB or more, so the short one arrived uncompressed.
+        Assert.Equal((4, 4), (server.Server.Counters.CompressedMessagesIn, server.Server.Counters.CompressedMessagesOut));
         Assert.Equal(0, await InteropTests.WaitForNoConnectionsAsync(server));
     }
 
@@ -89,7 +94,9 @@ public class DeflateInteropTests
         Assert.Equal("permessage-deflate", report.Extensions);
         AssertEveryEchoCompressed(report);
         AssertServerStartsEveryMessageAfresh(report);
-        Assert.Equal((3, 3), (server.Server.Counters.CompressedMessagesIn, server.Server.Counters.CompressedMessagesOut));
+
+        // The client compresses every message, the short one too; the server compresses all but the short one.
+        Assert.Equal((5, 4), (server.Server.Counters.CompressedMessagesIn, server.Server.Counters.CompressedMessagesOut));
         Assert.Equal(0, await InteropTests.WaitForNoConnectionsAsync(server));
     }
 
@@ -112,10 +119,16 @@ public class DeflateInteropTests
             string.Join(", ", client.HttpResponseHeaders!["Sec-WebSocket-Extensions"]));
 
         var messages = new List<Message>();
-        foreach ((string name, byte[] payload, WebSocketMessageType type) in Steps())
+        foreach ((string name, byte[] payload, WebSocketMessageType type, int fragments) in Steps())
         {
             (long read, long written, int frames) = (wire.Read, wire.Written, wire.ServerFrames.Count);
-            await client.SendAsync(payload, type, endOfMessage: true, timeout.Token);
+            int piece = (payload.Length + fragments - 1) / fragments;
+            for (int i = 0; i < fragments; i++)
+            {
+                ReadOnlyMemory<byte> part = payload.AsMemory(i * piece, Math.Min(piece, payload.Length - i * piece));
+                await client.SendAsync(part, type, endOfMessage: i == fragments - 1, timeout.Token);
+            }
+
             (WebSocketMessageType gotType, byte[] got) = await ReceiveMessageAsync(client, timeout.Token);
             Assert.Equal(type, gotType);
             Assert.Equal(payload, got);
@@ -127,17 +140,21 @@ public class DeflateInteropTests
 
         AssertEveryEchoCompressed(report);
         AssertServerStartsEveryMessageAfresh(report);
-        Assert.Equal((3, 3), (server.Server.Counters.CompressedMessagesIn, server.Server.Counters.CompressedMessagesOut));
+
+        // The client compresses every message, the short one too; the server compresses all but the short one.
+        Assert.Equal((5, 4), (server.Server.Counters.CompressedMessagesIn, server.Server.Counters.CompressedMessagesOut));
         Assert.Equal(0, await InteropTests.WaitForNoConnectionsAsync(server));
     }
 
     // A compressed message has RSV1 on its first frame only (section 6.1), and each echo, both ways, takes a
-    // third of its payload or less on the wire.
+    // third of its payload or less on the wire. The short message comes back as it was, RSV1 clear.
     private static void AssertEveryEchoCompressed(Report report)
     {
         Assert.Equal(1000, report.CloseCode);
-        Assert.Equal(["text", "text again", "binary"], report.Messages.Select(m => m.Name));
-        foreach (Message message in report.Messages)
+        Assert.Equal(["text", "text again", "binary", "fragmented", "short"], report.Messages.Select(m => m.Name));
+        Message @short = report.Messages[^1];
+        Assert.True(@short.ServerFrames is [{ Rsv1: false } frame] && frame.Length == @short.Size, $"short: the server's frames {Describe(@short.ServerFrames)}.");
+        foreach (Message message in report.Messages[..^1])
         {
             Frame[] data = [.. message.ServerFrames.Where(f => f.Opcode < 8)];
             Assert.True(data.Length > 0 && data[0].Rsv1 && data.Skip(1).All(f => !f.Rsv1), $"{message.Name}: the server's frames {Describe(data)}.");
@@ -183,8 +200,9 @@ public class DeflateInteropTests
         return report;
     }
 
-    // What the scripts send: a 10 KiB JSON text twice and a 16 KiB binary of 16-byte records.
-    private static IEnumerable<(string Name, byte[] Payload, WebSocketMessageType Type)> Steps()
+    // What the scripts send: a 10 KiB JSON text twice, a 16 KiB binary of 16-byte records, the text in three
+    // fragments and a 13-byte text.
+    private static IEnumerable<(string Name, byte[] Payload, WebSocketMessageType Type, int Fragments)> Steps()
     {
         var json = new StringBuilder("[");
         for (int id = 0; json.Length < 10 * 1024; id++)
@@ -207,7 +225,14 @@ public class DeflateInteropTests
             BitConverter.TryWriteBytes(binary.AsSpan(i + 8), (ushort)(i / 16 % 4));
         }
 
-        return [("text", text, WebSocketMessageType.Text), ("text again", text, WebSocketMessageType.Text), ("binary", binary, WebSocketMessageType.Binary)];
+        return
+        [
+            ("text", text, WebSocketMessageType.Text, 1),
+            ("text again", text, WebSocketMessageType.Text, 1),
+            ("binary", binary, WebSocketMessageType.Binary, 1),
+            ("fragmented", text, WebSocketMessageType.Text, 3),
+            ("short", """{"ping":true}"""u8.ToArray(), WebSocketMessageType.Text, 1),
+        ];
     }
 
     private static async Task<(WebSocketMessageType Type, byte[] Payload)> ReceiveMessageAsync(ClientWebSocket client, CancellationToken cancellation)
