@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Playwright;
+using WsFast.Server;
+using WsFast.Tests.Server;
 using WsFast.Tests.Support;
 
 namespace WsFast.Tests.Browser;
@@ -35,7 +37,8 @@ public class DemoPageTests
     public async Task Chromium_on_the_demo_page_agrees_permessage_deflate_and_its_echo_and_broadcast_messages_go_compressed_both_ways()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is not installed: run `bash tests/interop/install.sh` (tests/run.sh does).");
-        await using ServerProcess server = await ServerProcess.StartAsync();
+        // The socket engine of this test run (tests/run.sh runs the suite with each), not only the executable's default.
+        await using ServerProcess server = await ServerProcess.StartAsync(["--socket-engine", TestServer.Engine == SocketEngine.Epoll ? "epoll" : "runtime"]);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         Compressed before = await CompressedMessagesAsync(http, server);
 
