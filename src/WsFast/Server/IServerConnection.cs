@@ -3,7 +3,8 @@ namespace WsFast.Server;
 /// <summary>
 /// What the server's timer, its memory budget and its shutdown need of every connection it holds: the HTTP
 /// connection reading requests (<see cref="HttpConnection"/>, which may be streaming events or holding a long
-/// poll) until it hands over to a <see cref="WebSocketConnection"/> on upgrade. One per TCP connection.
+/// poll) until it hands over to a <see cref="WebSocketConnection"/> on upgrade (a <see cref="Hixie76Connection"/> for a
+/// draft-76 client). One per TCP connection.
 /// </summary>
 internal interface IServerConnection
 {
@@ -18,6 +19,9 @@ internal interface IServerConnection
 
     /// <summary>Bytes held for the peer now: queued output, and input being assembled into a message.</summary>
     long BufferedBytes { get; }
+
+    /// <summary>The part of <see cref="BufferedBytes"/> that is zlib state (permessage-deflate), counted process-wide too.</summary>
+    long CompressionBytes => 0;
 
     /// <summary>Whether the connection is already ending: what it holds is about to be freed.</summary>
     bool IsClosing { get; }

@@ -318,7 +318,24 @@ public sealed class WsFastServer : IAsyncDisposable
     internal int Track(IServerConnection connection) => _connections.Add(connection);
 
     /// <summary>The HTTP connection in <paramref name="slot"/> upgraded: the WebSocket takes its place.</summary>
-    internal void HandOver(int slot, WebSocketConnection connection) => _connections.Replace(slot, connection);
+    internal void HandOver(int slot, IServerConnection connection) => _connections.Replace(slot, connection);
+
+    /// <summary>Whether an endpoint speaks draft 76 (<see cref="WebSocketEndpoint.LegacyHixie76"/>): only then is a draft-76 request told from any other upgrade without version 13.</summary>
+    internal bool AcceptsHixie76
+    {
+        get
+        {
+            foreach (WebSocketEndpoint endpoint in _endpoints.Values)
+            {
+                if (endpoint.LegacyHixie76)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 
     internal void Unregister(int slot)
     {
@@ -387,6 +404,7 @@ public sealed class WsFastServer : IAsyncDisposable
     private void OnTick(long now)
     {
         long buffered = 0;
+        long compressionInConnections = 0;
         foreach (IServerConnection? connection in _connections.Snapshot())
         {
             if (connection is null)
@@ -398,6 +416,7 @@ public sealed class WsFastServer : IAsyncDisposable
             {
                 connection.OnTick(now);
                 buffered += connection.BufferedBytes;
+                compressionInConnections += connection.CompressionBytes;
             }
             catch (Exception e)
             {
@@ -411,8 +430,9 @@ public sealed class WsFastServer : IAsyncDisposable
             buffered += _listener.Pool.BlockPool.InUseBytes;
         }
 
-        // permessage-deflate's compressors and decompressors, lent or pooled (counted by zlib's allocator hooks).
-        buffered += ZLib.AllocatedBytes;
+        // permessage-deflate's compressors and decompressors that no connection holds: pooled, or lent to a topic's
+        // compression (zlib's allocator hooks count them all).
+        buffered += Math.Max(0, ZLib.AllocatedBytes - compressionInConnections);
 
         Interlocked.Exchange(ref _bufferedBytes, buffered);
         EnforceBudget(buffered);

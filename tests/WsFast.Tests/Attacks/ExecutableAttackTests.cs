@@ -64,4 +64,31 @@ public class ExecutableAttackTests
         Assert.Equal("this endpoint does not take messages from clients", close.CloseReason);
         await Assert.ThrowsAsync<TimeoutException>(() => watcher.ReadFrameAsync(TimeSpan.FromSeconds(1)));
     }
+
+    [Theory]
+    [InlineData("flag")]
+    [InlineData("environment")]
+    public async Task With_legacy_hixie76_the_executables_echo_answers_a_draft_76_client(string source)
+    {
+        await using ServerProcess server = source == "flag"
+            ? await ServerProcess.StartAsync(["--legacy-hixie76"])
+            : await ServerProcess.StartAsync(null, ("WSFAST_LEGACY_HIXIE76", "true"));
+        using Server.Legacy.Hixie76Client client = await Server.Legacy.Hixie76Client.ConnectAsync(server.Port, "/echo");
+
+        await client.SendTextAsync("hello, 2010");
+
+        Assert.Equal("hello, 2010", await client.ReadAsync());
+        await client.SendAsync([0xFF, 0x00]);
+        Assert.Equal("close", await client.ReadAsync());
+    }
+
+    [Fact]
+    public async Task Without_legacy_hixie76_the_executable_refuses_a_draft_76_client_with_426()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        using Server.Legacy.Hixie76Client client = await Server.Legacy.Hixie76Client.OpenAsync(
+            server.Port, Server.Legacy.Hixie76Client.Request(server.Port, "/echo"));
+
+        Assert.Equal(426, client.Response.Status);
+    }
 }

@@ -21,10 +21,9 @@ public class DemoPageTests
     private const string Chromium = "/usr/bin/chromium";
 
     // What the executable answers to Chromium's offer "permessage-deflate; client_max_window_bits" with its
-    // defaults: both sides reset their context after every message (7.1.1), and the server's window is 4 KiB
-    // (7.1.2.1); the client's window is not limited, as the client named no value for it (7.1.2.2).
+    // defaults: both sides reset their context after every message (7.1.1), and both windows are 4 KiB (7.1.2).
     private const string AgreedExtension =
-        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12";
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits=12";
 
     private static readonly float Timeout = 10_000;
 

@@ -20,9 +20,10 @@ namespace WsFast.Tests.Server;
 public class DeflateInteropTests
 {
     // The server's defaults answer any offer with both sides resetting their context after every message
-    // (7.1.1.1, 7.1.1.2) and a 4 KiB server window (7.1.2.1); the client's window is limited only when the
-    // client offered a value for client_max_window_bits (7.1.2.2).
-    private const string Defaults = "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12";
+    // (7.1.1.1, 7.1.1.2) and a 4 KiB server window (7.1.2.1); the client's window is limited to 4 KiB too when
+    // the client offered client_max_window_bits, which says it understands the parameter (7.1.2.2).
+    private const string Defaults =
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits=12";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -31,13 +32,13 @@ public class DeflateInteropTests
     [Theory]
     [InlineData("true", Defaults)]
     [InlineData("""{"serverMaxWindowBits":10,"clientNoContextTakeover":true}""",
-        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10")]
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=12")]
     [InlineData("""{"serverNoContextTakeover":true,"serverMaxWindowBits":15,"clientMaxWindowBits":11}""",
         "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits=11")]
     [InlineData("""{"serverMaxWindowBits":9,"clientMaxWindowBits":9}""",
         "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=9; client_max_window_bits=9")]
     [InlineData("""{"serverMaxWindowBits":8}""",
-        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8")]
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8; client_max_window_bits=12")]
     public async Task Node_ws_gets_the_parameters_section_7_1_calls_for_and_every_echo_goes_compressed_both_ways(string offer, string response)
     {
         await using TestServer server = await TestServer.StartAsync(o => o.PerMessageDeflate = new PerMessageDeflateOptions());
@@ -54,9 +55,9 @@ public class DeflateInteropTests
         Assert.Equal(0, await InteropTests.WaitForNoConnectionsAsync(server));
     }
 
-    // With context takeover allowed and the whole 10 KiB message within the window, a message sent twice refers
-    // back into the first: the server must keep its compressor's context (7.1.1.1) and its decompressor's for
-    // the client (7.1.1.2) from one message to the next.
+    // With context takeover allowed and the whole 10 KiB message within both windows, a message sent twice
+    // refers back into the first: the server must keep its compressor's context (7.1.1.1) and its decompressor's
+    // for the client (7.1.1.2) from one message to the next. Windows of 15 bits go unannounced (7.1.2).
     [Fact]
     public async Task Node_ws_with_context_takeover_allowed_sends_and_receives_a_repeated_message_as_a_reference_to_the_first()
     {
@@ -65,6 +66,7 @@ public class DeflateInteropTests
             ServerContextTakeover = true,
             ClientContextTakeover = true,
             ServerMaxWindowBits = 15,
+            ClientMaxWindowBits = 15,
         });
 
         Report report = await RunNodeAsync(server, "true");
@@ -81,7 +83,7 @@ public class DeflateInteropTests
     [Theory]
     [InlineData(null, Defaults)]
     [InlineData("""{"server_max_window_bits":10,"client_no_context_takeover":true}""",
-        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10")]
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=12")]
     [InlineData("""{"server_no_context_takeover":true,"client_max_window_bits":10}""",
         "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits=10")]
     public async Task Python_websockets_gets_the_parameters_section_7_1_calls_for_and_every_echo_goes_compressed_both_ways(string? offer, string response)
@@ -115,7 +117,7 @@ public class DeflateInteropTests
         await client.ConnectAsync(server.Ws("/echo"), invoker, timeout.Token);
 
         Assert.Equal(
-            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10",
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=12",
             string.Join(", ", client.HttpResponseHeaders!["Sec-WebSocket-Extensions"]));
 
         var messages = new List<Message>();
