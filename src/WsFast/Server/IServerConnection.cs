@@ -20,9 +20,6 @@ internal interface IServerConnection
     /// <summary>Bytes held for the peer now: queued output, and input being assembled into a message.</summary>
     long BufferedBytes { get; }
 
-    /// <summary>The part of <see cref="BufferedBytes"/> that is zlib state (permessage-deflate), counted process-wide too.</summary>
-    long CompressionBytes => 0;
-
     /// <summary>Whether the connection is already ending: what it holds is about to be freed.</summary>
     bool IsClosing { get; }
 

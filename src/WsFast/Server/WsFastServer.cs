@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using WsFast.Protocol.Deflate;
 using WsFast.Transport;
 
 namespace WsFast.Server;
@@ -404,7 +403,6 @@ public sealed class WsFastServer : IAsyncDisposable
     private void OnTick(long now)
     {
         long buffered = 0;
-        long compressionInConnections = 0;
         foreach (IServerConnection? connection in _connections.Snapshot())
         {
             if (connection is null)
@@ -416,7 +414,6 @@ public sealed class WsFastServer : IAsyncDisposable
             {
                 connection.OnTick(now);
                 buffered += connection.BufferedBytes;
-                compressionInConnections += connection.CompressionBytes;
             }
             catch (Exception e)
             {
@@ -429,10 +426,6 @@ public sealed class WsFastServer : IAsyncDisposable
         {
             buffered += _listener.Pool.BlockPool.InUseBytes;
         }
-
-        // permessage-deflate's compressors and decompressors that no connection holds: pooled, or lent to a topic's
-        // compression (zlib's allocator hooks count them all).
-        buffered += Math.Max(0, ZLib.AllocatedBytes - compressionInConnections);
 
         Interlocked.Exchange(ref _bufferedBytes, buffered);
         EnforceBudget(buffered);

@@ -28,8 +28,9 @@ internal enum InflateOutcome : byte
 /// <para>Receiving runs on the connection's receive loop alone. Sending may run on any thread: with context
 /// takeover the caller holds this object's lock from compression to enqueueing, so that the client inflates
 /// messages in the order they were compressed.</para>
-/// <para>The zlib state a connection holds is reported in <see cref="HeldBytes"/>, so that the memory budget can
-/// single out a connection that holds decompressors in a trickled message; pooled state is counted process-wide.</para>
+/// <para>The zlib state a connection holds is reported in <see cref="HeldBytes"/> and counted in the memory budget
+/// with the rest of what it holds. The pools' idle compressors are a fixed cache (a few per window size), not
+/// memory held for a peer, as the receive pools' idle blocks are not.</para>
 /// </remarks>
 internal sealed class ConnectionDeflate
 {

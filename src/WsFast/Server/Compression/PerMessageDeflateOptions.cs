@@ -73,7 +73,19 @@ public sealed class PerMessageDeflateOptions
     public TimeSpan IdleRelease { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The pools of compressors and decompressors of the endpoints using these options.</summary>
-    internal CompressorPools Pools => field ??= new CompressorPools(this);
+    internal CompressorPools Pools
+    {
+        get
+        {
+            // Made by the first connection that needs it; every later one must see the same pools.
+            if (field is null)
+            {
+                Interlocked.CompareExchange(ref field, new CompressorPools(this), null);
+            }
+
+            return field;
+        }
+    }
 
     internal DeflatePolicy Policy => new(ServerMaxWindowBits, ClientMaxWindowBits, ServerContextTakeover, ClientContextTakeover);
 
