@@ -39,6 +39,8 @@ public class DeflateInteropTests
         "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=9; client_max_window_bits=9")]
     [InlineData("""{"serverMaxWindowBits":8}""",
         "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8; client_max_window_bits=12")]
+    [InlineData("""{"clientMaxWindowBits":8}""",
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits=8")]
     public async Task Node_ws_gets_the_parameters_section_7_1_calls_for_and_every_echo_goes_compressed_both_ways(string offer, string response)
     {
         await using TestServer server = await TestServer.StartAsync(o => o.PerMessageDeflate = new PerMessageDeflateOptions());
