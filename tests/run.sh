@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every WsFast test on a fresh machine: installs the real third-party peers the interop tests and the
-# load peers' smoke tests use, builds, tests (the server's tests with each socket engine), and ends with one
-# line "N passed, N failed".
+# Runs every WsFast test on a fresh machine: installs the real third-party peers the interop tests, the browser
+# tests and the load peers' smoke tests use, builds, tests (the server's tests with each socket engine), and
+# ends with one line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

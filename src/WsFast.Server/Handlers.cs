@@ -2,16 +2,6 @@ using WsFast.Server;
 
 namespace WsFast.ServerApp;
 
-/// <summary><c>/echo</c>: every message goes back to its sender, as it came.</summary>
-internal sealed class EchoHandler : WebSocketHandler
-{
-    public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message)
-    {
-        ValueTask<bool> sent = connection.SendAsync(message);
-        return sent.IsCompletedSuccessfully ? default : new ValueTask(sent.AsTask());
-    }
-}
-
 /// <summary><c>/ticker</c>: a text message every second to every connected client.</summary>
 internal sealed class TickerHandler : WebSocketHandler
 {

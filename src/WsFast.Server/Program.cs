@@ -63,7 +63,9 @@ static async Task<int> RunAsync(ServerSettings settings)
     WebSocketEndpoint? ticker = null;
     if (!settings.Dedicated && settings.EchoPathValue.Length > 0)
     {
-        server.Map(settings.EchoPathValue, new EchoHandler()).SubProtocols.AddRange(settings.SubProtocolsValue);
+        WebSocketEndpoint echo = server.Map(settings.EchoPathValue, new EchoHandler());
+        echo.SubProtocols.AddRange(settings.SubProtocolsValue);
+        echo.LegacyHixie76 = settings.LegacyHixie76Value;
     }
 
     if (settings.BroadcastPathValue.Length > 0 || settings.Dedicated)
@@ -72,6 +74,7 @@ static async Task<int> RunAsync(ServerSettings settings)
             settings.BroadcastPathValue.Length > 0 ? settings.BroadcastPathValue : "/broadcast", settings.RelayClientMessages);
         broadcast.SubProtocols.AddRange(settings.SubProtocolsValue);
         broadcast.SlowConsumerPolicy = settings.SlowConsumerPolicy;
+        broadcast.LegacyHixie76 = settings.LegacyHixie76Value;
     }
 
     if (!settings.Dedicated && settings.TickerPathValue.Length > 0)
@@ -100,6 +103,11 @@ static async Task<int> RunAsync(ServerSettings settings)
             Console.WriteLine(mapped.IsBroadcast
                 ? $"WebSocket endpoint: ws://{authority}{mapped.Path} and ws://{authority}{mapped.Path}/{{topic}}"
                 : $"WebSocket endpoint: ws://{authority}{mapped.Path}");
+        }
+
+        if (settings.LegacyHixie76Value)
+        {
+            Console.WriteLine("Draft 76:           hixie-76 clients accepted on the echo and broadcast endpoints (text only)");
         }
 
         if (server.HasBroadcast)

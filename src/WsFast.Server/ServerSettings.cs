@@ -53,6 +53,7 @@ internal sealed class ServerSettings
     public static readonly Option<bool> NoDeflate = new("--no-deflate") { Description = "Do not negotiate permessage-deflate (RFC 7692). By default every endpoint accepts a client's offer, as every browser makes one." };
     public static readonly Option<int> DeflateLevel = new("--deflate-level") { Description = "zlib compression level for permessage-deflate, 1 (fastest) to 9 (smallest).", DefaultValueFactory = _ => 6 };
     public static readonly Option<int> DeflateWindowBits = new("--deflate-window-bits") { Description = "The server's permessage-deflate window, 9 to 15 (2^bits bytes): what clients are told as server_max_window_bits.", DefaultValueFactory = _ => 12 };
+    public static readonly Option<bool> LegacyHixie76 = new("--legacy-hixie76") { Description = "Also accept clients of the WebSocket draft 76 (hixie-76: embedded clients, old gateways) on the echo and broadcast endpoints: text only, no binary, no ping. Off by default." };
     public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => LogLevel.Information };
 
     // Where WsFast's epoll engine runs (it lays out epoll_event and msghdr as Linux x86-64 does).
@@ -65,7 +66,7 @@ internal sealed class ServerSettings
         MaxHeaderBytes, MaxConnections, MaxQueuedBytes, PingInterval, PingTimeout, IdleTimeout, HandshakeTimeout,
         CloseTimeout, SendStallTimeout, MaxUnreadInput, MemoryBudget, AllowedHosts, Mode, Relay, RelayRate, HistorySize,
         HistoryBytes, MaxHistoryBytes, TopicTtl, MaxTopics, MaxQueuedMessages, SlowConsumer, MaxPublishBytes, LongPollTimeout,
-        MetricsTopics, MetricsRequireToken, SocketEngineOption, NoDeflate, DeflateLevel, DeflateWindowBits, LogLevelOption,
+        MetricsTopics, MetricsRequireToken, SocketEngineOption, NoDeflate, DeflateLevel, DeflateWindowBits, LegacyHixie76, LogLevelOption,
     ];
 
     public required IReadOnlyList<IPEndPoint> Endpoints { get; init; }
@@ -77,6 +78,7 @@ internal sealed class ServerSettings
     public required bool Dedicated { get; init; }
     public required SlowConsumerPolicy SlowConsumerPolicy { get; init; }
     public required bool RelayClientMessages { get; init; }
+    public required bool LegacyHixie76Value { get; init; }
     public required WsFastServerOptions Options { get; init; }
 
     /// <summary>Resolves every setting; throws <see cref="FormatException"/> naming the source of a bad value.</summary>
@@ -154,6 +156,7 @@ internal sealed class ServerSettings
             // Anyone who can connect could publish through a relay: it is on by default only for the demo set-up,
             // which has no publish token to bypass.
             RelayClientMessages = sources.IsSet(Relay) ? sources.Get(Relay) : mode == "all" && options.Broadcast.PublishToken is null,
+            LegacyHixie76Value = sources.Get(LegacyHixie76),
             Options = options,
         };
     }

@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
-# Installs what the interop clients need on a fresh Debian 12 machine (run as root).
+# Installs what the interop clients and the browser tests need on a fresh Debian 12 machine (run as root).
 # Safe to re-run: each step is skipped when its tool is already usable.
 set -euo pipefail
 
 cd "$(dirname "$0")"
 
-# The Python client must run on Debian's own interpreter, which sees only apt's packages.
+# Debian's packages: the Python client must run on Debian's own interpreter, which sees only apt's packages;
+# the browser tests (tests/WsFast.Tests/Browser) launch Debian's Chromium through Playwright, which cannot
+# download a browser of its own here.
+missing=()
 if /usr/bin/python3 -c 'import websockets' 2>/dev/null; then
   echo "interop: python3-websockets already installed"
 else
-  echo "interop: installing python3-websockets"
+  missing+=(python3-websockets)
+fi
+if [ -x /usr/bin/chromium ]; then
+  echo "interop: chromium already installed"
+else
+  missing+=(chromium)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "interop: installing ${missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-websockets
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 
 if [ -f node_modules/ws/package.json ]; then

@@ -49,8 +49,14 @@ internal sealed class HandshakeReader
     /// this many bytes are pending without a complete head, the request is refused with 431.
     /// </param>
     /// <param name="maxHeaderCount">The most header lines a request may have; more are refused with 431.</param>
-    public HandshakeReader(int maxHeaderBytes = DefaultMaxHeaderBytes, int maxHeaderCount = DefaultMaxHeaderCount)
+    /// <param name="recognizeHixie76">
+    /// Whether a draft-76 opening handshake (<c>Sec-WebSocket-Key1</c> and <c>Sec-WebSocket-Key2</c>, no
+    /// <c>Sec-WebSocket-Version</c>) is returned as <see cref="HandshakeStatus.Hixie76Upgrade"/>; otherwise it is
+    /// refused as any upgrade without version 13 is (426).
+    /// </param>
+    public HandshakeReader(int maxHeaderBytes = DefaultMaxHeaderBytes, int maxHeaderCount = DefaultMaxHeaderCount, bool recognizeHixie76 = false)
     {
+        RecognizesHixie76 = recognizeHixie76;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxHeaderBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxHeaderCount);
         MaxHeaderBytes = maxHeaderBytes;
@@ -62,6 +68,9 @@ internal sealed class HandshakeReader
 
     /// <summary>The most header lines a request may have.</summary>
     public int MaxHeaderCount { get; }
+
+    /// <summary>Whether a draft-76 handshake is recognized (see the constructor).</summary>
+    public bool RecognizesHixie76 { get; }
 
     /// <summary>
     /// Looks for a complete request head at the start of <paramref name="buffer"/> and reads it.
@@ -116,7 +125,7 @@ internal sealed class HandshakeReader
         ReadOnlySequence<byte> head = buffer.Slice(0, headLength);
         if (head.IsSingleSegment)
         {
-            request = Parse(head.FirstSpan, headerCount, out error);
+            request = Parse(head.FirstSpan, headerCount, RecognizesHixie76, out error);
         }
         else
         {
@@ -124,7 +133,7 @@ internal sealed class HandshakeReader
             try
             {
                 head.CopyTo(copy);
-                request = Parse(copy.AsSpan(0, (int)headLength), headerCount, out error);
+                request = Parse(copy.AsSpan(0, (int)headLength), headerCount, RecognizesHixie76, out error);
             }
             finally
             {
@@ -139,7 +148,9 @@ internal sealed class HandshakeReader
 
         consumed = head.End;
         examined = head.End;
-        return request.IsWebSocketUpgrade ? HandshakeStatus.Upgrade : HandshakeStatus.PlainRequest;
+        return request.IsHixie76Upgrade ? HandshakeStatus.Hixie76Upgrade
+            : request.IsWebSocketUpgrade ? HandshakeStatus.Upgrade
+            : HandshakeStatus.PlainRequest;
     }
 
     private void Reset()
@@ -211,7 +222,7 @@ internal sealed class HandshakeReader
 
     // Checks a complete head (which ends with an empty line, and whose every LF follows a CR) and builds the
     // request. Everything is checked on the bytes first, so that a refused request allocates nothing.
-    private static HandshakeRequest? Parse(ReadOnlySpan<byte> head, int headerCount, out HandshakeError error)
+    private static HandshakeRequest? Parse(ReadOnlySpan<byte> head, int headerCount, bool recognizeHixie76, out HandshakeError error)
     {
         ReadOnlySpan<byte> rest = head;
         ReadOnlySpan<byte> requestLine = NextLine(ref rest);
@@ -226,7 +237,7 @@ internal sealed class HandshakeReader
         error = CheckHeaders(headerLines, ref facts);
         if (error == HandshakeError.None)
         {
-            error = Decide(method, ref facts);
+            error = Decide(method, recognizeHixie76, ref facts);
         }
 
         if (error != HandshakeError.None)
@@ -302,6 +313,9 @@ internal sealed class HandshakeReader
         public bool TransferEncoding;
         public bool SubprotocolsValid;
         public bool ExtensionsValid;
+        public int Key1Count;           // draft-76's Sec-WebSocket-Key1
+        public int Key2Count;
+        public bool Hixie76;            // decided: a draft-76 handshake
     }
 
     private static HandshakeError CheckHeaders(ReadOnlySpan<byte> lines, ref HeaderFacts facts)
@@ -364,6 +378,14 @@ internal sealed class HandshakeReader
             facts.KeyCount++;
             facts.KeyValid = IsValidKey(value);
         }
+        else if (Ascii.EqualsIgnoreCase(name, "Sec-WebSocket-Key1"u8))
+        {
+            facts.Key1Count++;
+        }
+        else if (Ascii.EqualsIgnoreCase(name, "Sec-WebSocket-Key2"u8))
+        {
+            facts.Key2Count++;
+        }
         else if (Ascii.EqualsIgnoreCase(name, "Sec-WebSocket-Protocol"u8))
         {
             facts.SubprotocolsValid &= HandshakeSyntax.IsTokenList(value);
@@ -403,7 +425,7 @@ internal sealed class HandshakeReader
 
     // The order of RFC 6455 section 4.2.1 after the HTTP-level checks; a request without both Upgrade and
     // Connection: Upgrade is no upgrade attempt at all, and stays a plain request.
-    private static HandshakeError Decide(ReadOnlySpan<byte> method, ref HeaderFacts facts)
+    private static HandshakeError Decide(ReadOnlySpan<byte> method, bool recognizeHixie76, ref HeaderFacts facts)
     {
         if (facts.HostCount == 0)
         {
@@ -434,6 +456,14 @@ internal sealed class HandshakeReader
         if (!method.SequenceEqual("GET"u8))
         {
             return HandshakeError.MethodNotAllowed;
+        }
+
+        if (recognizeHixie76 && facts.VersionCount == 0 && facts.KeyCount == 0 && facts.Key1Count == 1 && facts.Key2Count == 1)
+        {
+            // draft-hixie-thewebsocketprotocol-76 section 4.1: no version header, two keys and 8 bytes after the
+            // head. The keys themselves are judged once the endpoint is known to speak the draft (section 5.2).
+            facts.Hixie76 = true;
+            return facts.SubprotocolsValid ? HandshakeError.None : HandshakeError.InvalidSubprotocol;
         }
 
         if (facts.VersionCount != 1 || !facts.Version13)
@@ -476,6 +506,8 @@ internal sealed class HandshakeReader
         string host = "";
         string? origin = null;
         string key = "";
+        string? key1 = null;
+        string? key2 = null;
         List<string>? subprotocols = null;
         List<ExtensionOffer>? extensions = null;
 
@@ -504,6 +536,14 @@ internal sealed class HandshakeReader
             else if (Ascii.EqualsIgnoreCase(nameBytes, "Sec-WebSocket-Key"u8))
             {
                 key = value;
+            }
+            else if (facts.Hixie76 && Ascii.EqualsIgnoreCase(nameBytes, "Sec-WebSocket-Key1"u8))
+            {
+                key1 = value;
+            }
+            else if (facts.Hixie76 && Ascii.EqualsIgnoreCase(nameBytes, "Sec-WebSocket-Key2"u8))
+            {
+                key2 = value;
             }
             else if (Ascii.EqualsIgnoreCase(nameBytes, "Sec-WebSocket-Protocol"u8))
             {
@@ -535,7 +575,9 @@ internal sealed class HandshakeReader
             extensions is null ? Array.Empty<ExtensionOffer>() : extensions.AsReadOnly(),
             facts.ContentLengthCount == 1 ? facts.ContentLength : null,
             upgrade ? HandshakeError.None
-                : facts.UpgradeWebSocket ? HandshakeError.MissingConnectionUpgrade : HandshakeError.MissingUpgrade);
+                : facts.UpgradeWebSocket ? HandshakeError.MissingConnectionUpgrade : HandshakeError.MissingUpgrade,
+            key1,
+            key2);
     }
 
     // The line up to the next CRLF, without it; the head always ends with one.

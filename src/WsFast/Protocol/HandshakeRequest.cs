@@ -24,8 +24,12 @@ public sealed class HandshakeRequest
         IReadOnlyList<string> subprotocols,
         IReadOnlyList<ExtensionOffer> extensions,
         long? contentLength,
-        HandshakeError nonUpgradeReason)
+        HandshakeError nonUpgradeReason,
+        string? hixie76Key1 = null,
+        string? hixie76Key2 = null)
     {
+        Hixie76Key1 = hixie76Key1;
+        Hixie76Key2 = hixie76Key2;
         Method = method;
         Path = path;
         Query = query;
@@ -75,7 +79,19 @@ public sealed class HandshakeRequest
     public long? ContentLength { get; }
 
     /// <summary>Whether this is a valid RFC 6455 opening handshake.</summary>
-    public bool IsWebSocketUpgrade => NonUpgradeReason == HandshakeError.None;
+    public bool IsWebSocketUpgrade => NonUpgradeReason == HandshakeError.None && Hixie76Key1 is null;
+
+    /// <summary>
+    /// Whether this is a draft-76 opening handshake (read only by a reader told to recognize one): its keys are
+    /// <see cref="Hixie76Key1"/> and <see cref="Hixie76Key2"/>, and its 8-byte key3 follows the head, unread.
+    /// </summary>
+    internal bool IsHixie76Upgrade => NonUpgradeReason == HandshakeError.None && Hixie76Key1 is not null;
+
+    /// <summary>The draft-76 <c>Sec-WebSocket-Key1</c>, as sent but trimmed; null for any other request.</summary>
+    internal string? Hixie76Key1 { get; }
+
+    /// <summary>The draft-76 <c>Sec-WebSocket-Key2</c>; null for any other request.</summary>
+    internal string? Hixie76Key2 { get; }
 
     /// <summary>
     /// For a plain request, why it is no upgrade: <see cref="HandshakeError.MissingUpgrade"/> or

@@ -14,4 +14,10 @@ internal enum HandshakeStatus : byte
     PlainRequest,
     /// <summary>The request must be refused with the status of the reported <see cref="HandshakeError"/>.</summary>
     Refused,
+    /// <summary>
+    /// A complete, valid draft-76 (hixie-76) opening handshake, from a reader told to recognize one: its key3
+    /// follows the head, unread. Whether the endpoint speaks the draft, and whether its keys are valid, is the
+    /// caller's to judge.
+    /// </summary>
+    Hixie76Upgrade,
 }

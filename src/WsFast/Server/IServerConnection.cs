@@ -3,7 +3,8 @@ namespace WsFast.Server;
 /// <summary>
 /// What the server's timer, its memory budget and its shutdown need of every connection it holds: the HTTP
 /// connection reading requests (<see cref="HttpConnection"/>, which may be streaming events or holding a long
-/// poll) until it hands over to a <see cref="WebSocketConnection"/> on upgrade. One per TCP connection.
+/// poll) until it hands over to a <see cref="WebSocketConnection"/> on upgrade (a <see cref="Hixie76Connection"/> for a
+/// draft-76 client). One per TCP connection.
 /// </summary>
 internal interface IServerConnection
 {

@@ -73,7 +73,7 @@ public sealed partial class WebSocketConnection
     }
 
     /// <summary>What this connection holds for its peer: queued output and a message being assembled.</summary>
-    long IServerConnection.BufferedBytes => _transport.QueuedBytes + _assembler.HeldBytes;
+    long IServerConnection.BufferedBytes => _transport.QueuedBytes + _assembler.HeldBytes + (_deflate?.HeldBytes ?? 0);
 
     /// <summary>The clock reading <paramref name="timeout"/> from now, for <c>_deadline</c>.</summary>
     private static long DeadlineAfter(TimeSpan timeout) => Environment.TickCount64 + (long)timeout.TotalMilliseconds;

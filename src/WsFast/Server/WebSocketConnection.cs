@@ -76,6 +76,9 @@ public sealed partial class WebSocketConnection : IServerConnection
         _lastMessage = now;
     }
 
+    /// <summary>permessage-deflate's state when it was agreed, for tests and diagnostics.</summary>
+    internal ConnectionDeflate? Deflate => _deflate;
+
     /// <summary>A number unique to this connection within the process.</summary>
     public long Id { get; }
 

@@ -63,6 +63,26 @@ public sealed class WebSocketEndpoint
     /// <summary>Origins allowed here (see <see cref="WsFastServerOptions.AllowedOrigins"/>); empty: the server's list applies.</summary>
     public List<string> AllowedOrigins { get; } = [];
 
+    /// <summary>
+    /// Whether this endpoint also accepts clients of the WebSocket protocol's draft 76
+    /// (draft-hixie-thewebsocketprotocol-76, "hixie-76"), which embedded clients and old gateways still speak.
+    /// Default false: such a request gets the 426 that asks for version 13, as any other upgrade without it.
+    /// </summary>
+    /// <remarks>
+    /// <para>A draft-76 client is served by the endpoint, not by its <see cref="Handler"/>, whose events take a
+    /// <see cref="WebSocketConnection"/> that speaks RFC 6455: on a broadcast endpoint
+    /// (<see cref="WsFastServer.MapBroadcast"/>) it is a subscriber of its topic, and what it sends is published
+    /// there when the endpoint relays; on an endpoint whose handler is <see cref="EchoHandler"/>, its messages come
+    /// back to it; on any endpoint it receives <see cref="Broadcast(string)"/>. Elsewhere, and on a broadcast
+    /// endpoint that does not relay, a message from it closes it. It receives text only: draft 76 has no binary
+    /// frame a browser reads, so binary broadcasts skip it.</para>
+    /// <para>The same checks and bounds as for RFC 6455 clients apply: allowed origins and hosts, the message size
+    /// (beyond it, and on invalid UTF-8, the TCP connection closes: draft 76 has no close codes), the outbound
+    /// bounds and <see cref="SlowConsumerPolicy"/>, the idle timeout. Draft 76 has no ping: dead peers are found by
+    /// the idle timeout and the send-stall timeout only.</para>
+    /// </remarks>
+    public bool LegacyHixie76 { get; set; }
+
     /// <summary>What a broadcast or publish does to a connection of this endpoint that cannot keep up.</summary>
     public SlowConsumerPolicy SlowConsumerPolicy { get; set; } = SlowConsumerPolicy.Drop;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using WsFast.Protocol.Deflate;
 using WsFast.Transport;
 
 namespace WsFast.Server;
@@ -318,7 +317,24 @@ public sealed class WsFastServer : IAsyncDisposable
     internal int Track(IServerConnection connection) => _connections.Add(connection);
 
     /// <summary>The HTTP connection in <paramref name="slot"/> upgraded: the WebSocket takes its place.</summary>
-    internal void HandOver(int slot, WebSocketConnection connection) => _connections.Replace(slot, connection);
+    internal void HandOver(int slot, IServerConnection connection) => _connections.Replace(slot, connection);
+
+    /// <summary>Whether an endpoint speaks draft 76 (<see cref="WebSocketEndpoint.LegacyHixie76"/>): only then is a draft-76 request told from any other upgrade without version 13.</summary>
+    internal bool AcceptsHixie76
+    {
+        get
+        {
+            foreach (WebSocketEndpoint endpoint in _endpoints.Values)
+            {
+                if (endpoint.LegacyHixie76)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 
     internal void Unregister(int slot)
     {
@@ -410,9 +426,6 @@ public sealed class WsFastServer : IAsyncDisposable
         {
             buffered += _listener.Pool.BlockPool.InUseBytes;
         }
-
-        // permessage-deflate's compressors and decompressors, lent or pooled (counted by zlib's allocator hooks).
-        buffered += ZLib.AllocatedBytes;
 
         Interlocked.Exchange(ref _bufferedBytes, buffered);
         EnforceBudget(buffered);

@@ -184,7 +184,8 @@ internal sealed class RawConnection : IDisposable
 
     public void Dispose() => Socket.Dispose();
 
-    private async Task<byte[]> ReadExactlyAsync(int count, CancellationToken cancel)
+    /// <summary>Reads exactly <paramref name="count"/> bytes (a draft-76 answer, say).</summary>
+    public async Task<byte[]> ReadExactlyAsync(int count, CancellationToken cancel)
     {
         byte[] bytes = new byte[count];
         int read = 0;

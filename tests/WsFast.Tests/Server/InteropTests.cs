@@ -13,7 +13,7 @@ public class InteropTests
 {
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(20);
 
-    private const string InstallHint = "run `bash tests/interop/install.sh` (tests/run.sh, the README's test command, does it)";
+    internal const string InstallHint = "run `bash tests/interop/install.sh` (tests/run.sh, the README's test command, does it)";
 
     [Fact]
     public async Task Node_ws_client_round_trips_text_and_binary_and_closes_with_1000()
@@ -57,7 +57,7 @@ public class InteropTests
     }
 
     // Runs a program to completion, or kills it (and its children) after ClientTimeout.
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, string[] arguments, string workingDirectory)
+    internal static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, string[] arguments, string workingDirectory)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -107,7 +107,7 @@ public class InteropTests
     }
 
     // The client's close handshake completes on the server too: nothing is left connected.
-    private static async Task<int> WaitForNoConnectionsAsync(TestServer server)
+    internal static async Task<int> WaitForNoConnectionsAsync(TestServer server)
     {
         var clock = Stopwatch.StartNew();
         while (server.Server.ConnectionCount > 0 && clock.Elapsed < RawClient.Timeout)
@@ -119,7 +119,7 @@ public class InteropTests
     }
 
     // tests/interop, found from the test binaries by walking up to the folder holding WsFast.sln.
-    private static string InteropDirectory()
+    internal static string InteropDirectory()
     {
         for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

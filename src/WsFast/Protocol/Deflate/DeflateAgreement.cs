@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 
 namespace WsFast.Protocol.Deflate;
@@ -23,8 +24,14 @@ internal readonly record struct DeflateAgreement(
     /// <summary>The extension's token.</summary>
     public const string Name = "permessage-deflate";
 
-    /// <summary>The <c>Sec-WebSocket-Extensions</c> value of the response.</summary>
-    public string ToHeaderValue()
+    // At most a thousand different agreements exist: each header is made once and shared by every connection that
+    // agreed the same, rather than held per connection.
+    private static readonly ConcurrentDictionary<DeflateAgreement, string> s_headers = new();
+
+    /// <summary>The <c>Sec-WebSocket-Extensions</c> value of the response (one shared string per agreement).</summary>
+    public string ToHeaderValue() => s_headers.GetOrAdd(this, static agreement => agreement.Render());
+
+    private string Render()
     {
         var text = new StringBuilder(Name);
         if (ServerNoContextTakeover)

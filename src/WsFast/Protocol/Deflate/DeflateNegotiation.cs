@@ -79,11 +79,10 @@ internal static class DeflateNegotiation
         }
         else
         {
+            // Never more than the client offered (7.1.2.2): Node ws and python-websockets refuse a response above it.
+            // A window of 8 is answered 8: a zlib-based client compresses it with zlib's smallest raw window, 9,
+            // whose matches reach back at most 250 bytes, so the agreed 8 holds either way.
             agreedClientBits = clientBits < 0 ? policy.ClientMaxWindowBits : Math.Min(clientBits, policy.ClientMaxWindowBits);
-
-            // A client offering 8 is answered 9: zlib-based clients cannot compress raw DEFLATE with a window of 8
-            // and would fail; the value in an offer is only a hint of the client's own limit, which stays within 9.
-            agreedClientBits = Math.Max(agreedClientBits, 9);
             announceClientBits = clientBits > 0 || agreedClientBits < 15;
         }
 

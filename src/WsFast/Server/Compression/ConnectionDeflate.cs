@@ -28,7 +28,9 @@ internal enum InflateOutcome : byte
 /// <para>Receiving runs on the connection's receive loop alone. Sending may run on any thread: with context
 /// takeover the caller holds this object's lock from compression to enqueueing, so that the client inflates
 /// messages in the order they were compressed.</para>
-/// <para>zlib's state is counted process-wide (<see cref="ZLib.AllocatedBytes"/>) in the memory budget.</para>
+/// <para>The zlib state a connection holds is reported in <see cref="HeldBytes"/> and counted in the memory budget
+/// with the rest of what it holds. The pools' idle compressors are a fixed cache (a few per window size), not
+/// memory held for a peer, as the receive pools' idle blocks are not.</para>
 /// </remarks>
 internal sealed class ConnectionDeflate
 {
@@ -42,6 +44,8 @@ internal sealed class ConnectionDeflate
     private bool _text;
     private long _lastCompressed;
     private bool _disposed;
+    private long _inflaterBytes;  // written by the receive loop
+    private long _deflaterBytes;  // written under this object's lock
 
     public ConnectionDeflate(DeflateAgreement agreement, PerMessageDeflateOptions options)
     {
@@ -56,6 +60,12 @@ internal sealed class ConnectionDeflate
 
     /// <summary>Whether the server keeps compression context: sends must hold this object's lock.</summary>
     public bool KeepsContext => !Agreement.ServerNoContextTakeover;
+
+    /// <summary>Bytes of zlib state this connection holds now (as of its last compression or inflation).</summary>
+    public long HeldBytes => Volatile.Read(ref _inflaterBytes) + Volatile.Read(ref _deflaterBytes);
+
+    /// <summary>Whether the connection holds a compressor of its own now (context takeover, not idle).</summary>
+    internal bool HoldsOwnCompressor => Volatile.Read(ref _ownDeflater) is not null;
 
     /// <summary>Whether a topic's one compressed frame (made without context, within a window) can be sent here.</summary>
     public bool CanShare(int frameWindowBits) => Agreement.ServerNoContextTakeover && frameWindowBits <= Agreement.ServerMaxWindowBits;
@@ -77,6 +87,7 @@ internal sealed class ConnectionDeflate
             deflater = _ownDeflater ??= MessageDeflater.Create(
                 Options.CompressionLevel, Agreement.ServerMaxWindowBits, Options.MemoryLevel, keepsContext: true);
             _lastCompressed = Environment.TickCount64;
+            Volatile.Write(ref _deflaterBytes, _ownDeflater?.StateBytes ?? 0);
         }
         else
         {
@@ -131,6 +142,7 @@ internal sealed class ConnectionDeflate
             : MessageInflater.Create(Agreement.ClientMaxWindowBits);
         _text = text;
         _utf8.Reset();
+        UpdateHeldBytes();
         return _inflater is not null;
     }
 
@@ -146,6 +158,7 @@ internal sealed class ConnectionDeflate
             }
         }
 
+        UpdateHeldBytes(); // the window comes with the first output
         return InflateOutcome.Ok;
     }
 
@@ -182,6 +195,8 @@ internal sealed class ConnectionDeflate
         {
             _inflater.Reset();
         }
+
+        UpdateHeldBytes();
     }
 
     /// <summary>Called about once a second: an own compressor unused for <see cref="PerMessageDeflateOptions.IdleRelease"/> goes.</summary>
@@ -197,6 +212,7 @@ internal sealed class ConnectionDeflate
             // Dropping the context is always allowed to the compressor: the client keeps a window it will not need.
             _ownDeflater?.Dispose();
             _ownDeflater = null;
+            Volatile.Write(ref _deflaterBytes, 0);
         }
     }
 
@@ -223,6 +239,9 @@ internal sealed class ConnectionDeflate
 
             _inflater = null;
         }
+
+        Volatile.Write(ref _inflaterBytes, 0);
+        Volatile.Write(ref _deflaterBytes, 0);
     }
 
     private InflateOutcome Inflate(ReadOnlySpan<byte> input, ref MessageAssembler output, long maxLength)
@@ -266,4 +285,7 @@ internal sealed class ConnectionDeflate
             }
         }
     }
+
+    // Read by the timer thread; the decompressor itself is only touched by the receive loop.
+    private void UpdateHeldBytes() => Volatile.Write(ref _inflaterBytes, _inflater?.StateBytes ?? 0);
 }

@@ -32,9 +32,10 @@ public sealed class PerMessageDeflateOptions
     /// <summary>
     /// The window a client is asked to compress within, 9 to 15, when it offers <c>client_max_window_bits</c>
     /// (browsers do); a client that does not offer it may use 15. The server's decompressor holds 7 KiB plus the
-    /// window while a compressed message arrives. Default 15: clients compress as well as they can.
+    /// window while a compressed message arrives. Default 12 (4 KiB, 11 KiB per decompressor against 39 KiB at 15):
+    /// without context takeover, only messages above 4 KiB compress any worse for it.
     /// </summary>
-    public int ClientMaxWindowBits { get; set; } = 15;
+    public int ClientMaxWindowBits { get; set; } = 12;
 
     /// <summary>
     /// Whether the server's compressor keeps its context between the messages of a connection (better ratios for
@@ -72,7 +73,19 @@ public sealed class PerMessageDeflateOptions
     public TimeSpan IdleRelease { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The pools of compressors and decompressors of the endpoints using these options.</summary>
-    internal CompressorPools Pools => field ??= new CompressorPools(this);
+    internal CompressorPools Pools
+    {
+        get
+        {
+            // Made by the first connection that needs it; every later one must see the same pools.
+            if (field is null)
+            {
+                Interlocked.CompareExchange(ref field, new CompressorPools(this), null);
+            }
+
+            return field;
+        }
+    }
 
     internal DeflatePolicy Policy => new(ServerMaxWindowBits, ClientMaxWindowBits, ServerContextTakeover, ClientContextTakeover);
 

@@ -11,7 +11,8 @@ namespace WsFast.Server;
 /// A TCP connection from its accept until it upgrades or ends: reads HTTP/1.1 requests one at a time, answers
 /// plain ones through the <see cref="HttpRouter"/> while the client keeps the connection alive, streams events
 /// or holds a long poll when a route asks, and on a valid upgrade hands its transport to a new
-/// <see cref="WebSocketConnection"/> with the 101.
+/// <see cref="WebSocketConnection"/> with the 101 (or, for a draft-76 request to an endpoint that speaks it, to a
+/// <see cref="Hixie76Connection"/>, through <see cref="Hixie76Upgrade"/>).
 /// </summary>
 /// <remarks>
 /// <para>Deadlines. A request, head and body, must arrive within <see cref="WsFastServerOptions.HandshakeTimeout"/>
@@ -307,7 +308,7 @@ internal sealed class HttpConnection : IServerConnection
     {
         PipeReader input = _transport.Input;
         WsFastServerOptions options = _server.Options;
-        var reader = new HandshakeReader(options.MaxHeaderBytes, options.MaxHeaderCount);
+        var reader = new HandshakeReader(options.MaxHeaderBytes, options.MaxHeaderCount, recognizeHixie76: _server.AcceptsHixie76);
         while (true)
         {
             ReadResult result = await input.ReadAsync().ConfigureAwait(false);
@@ -342,6 +343,11 @@ internal sealed class HttpConnection : IServerConnection
             if (status == HandshakeStatus.Upgrade)
             {
                 return Upgrade(request);
+            }
+
+            if (status == HandshakeStatus.Hixie76Upgrade)
+            {
+                return await Hixie76Upgrade.TryAsync(this, _server, _transport, request).ConfigureAwait(false);
             }
 
             if (!await _server.Router.ServeAsync(this, request).ConfigureAwait(false) || _stopping)
@@ -415,7 +421,7 @@ internal sealed class HttpConnection : IServerConnection
         }
 
         var connection = new WebSocketConnection(_server, _transport, Slot, RemoteEndPoint, request, endpoint, subProtocol, topic, deflate);
-        _transport.Enqueue(HttpResponses.SwitchingProtocols(request.Key, subProtocol, deflate?.ToHeaderValue()));
+        _transport.Enqueue(HttpResponses.SwitchingProtocols(request.Key, subProtocol, connection.Extensions));
         _server.HandOver(Slot, connection);
         _ = connection.RunAsync();
         return true;

@@ -27,4 +27,9 @@ internal enum EnqueueResult : byte
     Full,
     /// <summary>The subscriber is closing or gone.</summary>
     Closed,
+    /// <summary>
+    /// The subscriber cannot carry this kind of message and skips it, by design rather than for being slow (a
+    /// binary message for a draft-76 client): neither reached nor dropped.
+    /// </summary>
+    Skipped,
 }

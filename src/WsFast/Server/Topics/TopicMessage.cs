@@ -8,8 +8,9 @@ namespace WsFast.Server;
 
 /// <summary>
 /// One message published to a topic, with its per-topic sequence number. It is framed once: every WebSocket
-/// subscriber's queue references the same frame bytes, and every Server-Sent Events subscriber the same
-/// event bytes, built the first time one is needed.
+/// subscriber's queue references the same frame bytes, every Server-Sent Events subscriber the same
+/// event bytes, and every draft-76 subscriber the same <c>0x00 … 0xFF</c> frame, each built the first time one
+/// is needed.
 /// </summary>
 /// <remarks>
 /// All access happens under the topic's lock, except <see cref="Payload"/> read by a poll that holds a
@@ -24,6 +25,8 @@ internal sealed class TopicMessage
     private SharedBuffer? _compressed;
     private int _compressedWindowBits;
     private bool _compressionDone;
+    private SharedBuffer? _hixie76Frame;
+    private bool _hixie76Built;
 
     internal TopicMessage(long sequence, WebSocketMessageType type, SharedBuffer frame, int headerSize, DateTime publishedUtc)
     {
@@ -113,8 +116,31 @@ internal sealed class TopicMessage
         return _compressed is not null && subscriber.CanShare(_compressedWindowBits) ? _compressed : null;
     }
 
-    /// <summary>Bytes this message holds: its frame, its event and its compressed frame once built.</summary>
-    internal int HeldBytes => _frame.Length + (_event?.Length ?? 0) + (_compressed?.Length ?? 0);
+    /// <summary>
+    /// The draft-76 text frame shared by every draft-76 subscriber (<c>Server/Legacy/Hixie76Connection</c>); null
+    /// for a message draft 76 cannot carry: binary, or text that is not valid UTF-8 (a 0xFF in it would end the
+    /// frame early and let the rest be read as frames of its own).
+    /// </summary>
+    internal SharedBuffer? Hixie76Frame
+    {
+        get
+        {
+            if (!_hixie76Built)
+            {
+                _hixie76Built = true;
+                _hixie76Frame = Hixie76Framing.TryFrame(Type, Payload);
+                if (_hixie76Frame is not null)
+                {
+                    HeldBy?.Grow(_hixie76Frame.Length);
+                }
+            }
+
+            return _hixie76Frame;
+        }
+    }
+
+    /// <summary>Bytes this message holds: its frame, and its event, compressed frame and draft-76 frame once built.</summary>
+    internal int HeldBytes => _frame.Length + (_event?.Length ?? 0) + (_compressed?.Length ?? 0) + (_hixie76Frame?.Length ?? 0);
 
     /// <summary>The history keeping this message, which counts its bytes; null once it left (or never joined).</summary>
     internal TopicHistory? HeldBy { get; set; }
@@ -135,6 +161,7 @@ internal sealed class TopicMessage
         _frame.Release();
         _event?.Release();
         _compressed?.Release();
+        _hixie76Frame?.Release();
     }
 
     // "id: N\n", then "data: line\n" per line of the text (or the base64 of binary, after "event: binary"),
