@@ -10,13 +10,21 @@
 # Cases: ws-echo with 100 and 1,000 clients (32 B text) and 10 clients (64 KiB binary); 10,000 idle
 # connections, all connecting at once (memory per connection, handshakes per second); one feed of FEED_RATE
 # messages/s of FEED_SIZE bytes to 1,000 clients by ws-broadcast, sse, poll-long and poll-short; broadcast of
-# 32 B messages to 1,000 subscribers at FANOUT_RATE (unsaturated) and SATURATED_RATE publishes/s.
+# 32 B messages to 1,000 subscribers at FANOUT_RATE (unsaturated) and SATURATED_RATE publishes/s; then
+# permessage-deflate: 1 KiB JSON quotes to 1,000 subscribers at DEFLATE_RATE publishes/s without deflate and with it
+# (the clients offering it as Chromium does, every server agreeing), and 10,000 idle connections with it agreed.
+# Every case but 12 and 13 runs WsFast with --no-deflate and the peers without deflate, as before deflate existed.
 #
 # Environment: SERVERS (default "WsFast Bun Node Kestrel"), ROUNDS (default 1: with N, every case runs N
 # times, the rounds interleaved: round 1 runs every case against every server, then round 2...; the report
 # takes medians and the median of each round's own ratios), WSFAST_PORT, BUN_PORT, NODE_PORT, KESTREL_PORT
 # (18080, 18082, 18083, 18081), RESULTS (default load/results/compare-<timestamp>), FEED_RATE (messages/s,
-# default 10), FEED_SIZE (bytes, default 64), FANOUT_RATE and SATURATED_RATE (defaults 100 and 1,000).
+# default 10), FEED_SIZE (bytes, default 64), FANOUT_RATE and SATURATED_RATE (defaults 100 and 1,000),
+# DEFLATE_RATE (publishes/s of the 1 KiB cases, default 20: 20,000 deliveries/s, which the load tool inflates on
+# its one core with room to spare), NODE_DEFLATE (on or no-context, see load/peers/README.md), CASES (the
+# cases' numbers to run, e.g. "04 11 12 13"; default all).
+#
+#   CASES="04 11 12 13" SERVERS="WsFast Bun Node" ROUNDS=3 load/run-compare.sh
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -46,6 +54,10 @@ for server in "${servers[@]}"; do
   note "$(describe_server "$server")"
 done
 
+if [[ -z "${CASES:-}" || " $CASES " == *" 12 "* || " $CASES " == *" 13 "* ]]; then
+  note "cases 12 and 13 (permessage-deflate): WsFast with its defaults, Bun --deflate on, Node --deflate ${NODE_DEFLATE:-on}, Kestrel --WsFast:Deflate=true; every other case WsFast --no-deflate and the peers without deflate."
+fi
+
 began=$SECONDS
 
 # run_case SERVER ROUND NAME COMMAND ARGS...: one case against a fresh server, the tool on CPU 1. ws:// URLs
@@ -61,9 +73,11 @@ run_case() {
 }
 
 # each ROUND NAME COMMAND ARGS...: the case against every chosen server, back to back, so that slow drifts of a
-# shared machine hit them alike and each round's ratios compare runs minutes apart at most.
+# shared machine hit them alike and each round's ratios compare runs minutes apart at most. Skipped when CASES
+# does not name the case's number.
 each() {
   local round="$1"; shift
+  if [[ -n "${CASES:-}" && " $CASES " != *" ${1%%-*} "* ]]; then return 0; fi
   for server in "${servers[@]}"; do
     run_case "$server" "$round" "$@"
   done
@@ -71,6 +85,8 @@ each() {
 
 feed=(--clients 1000 --duration 6 --ramp-up 2 --settle 2 --rate "$feed_rate" --size "$feed_size")
 fanout=(--clients 1000 --duration 6 --ramp-up 2 --settle 2 --size 32)
+json_feed=(--clients 1000 --duration 6 --ramp-up 2 --settle 2 --size 1024 --ticks --rate "${DEFLATE_RATE:-20}")
+deflate=off
 for round in $(seq "$rounds"); do
   each "$round" 01-ws-echo-100 ws-echo --url ws://127.0.0.1:PORT/echo --clients 100 --duration 5 --ramp-up 1 --settle 1 --size 32
   each "$round" 02-ws-echo-1000 ws-echo --url ws://127.0.0.1:PORT/echo --clients 1000 --duration 5 --ramp-up 2 --settle 1 --size 32
@@ -90,6 +106,15 @@ for round in $(seq "$rounds"); do
   # server delivers what it can: its broadcast throughput.
   each "$round" 09-ws-broadcast-fanout ws-broadcast --url http://127.0.0.1:PORT "${fanout[@]}" --rate "${FANOUT_RATE:-100}"
   each "$round" 10-ws-broadcast-saturated ws-broadcast --url http://127.0.0.1:PORT "${fanout[@]}" --rate "${SATURATED_RATE:-1000}"
+
+  # permessage-deflate. The same feed of 1 KiB JSON quotes (each message different, as market data is) without
+  # and with deflate, and 10,000 idle connections with deflate agreed against 04's without. `deflate=on` starts
+  # every server agreeing to it (peers/servers.sh); --deflate makes the clients offer it.
+  each "$round" 11-ws-broadcast-1k-json ws-broadcast --url http://127.0.0.1:PORT "${json_feed[@]}"
+  deflate=on
+  each "$round" 12-ws-broadcast-1k-json-deflate ws-broadcast --url http://127.0.0.1:PORT "${json_feed[@]}" --deflate
+  each "$round" 13-ws-idle-10000-deflate ws-idle --url ws://127.0.0.1:PORT/echo --clients 10000 --duration 1 --ramp-up 0 --settle 3 --source-addresses 50 --deflate
+  deflate=off
 done
 
 note "servers pinned to CPU 0 one at a time, fresh for every case; load tool pinned to CPU 1; $(nproc) CPUs, open files $(ulimit -n); ${rounds} round(s) in $(( SECONDS - began )) s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."

@@ -40,6 +40,12 @@ public sealed class ServerOptions
     /// </summary>
     public string? PublishToken { get; set; }
 
+    /// <summary>
+    /// Whether WebSockets agree to permessage-deflate when the client offers it
+    /// (<c>WebSocketAcceptContext.DangerousEnableCompression</c>). Off by default, as in ASP.NET Core.
+    /// </summary>
+    public bool Deflate { get; set; }
+
     public TimeSpan LongPollTimeout => TimeSpan.FromSeconds(LongPollTimeoutSeconds);
 
     public TimeSpan PingInterval => TimeSpan.FromSeconds(PingIntervalSeconds);

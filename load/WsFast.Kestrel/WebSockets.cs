@@ -19,6 +19,10 @@ public static class WebSocketEndpoints
         app.Map("/broadcast/{topic}", BroadcastAsync);
     }
 
+    // With Deflate, permessage-deflate is agreed when the client offers it: ASP.NET Core's own, which compresses
+    // each message for each socket (a broadcast compresses once per subscriber) with a compressor per connection.
+    private static WebSocketAcceptContext AcceptContext(ServerOptions options) => new() { DangerousEnableCompression = options.Deflate };
+
     /// <summary>Every message goes back to its sender, as it came (text or binary), once it is whole.</summary>
     private static async Task EchoAsync(HttpContext context, ServerStats stats, ServerOptions options, IHostApplicationLifetime lifetime)
     {
@@ -28,7 +32,7 @@ public static class WebSocketEndpoints
             return;
         }
 
-        using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+        using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(AcceptContext(options));
         using var session = new WebSocketSession(socket, options.CloseTimeout);
         using var reader = new MessageReader(socket, options.MaxMessageSize);
         await using CancellationTokenRegistration stopping = lifetime.ApplicationStopping.Register(session.CloseOnShutdown);
@@ -76,7 +80,7 @@ public static class WebSocketEndpoints
             return;
         }
 
-        using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+        using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(AcceptContext(options));
         using var session = new WebSocketSession(socket, options.CloseTimeout);
         using var reader = new MessageReader(socket, options.MaxMessageSize);
         var subscriber = new WebSocketSubscriber(session, options.MaxQueuedMessages, stats);

@@ -27,6 +27,29 @@ public class FeedPayloadTests
     }
 
     [Theory]
+    [InlineData(64)] // too little room for one quote: an empty list
+    [InlineData(200)]
+    [InlineData(1024)]
+    public void Tick_payload_is_json_of_the_asked_size_with_quotes_that_vary_by_message(int size)
+    {
+        var first = new byte[size];
+        var second = new byte[size];
+        Assert.Equal(size, FeedPayload.Write(first, 1, 1_000, size, ticks: true));
+        Assert.Equal(size, FeedPayload.Write(second, 2, 1_000, size, ticks: true));
+        Assert.True(FeedPayload.TryParse(first, out long sequence, out long stamp));
+        Assert.Equal((1L, 1_000L), (sequence, stamp));
+
+        using JsonDocument json = JsonDocument.Parse(first);
+        JsonElement ticks = json.RootElement.GetProperty("ticks");
+        Assert.Equal(size >= 200, ticks.GetArrayLength() > 0);
+        if (size >= 200)
+        {
+            Assert.False(first.AsSpan(20).SequenceEqual(second.AsSpan(20)));
+            Assert.True(ticks[0].GetProperty("a").GetDouble() > ticks[0].GetProperty("b").GetDouble());
+        }
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("hello")]
     [InlineData("{\"seq\":x,\"t\":1}")]

@@ -160,8 +160,9 @@ public class ReportTests
         Assert.Equal(150, report.ServerUserCpuMicrosecondsPerMessage!.Value, precision: 6);
         Assert.Equal(350, report.ServerKernelCpuMicrosecondsPerMessage!.Value, precision: 6);
         string[] lines = CsvReport.Write([report]).TrimEnd().Split(Environment.NewLine);
-        Assert.Equal(["server_cpu_user_us_per_msg", "server_cpu_kernel_us_per_msg"], lines[0].Split(',')[^2..]);
-        Assert.Equal(["150", "350"], lines[1].Split(',')[^2..]);
+        int user = Array.IndexOf(lines[0].Split(','), "server_cpu_user_us_per_msg");
+        Assert.Equal(["server_cpu_user_us_per_msg", "server_cpu_kernel_us_per_msg"], lines[0].Split(',')[user..(user + 2)]);
+        Assert.Equal(["150", "350"], lines[1].Split(',')[user..(user + 2)]);
         Assert.Contains("| of which user / kernel (µs) | 150.00 / 350.00 |", MarkdownReport.Write(report));
     }
 
@@ -198,7 +199,7 @@ public class ReportTests
         Assert.Contains("| bottleneck (≥ 90% of the CPUs it may use) | server: load tool n/a, server 95% of 1 CPU (0) |", MarkdownReport.Write(report));
 
         var unknown = new RunReport(DateTimeOffset.UnixEpoch, "ws://x/echo", "s", result, server: null, self: null);
-        Assert.EndsWith(",,,,", CsvReport.Write([unknown]).TrimEnd());
+        Assert.Equal(["", "", "", ""], CsvReport.Write([unknown]).TrimEnd().Split(Environment.NewLine)[1].Split(',')[first..(first + 4)]);
         Assert.Contains("| bottleneck (≥ 90% of the CPUs it may use) | n/a: load tool n/a, server n/a |", MarkdownReport.Write(unknown));
     }
 
@@ -221,6 +222,35 @@ public class ReportTests
     }
 
     // 1,000 echoes of 32 B received by 10 clients in a one-second window.
+    [Fact]
+    public void The_deflate_agreement_and_the_share_received_compressed_are_reported()
+    {
+        var stats = new WorkerStats();
+        stats.RecordDeflate("permessage-deflate; server_no_context_takeover");
+        stats.RecordDeflate("permessage-deflate; server_no_context_takeover");
+        for (int i = 0; i < 4; i++)
+        {
+            stats.RecordReceived(200, 1024, 10_000);
+            if (i > 0)
+            {
+                stats.RecordCompressed();
+            }
+        }
+
+        var merged = new WorkerStats();
+        merged.Add(stats);
+        var simulation = new LoadSimulation.KeepConstant(2, TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.Zero);
+        var report = new RunReport(DateTimeOffset.UnixEpoch, "ws://x/broadcast/t", "1024 B, deflate offered", new ScenarioResult("ws-broadcast", simulation, merged, TimeSpan.FromSeconds(1), 2), server: null, self: null);
+
+        string[] lines = CsvReport.Write([report]).TrimEnd().Split(Environment.NewLine);
+        Assert.Equal(["deflate", "deflate_clients", "compressed_share"], lines[0].Split(',')[^3..]);
+        Assert.EndsWith(",permessage-deflate; server_no_context_takeover,2,0.75", lines[1]);
+        string markdown = MarkdownReport.Write(report);
+        Assert.Contains("| permessage-deflate agreed | `permessage-deflate; server_no_context_takeover` (2 clients) |", markdown);
+        Assert.Contains("| messages received compressed | 75.0 % |", markdown);
+        Assert.Equal(200, RowValue(markdown, "wire bytes in per delivery (clients received, headers included)"));
+    }
+
     private static ScenarioResult ThousandEchoesInOneSecond()
     {
         var stats = new WorkerStats();

@@ -67,28 +67,48 @@ describe_server() {
   esac
 }
 
+# The servers' permessage-deflate settings, by `deflate` (on or off; off unless a case sets it): WsFast agrees by
+# default and gets --no-deflate when off, so that cases without deflate compare like with like; Kestrel gets
+# DangerousEnableCompression, Bun perMessageDeflate: true, Node ws perMessageDeflate: true (NODE_DEFLATE=no-context
+# for serverNoContextTakeover: true). Clients offer it only with the load tool's --deflate.
+deflate_args() {
+  local name="$1"
+  if [[ "${deflate:-off}" == on ]]; then
+    case "$name" in
+      Kestrel) echo "--WsFast:Deflate=true" ;;
+      Bun) echo "--deflate on" ;;
+      Node) echo "--deflate ${NODE_DEFLATE:-on}" ;;
+    esac
+  else
+    case "$name" in
+      WsFast|WsFastRuntime) echo "--no-deflate" ;;
+    esac
+  fi
+}
+
 # start_server NAME LOG: starts server NAME pinned to CPU 0, logging to LOG, and waits for its /healthz;
 # server_pid is its PID (taskset execs the server, so the PID is the server's own).
 start_server() {
-  local name="$1" log="$2" port
+  local name="$1" log="$2" port extra
   port="$(port_of "$name")"
+  read -r -a extra <<<"$(deflate_args "$name")"
   case "$name" in
     WsFast)
       taskset -c 0 dotnet "$wsfast_dll" --host 127.0.0.1 --port "$port" --ping-interval 0 \
-        --max-connections 50000 --log-level Warning >"$log" 2>&1 &
+        --max-connections 50000 --log-level Warning "${extra[@]}" >"$log" 2>&1 &
       ;;
     WsFastRuntime)
       taskset -c 0 dotnet "$wsfast_dll" --host 127.0.0.1 --port "$port" --ping-interval 0 \
-        --max-connections 50000 --log-level Warning --socket-engine runtime >"$log" 2>&1 &
+        --max-connections 50000 --log-level Warning --socket-engine runtime "${extra[@]}" >"$log" 2>&1 &
       ;;
     Kestrel)
-      taskset -c 0 dotnet "$kestrel_dll" --urls "http://127.0.0.1:$port" --WsFast:PingIntervalSeconds=0 >"$log" 2>&1 &
+      taskset -c 0 dotnet "$kestrel_dll" --urls "http://127.0.0.1:$port" --WsFast:PingIntervalSeconds=0 "${extra[@]}" >"$log" 2>&1 &
       ;;
     Bun)
-      taskset -c 0 "$bun_bin" load/peers/bun/server.ts --port "$port" --ping-interval 0 >"$log" 2>&1 &
+      taskset -c 0 "$bun_bin" load/peers/bun/server.ts --port "$port" --ping-interval 0 "${extra[@]}" >"$log" 2>&1 &
       ;;
     Node)
-      taskset -c 0 node load/peers/node-ws/server.mjs --port "$port" --ping-interval 0 >"$log" 2>&1 &
+      taskset -c 0 node load/peers/node-ws/server.mjs --port "$port" --ping-interval 0 "${extra[@]}" >"$log" 2>&1 &
       ;;
   esac
   server_pid=$!

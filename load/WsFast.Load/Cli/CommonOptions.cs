@@ -28,13 +28,15 @@ internal sealed class CommonOptions
 
     public Option<int> SourceAddresses { get; } = new("--source-addresses") { Description = "Spread clients over 127.0.0.1..127.0.0.N as source addresses (for more than ~28,000 connections to one port). 1: the system chooses.", DefaultValueFactory = _ => 1 };
 
+    public Option<bool> Deflate { get; } = new("--deflate") { Description = "WebSocket clients offer permessage-deflate as Chromium does ('permessage-deflate; client_max_window_bits'), inflate what the server sends compressed and compress what they send when it shrinks. Wire bytes stay those on the socket; payload bytes are inflated." };
+
     public Option<string?> Out { get; } = new("--out", "-o") { Description = "Folder for report.md and report.csv. Default: load/results/<timestamp>." };
 
     public Option<double> ProgressInterval { get; } = new("--progress-interval") { Description = "Seconds between progress lines (on stderr).", DefaultValueFactory = _ => 1 };
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Url, Clients, Duration, RampUp, Settle, ServerPid, SourceAddresses, Out, ProgressInterval })
+        foreach (Option option in new Option[] { Url, Clients, Duration, RampUp, Settle, ServerPid, SourceAddresses, Deflate, Out, ProgressInterval })
         {
             command.Options.Add(option);
         }

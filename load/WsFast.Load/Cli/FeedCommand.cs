@@ -40,6 +40,7 @@ internal static class FeedCommand
         var topic = new Option<string?>("--topic", "-t") { Description = "Topic to publish to and receive from. Default: a fresh name per run (load-<8 hex digits>), so no history of an earlier run is received." };
         var rate = new Option<double>("--rate", "-r") { Description = "Messages/s the publisher sends (one connection, one request at a time).", DefaultValueFactory = _ => 100 };
         var size = new Option<int>("--size", "-s") { Description = $"Payload bytes per message: JSON with the sequence number and publish timestamp, padded (at most {FeedPayload.MaxUnpaddedLength} without padding).", DefaultValueFactory = _ => 64 };
+        var ticks = new Option<bool>("--ticks") { Description = "Fill each message with market-data JSON quotes that differ from message to message, instead of padding letters (which compress to nothing): the payload for permessage-deflate runs." };
         var interval = new Option<double>("--interval") { Description = "Milliseconds between one client's short polls.", DefaultValueFactory = _ => 1000 };
         var browserHeaders = new Option<bool>("--browser-headers")
         {
@@ -59,6 +60,7 @@ internal static class FeedCommand
         command.Options.Add(topic);
         command.Options.Add(rate);
         command.Options.Add(size);
+        command.Options.Add(ticks);
         if (kind == Kind.ShortPoll)
         {
             command.Options.Add(interval);
@@ -85,6 +87,10 @@ internal static class FeedCommand
             try
             {
                 client = ClientOptions(parse, common, topicName);
+                if (kind != Kind.WebSocket)
+                {
+                    client = client with { Deflate = false }; // HTTP receivers: permessage-deflate is a WebSocket extension
+                }
             }
             catch (FormatException e)
             {
@@ -100,6 +106,7 @@ internal static class FeedCommand
                 MessageSize = messageSize,
                 PollInterval = TimeSpan.FromMilliseconds(intervalMs),
                 BrowserHeaders = kind != Kind.WebSocket && parse.GetValue(browserHeaders),
+                Ticks = parse.GetValue(ticks),
             };
             IScenario scenario = kind switch
             {
@@ -109,7 +116,7 @@ internal static class FeedCommand
                 _ => new PollScenario(feed, longPoll: false),
             };
             string pollEvery = kind == Kind.ShortPoll ? string.Create(CultureInfo.InvariantCulture, $", poll every {intervalMs:0.##} ms") : "";
-            string browser = feed.BrowserHeaders ? ", browser headers" : "";
+            string browser = (feed.BrowserHeaders ? ", browser headers" : "") + (feed.Ticks ? ", ticks" : "");
             string settings = string.Create(CultureInfo.InvariantCulture, $"topic {topicName}, {messagesPerSecond:0.##} messages/s published, {messageSize} B{pollEvery}{browser}");
             return await ScenarioCommand.RunAsync(
                 parse, common, client, scenario, settings, publishRate: messagesPerSecond, intervalMs: kind == Kind.ShortPoll ? intervalMs : null);
@@ -132,6 +139,7 @@ internal static class FeedCommand
             Url = new Uri($"ws://{url.Authority}/broadcast/{topic}"),
             Server = new IPEndPoint(address, url.Port),
             SourceAddresses = parse.GetValue(common.SourceAddresses),
+            Deflate = parse.GetValue(common.Deflate),
         };
     }
 }

@@ -29,6 +29,7 @@ internal static class ScenarioCommand
             Server = new IPEndPoint(address, url.Port),
             SourceAddresses = parse.GetValue(common.SourceAddresses),
             ReceiveBufferSize = receiveBufferSize,
+            Deflate = parse.GetValue(common.Deflate),
         };
     }
 
@@ -71,6 +72,11 @@ internal static class ScenarioCommand
         DateTimeOffset startedAt = DateTimeOffset.UtcNow;
         Console.Error.WriteLine($"{scenario.Name}: {simulation.Describe()} against {client.Url} (server PID {pid?.ToString(CultureInfo.InvariantCulture) ?? "unknown"})");
         ScenarioResult result = await runner.RunAsync(scenario, simulation);
+
+        if (client.Deflate)
+        {
+            settings += ", deflate offered";
+        }
 
         var report = new RunReport(startedAt, client.Url.ToString(), settings, result, server, self)
         {

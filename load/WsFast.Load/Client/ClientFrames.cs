@@ -17,10 +17,13 @@ internal static class ClientFrames
     /// <summary>The size of a whole client frame carrying <paramref name="payloadLength"/> bytes.</summary>
     public static int FrameSize(int payloadLength) => FrameWriter.HeaderSize(payloadLength) + 4 + payloadLength;
 
-    /// <summary>Writes a whole masked frame into <paramref name="destination"/>; returns its size.</summary>
-    public static int Write(Span<byte> destination, Opcode opcode, ReadOnlySpan<byte> payload, uint key)
+    /// <summary>
+    /// Writes a whole masked frame into <paramref name="destination"/>; returns its size. <paramref name="rsv1"/>
+    /// marks a permessage-deflate compressed message (RFC 7692 section 6).
+    /// </summary>
+    public static int Write(Span<byte> destination, Opcode opcode, ReadOnlySpan<byte> payload, uint key, bool rsv1 = false)
     {
-        int headerSize = FrameWriter.WriteHeader(destination, opcode, payload.Length);
+        int headerSize = FrameWriter.WriteHeader(destination, opcode, payload.Length, fin: true, rsv1);
         destination[1] |= MaskBit;
         MemoryMarshal.Write(destination.Slice(headerSize), in key);
         Span<byte> body = destination.Slice(headerSize + 4, payload.Length);

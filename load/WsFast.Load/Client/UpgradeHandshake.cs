@@ -14,8 +14,8 @@ internal static class UpgradeHandshake
     /// <summary>A fresh Sec-WebSocket-Key: 16 random bytes in base64.</summary>
     public static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
 
-    /// <summary>The upgrade request for <paramref name="uri"/>.</summary>
-    public static byte[] BuildRequest(Uri uri, string key)
+    /// <summary>The upgrade request for <paramref name="uri"/>, offering permessage-deflate as Chromium does when asked.</summary>
+    public static byte[] BuildRequest(Uri uri, string key, bool offerDeflate = false)
     {
         string request =
             $"GET {uri.PathAndQuery} HTTP/1.1\r\n" +
@@ -24,6 +24,7 @@ internal static class UpgradeHandshake
             "Connection: Upgrade\r\n" +
             $"Sec-WebSocket-Key: {key}\r\n" +
             "Sec-WebSocket-Version: 13\r\n" +
+            (offerDeflate ? $"Sec-WebSocket-Extensions: {DeflateResponse.ChromiumOffer}\r\n" : "") +
             "\r\n";
         return Encoding.ASCII.GetBytes(request);
     }
@@ -33,8 +34,15 @@ internal static class UpgradeHandshake
     /// (the frames after it belong to the WebSocket), or 0 when the head is not complete yet.
     /// </summary>
     /// <exception cref="WsClientException">The head is complete and is not a valid 101 for <paramref name="key"/>.</exception>
-    public static int ReadResponse(ReadOnlySpan<byte> received, string key)
+    public static int ReadResponse(ReadOnlySpan<byte> received, string key) => ReadResponse(received, key, out _);
+
+    /// <summary>
+    /// <see cref="ReadResponse(ReadOnlySpan{byte}, string)"/>, with the response's <c>Sec-WebSocket-Extensions</c>
+    /// (its lines joined by commas, as RFC 7230 section 3.2.2 reads them; null when absent).
+    /// </summary>
+    public static int ReadResponse(ReadOnlySpan<byte> received, string key, out string? extensions)
     {
+        extensions = null;
         int end = received.IndexOf("\r\n\r\n"u8);
         if (end < 0)
         {
@@ -73,6 +81,10 @@ internal static class UpgradeHandshake
             else if (name.Equals("Sec-WebSocket-Accept", StringComparison.OrdinalIgnoreCase))
             {
                 accept = value;
+            }
+            else if (name.Equals("Sec-WebSocket-Extensions", StringComparison.OrdinalIgnoreCase))
+            {
+                extensions = extensions is null ? value : extensions + ", " + value;
             }
         }
 

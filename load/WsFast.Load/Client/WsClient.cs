@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using WsFast.Load.Engine;
 using WsFast.Protocol;
+using WsFast.Protocol.Deflate;
 
 namespace WsFast.Load.Client;
 
@@ -14,8 +15,16 @@ namespace WsFast.Load.Client;
 /// operations are reused.
 /// </summary>
 /// <remarks>
+/// <para>
 /// One caller at a time: a scenario reads with <see cref="TryReadMessage"/> until it returns false, then awaits
 /// <see cref="ReceiveMoreAsync"/>, and sends from the same flow.
+/// </para>
+/// <para>
+/// With <see cref="WsClientOptions.Deflate"/> the client offers permessage-deflate as Chromium does. A compressed
+/// message is inflated as its frames arrive, into the same message buffer, by an inflater made at the first one
+/// and kept (reset after each message only when the server agreed <c>server_no_context_takeover</c>, as its
+/// messages may refer back into earlier ones otherwise); what the client sends is compressed when it shrinks.
+/// </para>
 /// </remarks>
 internal sealed class WsClient : IDisposable
 {
@@ -30,7 +39,11 @@ internal sealed class WsClient : IDisposable
     private readonly byte[] _receive;
     private readonly byte[] _control = new byte[FrameReader.MaxControlPayload];
     private readonly long _maxMessageSize;
+    private readonly bool _offerDeflate;
     private byte[] _send;
+    private byte[] _compressed = [];
+    private MessageInflater? _inflater;
+    private MessageDeflater? _deflater;
     private byte[] _message;
     private int _start;
     private int _end;
@@ -45,10 +58,14 @@ internal sealed class WsClient : IDisposable
         // Whatever the buffer size, a partly received header or control frame (at most 141 bytes) must fit.
         _receive = new byte[Math.Max(256, options.ReceiveBufferSize)];
         _maxMessageSize = options.MaxMessageSize;
+        _offerDeflate = options.Deflate;
         _message = new byte[Math.Max(16, expectedPayload)];
         _send = new byte[ClientFrames.FrameSize(Math.Max(FrameReader.MaxControlPayload, expectedPayload))];
-        _reader = new FrameReader(new FrameReaderOptions { IsServer = false, MaxMessagePayload = options.MaxMessageSize, MaxFramePayload = options.MaxMessageSize });
+        _reader = NewReader(allowRsv1: false);
     }
+
+    /// <summary>What the server agreed to when it accepted permessage-deflate; null when it was not offered or declined.</summary>
+    public DeflateAgreement? Deflate { get; private set; }
 
     /// <summary>Opens the TCP connection and performs the WebSocket upgrade.</summary>
     /// <exception cref="WsClientException">Connecting or the handshake failed.</exception>
@@ -114,10 +131,26 @@ internal sealed class WsClient : IDisposable
                     message = new WsMessage(chunk.Opcode, _control.AsMemory(0, length), TakeWireBytes());
                     return true;
                 default:
-                    Append(chunk.Payload);
+                    if (chunk.IsCompressed)
+                    {
+                        foreach (ReadOnlyMemory<byte> segment in chunk.Payload)
+                        {
+                            Inflate(segment.Span);
+                        }
+                    }
+                    else
+                    {
+                        Append(chunk.Payload);
+                    }
+
                     if (chunk.IsMessageEnd)
                     {
-                        message = new WsMessage(chunk.Opcode, _message.AsMemory(0, _messageLength), TakeWireBytes());
+                        if (chunk.IsCompressed)
+                        {
+                            EndInflatedMessage(chunk.Opcode);
+                        }
+
+                        message = new WsMessage(chunk.Opcode, _message.AsMemory(0, _messageLength), TakeWireBytes(), chunk.IsCompressed);
                         _messageLength = 0;
                         return true;
                     }
@@ -142,17 +175,31 @@ internal sealed class WsClient : IDisposable
         _end += received;
     }
 
-    /// <summary>Sends one whole message or control frame, masked; returns the bytes it took on the wire.</summary>
+    /// <summary>
+    /// Sends one whole message or control frame, masked, and compressed when deflate was agreed and that shrinks
+    /// it; returns the bytes it took on the wire.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> SendAsync(Opcode opcode, ReadOnlyMemory<byte> payload)
     {
+        bool compressed = false;
+        if (Deflate is DeflateAgreement agreement && !opcode.IsControl() && !payload.IsEmpty)
+        {
+            int length = Compress(agreement, payload);
+            if (length >= 0)
+            {
+                payload = _compressed.AsMemory(0, length);
+                compressed = true;
+            }
+        }
+
         int size = ClientFrames.FrameSize(payload.Length);
         if (_send.Length < size)
         {
             _send = new byte[size];
         }
 
-        ClientFrames.Write(_send, opcode, payload.Span, _keys.Next());
+        ClientFrames.Write(_send, opcode, payload.Span, _keys.Next(), compressed);
         int sent = 0;
         while (sent < size)
         {
@@ -204,12 +251,17 @@ internal sealed class WsClient : IDisposable
     public void Abort() => _socket.Dispose();
 
     /// <inheritdoc/>
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _socket.Dispose();
+        _inflater?.Dispose();
+        _deflater?.Dispose();
+    }
 
     private async Task HandshakeAsync(Uri url, CancellationToken cancellationToken)
     {
         string key = UpgradeHandshake.NewKey();
-        byte[] request = UpgradeHandshake.BuildRequest(url, key);
+        byte[] request = UpgradeHandshake.BuildRequest(url, key, _offerDeflate);
         await _socket.SendAsync(request, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         while (true)
         {
@@ -225,13 +277,119 @@ internal sealed class WsClient : IDisposable
             }
 
             _end += received;
-            int head = UpgradeHandshake.ReadResponse(_receive.AsSpan(0, _end), key);
+            int head = UpgradeHandshake.ReadResponse(_receive.AsSpan(0, _end), key, out string? extensions);
             if (head > 0)
             {
+                AcceptExtensions(extensions);
                 _start = head; // any bytes after the head are already frames
                 return;
             }
         }
+    }
+
+    // Section 5.1: a client fails the connection on an extension it did not offer or a response it cannot accept.
+    private void AcceptExtensions(string? extensions)
+    {
+        if (extensions is not null && !_offerDeflate)
+        {
+            throw new WsClientException(ErrorKind.HandshakeFailed, $"Handshake refused: the server agreed to extensions that were not offered ('{extensions}').");
+        }
+
+        try
+        {
+            if (DeflateResponse.TryRead(extensions, out DeflateAgreement? agreement))
+            {
+                Deflate = agreement;
+                _reader = NewReader(allowRsv1: true);
+            }
+        }
+        catch (FormatException e)
+        {
+            throw new WsClientException(ErrorKind.HandshakeFailed, $"Handshake refused: {e.Message}.");
+        }
+    }
+
+    private FrameReader NewReader(bool allowRsv1) => new(new FrameReaderOptions
+    {
+        IsServer = false,
+        MaxMessagePayload = _maxMessageSize,
+        MaxFramePayload = _maxMessageSize,
+        AllowRsv1 = allowRsv1,
+    });
+
+    // Inflates a piece of a compressed message onto the message so far, growing the buffer while zlib fills it.
+    private void Inflate(ReadOnlySpan<byte> input)
+    {
+        _inflater ??= MessageInflater.Create(Deflate!.Value.ServerMaxWindowBits)
+            ?? throw new WsClientException(ErrorKind.ProtocolViolation, "A compressed message arrived and no system zlib (libz.so.1) was found to inflate it.");
+        while (true)
+        {
+            if (_messageLength == _message.Length)
+            {
+                Grow(_messageLength + 1);
+            }
+
+            Span<byte> room = _message.AsSpan(_messageLength);
+            InflateStatus status = _inflater.Inflate(input, room, out int consumed, out int written);
+            _messageLength += written;
+            input = input.Slice(consumed);
+            if (status == InflateStatus.Invalid)
+            {
+                throw new WsClientException(ErrorKind.ProtocolViolation, "The server sent a compressed message that does not inflate (bad DEFLATE, or a match beyond the agreed window).");
+            }
+
+            // Done when zlib took everything and stopped short of filling the room (a full room may hide more).
+            if (status == InflateStatus.End || (input.IsEmpty && written < room.Length))
+            {
+                return;
+            }
+        }
+    }
+
+    // Section 7.2.2: the sender left off the sync flush's 00 00 ff ff; inflating it back completes the message.
+    private void EndInflatedMessage(Opcode opcode)
+    {
+        Inflate(MessageDeflater.Tail);
+        if (Deflate!.Value.ServerNoContextTakeover || _inflater!.Ended)
+        {
+            _inflater!.Reset();
+        }
+
+        // The frame reader leaves compressed text unchecked: it is UTF-8 only once inflated.
+        if (opcode == Opcode.Text && !System.Text.Unicode.Utf8.IsValid(_message.AsSpan(0, _messageLength)))
+        {
+            throw new WsClientException(ErrorKind.ProtocolViolation, "The server sent a compressed text message that is not UTF-8.");
+        }
+    }
+
+    // Compresses a message to send into _compressed; -1 when it does not shrink (it then goes out as it is).
+    private int Compress(DeflateAgreement agreement, ReadOnlyMemory<byte> payload)
+    {
+        // Chromium's compressor: zlib's default level and memory level, the agreed window, context kept unless
+        // the server asked for client_no_context_takeover.
+        _deflater ??= MessageDeflater.Create(level: 6, agreement.ClientMaxWindowBits, memoryLevel: 8, keepsContext: !agreement.ClientNoContextTakeover);
+        if (_deflater is null)
+        {
+            return -1;
+        }
+
+        int limit = MessageDeflater.MaxOutput(payload.Length);
+        if (_compressed.Length < limit)
+        {
+            _compressed = new byte[limit];
+        }
+
+        return _deflater.Compress(new ReadOnlySequence<byte>(payload), _compressed.AsSpan(0, limit));
+    }
+
+    private void Grow(int needed)
+    {
+        if (needed > _maxMessageSize)
+        {
+            throw new WsClientException(ErrorKind.ProtocolViolation, $"A message inflated beyond the {_maxMessageSize} bytes accepted.");
+        }
+
+        Array.Resize(ref _message, (int)Math.Min(_maxMessageSize, Math.Max(needed, 2L * _message.Length)));
     }
 
     private void MakeRoom()

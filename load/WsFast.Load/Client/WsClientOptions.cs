@@ -21,8 +21,14 @@ public sealed record WsClientOptions
     /// <summary>Size of each connection's receive buffer; messages larger than it arrive in pieces.</summary>
     public int ReceiveBufferSize { get; init; } = 4096;
 
-    /// <summary>The largest message accepted from the server.</summary>
+    /// <summary>The largest message accepted from the server (inflated, when it came compressed).</summary>
     public long MaxMessageSize { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Offer permessage-deflate as Chromium does (<c>permessage-deflate; client_max_window_bits</c>), inflate what
+    /// the server sends compressed, and compress what the client sends when the server agreed.
+    /// </summary>
+    public bool Deflate { get; init; }
 
     /// <summary>The local address client <paramref name="clientIndex"/> binds to, or null to let the system choose.</summary>
     public IPAddress? SourceAddressFor(int clientIndex)

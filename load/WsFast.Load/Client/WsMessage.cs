@@ -8,11 +8,12 @@ namespace WsFast.Load.Client;
 /// </summary>
 internal readonly struct WsMessage
 {
-    internal WsMessage(Opcode opcode, ReadOnlyMemory<byte> payload, int wireBytes)
+    internal WsMessage(Opcode opcode, ReadOnlyMemory<byte> payload, int wireBytes, bool compressed = false)
     {
         Opcode = opcode;
         Payload = payload;
         WireBytes = wireBytes;
+        Compressed = compressed;
     }
 
     /// <summary>Text or Binary for a data message; Ping, Pong or Close for a control frame.</summary>
@@ -21,8 +22,11 @@ internal readonly struct WsMessage
     /// <summary>The payload, reassembled when the message came in fragments.</summary>
     public ReadOnlyMemory<byte> Payload { get; }
 
-    /// <summary>The bytes its frames took on the wire, headers included.</summary>
+    /// <summary>The bytes its frames took on the wire, headers included (compressed, when it came compressed).</summary>
     public int WireBytes { get; }
+
+    /// <summary>Whether it came compressed (RSV1, permessage-deflate): <see cref="Payload"/> is what it inflated to.</summary>
+    public bool Compressed { get; }
 
     /// <summary>True for a ping, pong or close.</summary>
     public bool IsControl => Opcode.IsControl();

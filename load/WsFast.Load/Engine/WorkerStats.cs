@@ -45,6 +45,15 @@ public sealed class WorkerStats
     /// <summary>Paced slots skipped in the window because they were already too late to send.</summary>
     public long SlotsMissed { get; private set; }
 
+    /// <summary>Data messages received in the window that came compressed (permessage-deflate, RSV1).</summary>
+    public long CompressedReceived { get; private set; }
+
+    /// <summary>Clients whose server agreed to permessage-deflate (over the whole run, like errors).</summary>
+    public long DeflateClients { get; private set; }
+
+    /// <summary>The <c>Sec-WebSocket-Extensions</c> a server agreed to, as the first such client read it; null when none did.</summary>
+    public string? DeflateAgreement { get; private set; }
+
     /// <summary>Messages received over the whole run; safe to read from another thread.</summary>
     public long TotalReceived => Volatile.Read(ref _totalReceived);
 
@@ -109,6 +118,22 @@ public sealed class WorkerStats
         }
     }
 
+    /// <summary>Counts one data message received compressed (besides counting it as received).</summary>
+    public void RecordCompressed()
+    {
+        if (Counting)
+        {
+            CompressedReceived++;
+        }
+    }
+
+    /// <summary>Counts a client whose server agreed to permessage-deflate with <paramref name="agreement"/>.</summary>
+    public void RecordDeflate(string agreement)
+    {
+        DeflateClients++;
+        DeflateAgreement ??= agreement;
+    }
+
     /// <summary>Counts <paramref name="count"/> feed messages that were skipped over (a gap in the sequence).</summary>
     public void RecordLost(long count)
     {
@@ -152,6 +177,9 @@ public sealed class WorkerStats
         PayloadBytesReceived += other.PayloadBytesReceived;
         MessagesLost += other.MessagesLost;
         SlotsMissed += other.SlotsMissed;
+        CompressedReceived += other.CompressedReceived;
+        DeflateClients += other.DeflateClients;
+        DeflateAgreement ??= other.DeflateAgreement;
         _totalReceived += other._totalReceived;
         for (int i = 0; i < _errors.Length; i++)
         {

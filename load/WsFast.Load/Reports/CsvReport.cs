@@ -39,6 +39,11 @@ namespace WsFast.Load.Reports;
 /// <item>server_cpu_user_us_per_msg, server_cpu_kernel_us_per_msg: server_cpu_us_per_msg split into user time
 /// (utime: the server's own code) and system time (stime: its system calls and, on loopback, the TCP work the
 /// kernel does on its behalf).</item>
+/// <item>deflate: the Sec-WebSocket-Extensions the server agreed to (<c>permessage-deflate</c> and its parameters)
+/// when the clients offered it (<c>--deflate</c>); empty otherwise.</item>
+/// <item>deflate_clients: clients whose server agreed to permessage-deflate.</item>
+/// <item>compressed_share: the share of data messages received in the window that came compressed (RSV1); their
+/// wire bytes are in wire_bytes_in_per_delivery as they were on the socket, their payload bytes as inflated.</item>
 /// </list>
 /// </remarks>
 public static class CsvReport
@@ -54,7 +59,7 @@ public static class CsvReport
         "delivered", "delivered_per_s", "lost", "wire_bytes_in_per_delivery", "wire_bytes_out_per_delivery",
         "payload_bytes_per_delivery", "header_overhead_ratio", "server_cpu_s_per_1000_deliveries", "publish_rate", "interval_ms",
         "published", "missed_slots", "connect_s", "handshakes_per_s", "load_cpus", "server_cpus", "bottleneck", "load_receive_threads",
-        "server_cpu_user_us_per_msg", "server_cpu_kernel_us_per_msg",
+        "server_cpu_user_us_per_msg", "server_cpu_kernel_us_per_msg", "deflate", "deflate_clients", "compressed_share",
     ];
 
     /// <summary>The CSV text of <paramref name="reports"/>.</summary>
@@ -113,6 +118,9 @@ public static class CsvReport
             cells.Add(Number(report.LoadReceiveThreads));
             cells.Add(Number(report.ServerUserCpuMicrosecondsPerMessage));
             cells.Add(Number(report.ServerKernelCpuMicrosecondsPerMessage));
+            cells.Add(report.DeflateAgreement ?? "");
+            cells.Add(Number(report.DeflateClients));
+            cells.Add(Number(report.CompressedShare));
             text.AppendLine(string.Join(',', cells.Select(Quote)));
         }
 

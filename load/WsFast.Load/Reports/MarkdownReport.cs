@@ -54,6 +54,12 @@ public static class MarkdownReport
         Row(text, "wire bytes out per delivery (clients sent)", Figures.Format(report.WireBytesOutPerDelivery, "0.0"));
         Row(text, "payload bytes per delivery", Figures.Format(report.PayloadBytesPerDelivery, "0.0"));
         Row(text, "header overhead ((wire in − payload) / payload)", Figures.Format(report.HeaderOverheadRatio, "0.000"));
+        if (report.DeflateAgreement is not null || report.Settings.Contains("deflate offered", StringComparison.Ordinal))
+        {
+            Row(text, "permessage-deflate agreed", report.DeflateAgreement is string agreed ? $"`{agreed}` ({report.DeflateClients:N0} clients)" : "declined");
+            Row(text, "messages received compressed", report.CompressedShare is double share ? Figures.Format(100 * share, "0.0") + " %" : "n/a");
+        }
+
         Row(text, "server CPU s per 1,000 deliveries", Figures.Format(report.ServerCpuSecondsPer1000Deliveries, "0.0000"));
         Row(text, "rate asked (messages/s)", Figures.Format(report.AskedRate, "0.##"));
         Row(text, "poll interval (ms)", Figures.Format(report.IntervalMilliseconds, "0.##"));

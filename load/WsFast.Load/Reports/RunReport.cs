@@ -176,6 +176,19 @@ public sealed class RunReport
     public double? HeaderOverheadRatio =>
         Result.Stats.PayloadBytesReceived > 0 ? (double)(Result.Stats.BytesReceived - Result.Stats.PayloadBytesReceived) / Result.Stats.PayloadBytesReceived : null;
 
+    /// <summary>
+    /// The <c>Sec-WebSocket-Extensions</c> the server agreed to (permessage-deflate with its parameters), as the
+    /// first client that offered it read it; null when no client offered it or the server declined.
+    /// </summary>
+    public string? DeflateAgreement => Result.Stats.DeflateAgreement;
+
+    /// <summary>Clients whose server agreed to permessage-deflate.</summary>
+    public long DeflateClients => Result.Stats.DeflateClients;
+
+    /// <summary>The share of the data messages received in the window that came compressed; null without messages.</summary>
+    public double? CompressedShare =>
+        Result.Stats.MessagesReceived > 0 ? (double)Result.Stats.CompressedReceived / Result.Stats.MessagesReceived : null;
+
     /// <summary>Server CPU seconds per 1,000 deliveries.</summary>
     public double? ServerCpuSecondsPer1000Deliveries =>
         ServerCpu is TimeSpan cpu && Delivered > 0 ? cpu.TotalSeconds * 1000 / Delivered : null;

@@ -29,6 +29,11 @@ internal static class ClientSession
             return;
         }
 
+        if (client.Deflate is { } agreement)
+        {
+            context.Stats.RecordDeflate(agreement.ToHeaderValue());
+        }
+
         using (client)
         using (context.Aborting.Register(static state => ((WsClient)state!).Abort(), client))
         {

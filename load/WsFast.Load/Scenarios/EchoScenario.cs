@@ -90,6 +90,11 @@ public sealed class EchoScenario : IScenario
                 }
 
                 stats.RecordReceived(message.WireBytes, message.Payload.Length, RunClock.ToNanoseconds(latency));
+                if (message.Compressed)
+                {
+                    stats.RecordCompressed();
+                }
+
                 if (!context.Stopping.IsCancellationRequested)
                 {
                     sentAt[(oldest + inFlight) % window] = RunClock.Now;
@@ -163,6 +168,10 @@ public sealed class EchoScenario : IScenario
                 }
 
                 stats.RecordReceived(message.WireBytes, message.Payload.Length, RunClock.ToNanoseconds(latency));
+                if (message.Compressed)
+                {
+                    stats.RecordCompressed();
+                }
             }
 
             if (!echoed)

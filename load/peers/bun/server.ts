@@ -34,13 +34,19 @@ let stopping = false;
 
 type SocketData = { topic: Topic | null };
 
+// With --deflate on, Bun.serve's perMessageDeflate: true, which is uWebSockets' SHARED_COMPRESSOR: one compressor
+// for the whole server, reset after every message, so that its responses carry server_no_context_takeover (the
+// load tool's reports record what was agreed) and a publish is compressed once for every subscriber. Bun compresses only what it is asked to (publish's and
+// send's `compress`, false by default), so the peer asks for every message when deflate is on.
+const compress = options.deflate !== 'off';
+
 // uWebSockets frames the message once and writes it to every subscriber of the topic. It skips a subscriber
 // whose unsent data is past backpressureLimit (set to maxQueuedBytes, as src/WsFast's broadcast skips a client
 // past its bound), without saying which: those skips are not counted as dropped.
 function fanOut(topic: Topic, message: TopicMessage): number {
   const reached = server.subscriberCount(topic.name);
   if (reached > 0) {
-    server.publish(topic.name, message.isText ? message.data : message.bytes);
+    server.publish(topic.name, message.isText ? message.data : message.bytes, compress);
   }
 
   return reached;
@@ -267,7 +273,7 @@ const server = Bun.serve<SocketData, {}>({
     return new Response(null, { status: 404 });
   },
   websocket: {
-    perMessageDeflate: false,
+    perMessageDeflate: compress,
     maxPayloadLength: options.maxMessageSize,
     backpressureLimit: options.maxQueuedBytes,
     closeOnBackpressureLimit: false,
@@ -285,7 +291,7 @@ const server = Bun.serve<SocketData, {}>({
       const topic = ws.data.topic;
       if (topic === null) {
         // Echo: back to the sender as it came (a string for text, a Buffer for binary).
-        if (ws.send(message) !== 0) {
+        if (ws.send(message, compress) !== 0) {
           stats.messagesOut++;
         }
 

@@ -15,6 +15,7 @@ const FLAGS = {
   '--ping-interval': ['pingIntervalSeconds', Number],
   '--ping-timeout': ['pingTimeoutSeconds', Number],
   '--publish-token': ['publishToken', String],
+  '--deflate': ['deflate', String],
 };
 
 export const USAGE = `Options (each also as --name=value):
@@ -29,7 +30,9 @@ export const USAGE = `Options (each also as --name=value):
   --long-poll-timeout S     longest wait of a long poll, and the default one (25)
   --ping-interval S         WebSocket pings and SSE keep-alive comments after S seconds of silence; 0: none (30)
   --ping-timeout S          seconds a WebSocket ping may go unanswered (20)
-  --publish-token T         bearer token POST /publish requires (env WSFAST_PUBLISH_TOKEN; default none)`;
+  --publish-token T         bearer token POST /publish requires (env WSFAST_PUBLISH_TOKEN; default none)
+  --deflate MODE            permessage-deflate (env PEER_DEFLATE): off (the default), on (the library's own
+                            defaults), no-context (on, the server resetting its compressor after each message)`;
 
 /** Reads the settings from argv and env; throws an Error whose message says what is wrong. */
 export function parseOptions(argv, env) {
@@ -46,6 +49,7 @@ export function parseOptions(argv, env) {
     pingIntervalSeconds: 30,
     pingTimeoutSeconds: 20,
     publishToken: env.WSFAST_PUBLISH_TOKEN || null,
+    deflate: env.PEER_DEFLATE || 'off',
     help: false,
   };
 
@@ -93,6 +97,10 @@ export function parseOptions(argv, env) {
   if (options.port > 65535 || options.maxTopics < 1 || options.maxQueuedMessages < 1 || options.maxQueuedBytes < 1
     || options.maxPublishBytes < 1 || options.maxMessageSize < 1) {
     throw new Error('the port must be at most 65535, and the limits positive');
+  }
+
+  if (!['off', 'on', 'no-context'].includes(options.deflate)) {
+    throw new Error(`--deflate is off, on or no-context, not '${options.deflate}'`);
   }
 
   if (options.longPollTimeoutSeconds < 0 || options.pingIntervalSeconds < 0 || options.pingTimeoutSeconds < 0) {

@@ -47,6 +47,10 @@ function fanOut(topic, message) {
     return 0;
   }
 
+  if (deflate !== false) {
+    return fanOutCompressed(set, message);
+  }
+
   const parts = Sender.frame(message.bytes, {
     fin: true,
     rsv1: false,
@@ -73,11 +77,36 @@ function fanOut(topic, message) {
   return reached;
 }
 
+// With --deflate, a broadcast is what a ws application writes: ws.send() to each subscriber, which compresses
+// the message for that socket (ws's PerMessageDeflate, on Node's zlib thread pool, at most 10 at once); a frame
+// made once with Sender.frame would go out uncompressed. --deflate on is ws's own defaults (perMessageDeflate:
+// true: the server keeps its context between messages, zlib's default level and memory, messages under 1 KiB
+// sent as they are); no-context adds serverNoContextTakeover: true.
+const deflate = options.deflate === 'off' ? false : options.deflate === 'on' ? true : { serverNoContextTakeover: true };
+function fanOutCompressed(set, message) {
+  let reached = 0;
+  for (const ws of set) {
+    if (ws.readyState !== OPEN) {
+      continue;
+    }
+
+    if (ws.bufferedAmount > options.maxQueuedBytes) {
+      stats.dropped++;
+      continue;
+    }
+
+    ws.send(message.bytes, { binary: !message.isText, compress: true });
+    reached++;
+  }
+
+  return reached;
+}
+
 const topics = new TopicRegistry(options, fanOut);
 
 const wss = new WebSocketServer({
   noServer: true,
-  perMessageDeflate: false,
+  perMessageDeflate: deflate,
   maxPayload: options.maxMessageSize,
 });
 

@@ -16,7 +16,7 @@ internal static class ComparisonTables
         return new[]
             {
                 Throughput(set), CpuPerMessage(set), Connections(set), Latency(set), ServerCost(set), PushVersusPolling(set),
-                PushVersusPollingRatios(set),
+                PushVersusPollingRatios(set), Deflate(set), DeflateAgainstPlain(set),
             }
             .Where(t => t.Rows.Count > 0)
             .ToList();
@@ -265,6 +265,137 @@ internal static class ComparisonTables
             headers,
             rows);
     }
+
+    /// <summary>
+    /// Cases whose clients offered permessage-deflate: what each server agreed to, and per delivered message the
+    /// bytes on the wire and the server's CPU, with the subject's ratio to each other server.
+    /// </summary>
+    public static ReportTable Deflate(ComparisonSet set)
+    {
+        var headers = new List<string>
+        {
+            "case", "scenario", "server", "agreed", "clients agreed", "received compressed", "wire B in/delivery", "payload B/delivery",
+            "server CPU µs/msg", "RSS/conn",
+        };
+        if (set.HasRatio)
+        {
+            headers.Add($"{set.Subject}/this wire B");
+            headers.Add($"{set.Subject}/this CPU");
+            headers.Add($"{set.Subject}/this RSS/conn");
+        }
+
+        var rows = new List<string[]>();
+        foreach (ComparisonCase c in set.Cases.Where(IsDeflateCase))
+        {
+            foreach (string server in set.Servers)
+            {
+                if (c.Run(server) is not RunRecord r)
+                {
+                    continue;
+                }
+
+                var cells = new List<string>
+                {
+                    c.Name,
+                    r.Text(RunColumns.Scenario) ?? "n/a",
+                    server,
+                    r.Text(RunColumns.Deflate) is { Length: > 0 } agreed ? $"`{agreed}`" : "declined",
+                    Count(r.Number(RunColumns.DeflateClients)),
+                    r.Number(RunColumns.CompressedShare) is double share ? Figures.Format(100 * share, "0.0") + "%" : "n/a",
+                    Figures.Format(r.Number(RunColumns.WireBytesInPerDelivery), "0.0"),
+                    Figures.Format(r.Number(RunColumns.PayloadBytesPerDelivery), "0.0"),
+                    Figures.Format(r.Number(RunColumns.ServerCpuPerMessage), "0.00"),
+                    Figures.Bytes(r.Number(RunColumns.ServerRssPerConnection) is double b ? (long)b : null),
+                };
+                if (set.HasRatio)
+                {
+                    bool subject = server == set.Subject;
+                    cells.Add(subject ? "" : Ratio(c.Ratio(RunColumns.WireBytesInPerDelivery, set.Subject, server)));
+                    cells.Add(subject ? "" : Ratio(c.Ratio(RunColumns.ServerCpuPerMessage, set.Subject, server)));
+                    cells.Add(subject ? "" : Ratio(c.Ratio(RunColumns.ServerRssPerConnection, set.Subject, server)));
+                }
+
+                rows.Add([.. cells]);
+            }
+        }
+
+        return new ReportTable(
+            "permessage-deflate",
+            "Cases whose clients offered permessage-deflate as Chromium does: the Sec-WebSocket-Extensions each server agreed to, the share of messages that came compressed, bytes on the wire (what the clients' sockets read, frame headers included) and payload bytes (inflated) per delivered message, server CPU per message and resident memory per connection" +
+            (set.HasRatio ? $"; ratios are {set.Subject}'s over the row's server, the median of each round's own ratio (below 1 favours {set.Subject})." : "."),
+            headers,
+            rows);
+    }
+
+    /// <summary>
+    /// Each permessage-deflate case against the same server's run of the same case without it (same scenario,
+    /// clients, publish rate and settings but for the offer): bytes on the wire, CPU and memory, as multiples.
+    /// </summary>
+    public static ReportTable DeflateAgainstPlain(ComparisonSet set)
+    {
+        string[] headers =
+        [
+            "case", "without deflate", "server", "wire B in/delivery", "× without", "server CPU µs/msg", "× without", "RSS/conn", "× without",
+        ];
+        var rows = new List<string[]>();
+        foreach (string server in set.Servers)
+        {
+            foreach (ComparisonCase c in set.Cases.Where(IsDeflateCase))
+            {
+                if (c.Run(server) is not RunRecord run)
+                {
+                    continue;
+                }
+
+                ComparisonCase? plain = set.Cases.FirstOrDefault(p => !IsDeflateCase(p) && p.Run(server) is RunRecord r
+                    && r.Text(RunColumns.Scenario) == run.Text(RunColumns.Scenario)
+                    && r.Number(RunColumns.Clients) == run.Number(RunColumns.Clients)
+                    && r.Number(RunColumns.PublishRate) == run.Number(RunColumns.PublishRate)
+                    && SameSettings(r.Text(RunColumns.Settings), run.Text(RunColumns.Settings)));
+                if (plain is null)
+                {
+                    continue;
+                }
+
+                IReadOnlyList<RunRecord> these = c.Rounds(server);
+                IReadOnlyList<RunRecord> without = plain.Rounds(server);
+                rows.Add(
+                [
+                    c.Name,
+                    plain.Name,
+                    server,
+                    Figures.Format(run.Number(RunColumns.WireBytesInPerDelivery), "0.0"),
+                    Ratio(ComparisonCase.Ratio(r => r.Number(RunColumns.WireBytesInPerDelivery), these, without)),
+                    Figures.Format(run.Number(RunColumns.ServerCpuPerMessage), "0.00"),
+                    Ratio(ComparisonCase.Ratio(r => r.Number(RunColumns.ServerCpuPerMessage), these, without)),
+                    Figures.Bytes(run.Number(RunColumns.ServerRssPerConnection) is double b ? (long)b : null),
+                    Ratio(ComparisonCase.Ratio(r => r.Number(RunColumns.ServerRssPerConnection), these, without)),
+                ]);
+            }
+        }
+
+        return new ReportTable(
+            "permessage-deflate against none, per server",
+            "Each permessage-deflate case against the same server's run of the same case without the offer: per delivered message the bytes on the wire and the server's CPU, and resident memory per connection, with the median of each round's own ratio (below 1: deflate costs less).",
+            headers,
+            rows);
+    }
+
+    // A case whose clients offered permessage-deflate (ScenarioCommand adds the words to its settings).
+    private static bool IsDeflateCase(ComparisonCase c) =>
+        c.Runs.Any(r => r.Text(RunColumns.Settings)?.Contains(DeflateOffered, StringComparison.Ordinal) == true);
+
+    private const string DeflateOffered = ", deflate offered";
+
+    // The settings but for the offer and the feed's topic, which every run names afresh ("topic load-1a2b3c4d, ").
+    private static bool SameSettings(string? plain, string? deflate) =>
+        plain is not null && deflate is not null
+        && WithoutTopic(plain) == WithoutTopic(deflate.Replace(DeflateOffered, "", StringComparison.Ordinal));
+
+    private static string WithoutTopic(string settings) =>
+        settings.StartsWith("topic ", StringComparison.Ordinal) && settings.IndexOf(", ", StringComparison.Ordinal) is int comma and > 0
+            ? settings[(comma + 2)..]
+            : settings;
 
     /// <summary>A ratio as "1.23×", or "n/a".</summary>
     public static string Ratio(double? ratio) => ratio is double r ? r.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "n/a";

@@ -41,6 +41,9 @@ internal static class RunColumns
     public const string MissedSlots = "missed_slots";
     public const string ConnectSeconds = "connect_s";
     public const string HandshakesPerSecond = "handshakes_per_s";
+    public const string Deflate = "deflate";
+    public const string DeflateClients = "deflate_clients";
+    public const string CompressedShare = "compressed_share";
     public const string TimelineElapsed = "elapsed_s";
     public const string TimelineRate = "rate_per_s";
 

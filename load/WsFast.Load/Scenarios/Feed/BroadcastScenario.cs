@@ -54,6 +54,11 @@ public sealed class BroadcastScenario : IPublishingScenario
                             throw new WsClientException(ErrorKind.ClosedByServer, "The server closed a subscription.");
                         case Opcode.Text or Opcode.Binary:
                             feed.Receive(message.Payload.Span);
+                            if (message.Compressed)
+                            {
+                                context.Stats.RecordCompressed();
+                            }
+
                             break;
                     }
                 }

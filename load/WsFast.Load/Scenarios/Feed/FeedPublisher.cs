@@ -77,7 +77,7 @@ internal sealed class FeedPublisher
                     }
 
                     _stats.RecordMissed(missed);
-                    int bodyLength = FeedPayload.Write(body, ++sequence, RunClock.Now, _settings.MessageSize);
+                    int bodyLength = FeedPayload.Write(body, ++sequence, RunClock.Now, _settings.MessageSize, _settings.Ticks);
                     int length = head.Length;
                     length += Encoding.ASCII.GetBytes($"{bodyLength}\r\n\r\n", request.AsSpan(length));
                     body.AsSpan(0, bodyLength).CopyTo(request.AsSpan(length));

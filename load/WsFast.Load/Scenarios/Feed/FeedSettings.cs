@@ -17,6 +17,9 @@ public sealed record FeedSettings
     /// <summary>Payload size of each message, in bytes (at least what the sequence and timestamp take).</summary>
     public int MessageSize { get; init; } = 64;
 
+    /// <summary>Whether messages carry market-data quotes (<see cref="FeedPayload"/>'s ticks) instead of padding letters.</summary>
+    public bool Ticks { get; init; }
+
     /// <summary>Time between a short-polling client's polls.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
