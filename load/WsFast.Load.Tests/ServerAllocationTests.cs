@@ -21,11 +21,16 @@ public sealed class ServerAllocationTests(ITestOutputHelper output)
     private const double MaxBytesPerMessage = 8;
 
     [Theory]
-    [InlineData("wsfast", 100, 32, false)]
-    [InlineData("wsfast", 10, 65536, true)]
-    [InlineData("wsfast-runtime", 100, 32, false)]
-    [InlineData("wsfast-runtime", 10, 65536, true)]
-    public async Task Echo_allocates_nothing_per_message_in_steady_state(string server, int clients, int size, bool binary)
+    [InlineData("wsfast", 100, 32, false, false)]
+    [InlineData("wsfast", 10, 65536, true, false)]
+    [InlineData("wsfast-runtime", 100, 32, false, false)]
+    [InlineData("wsfast-runtime", 10, 65536, true, false)]
+
+    // permessage-deflate both ways: the clients compress their 1 KiB of text, the server inflates it into the
+    // message being assembled and compresses the echo with a pooled compressor.
+    [InlineData("wsfast", 100, 1024, false, true)]
+    [InlineData("wsfast-runtime", 100, 1024, false, true)]
+    public async Task Echo_allocates_nothing_per_message_in_steady_state(string server, int clients, int size, bool binary, bool deflate)
     {
         await using PeerProcess process = await PeerProcess.StartAsync(server);
         var endpoint = new IPEndPoint(IPAddress.Loopback, process.Port);
@@ -34,6 +39,7 @@ public sealed class ServerAllocationTests(ITestOutputHelper output)
             Url = new Uri($"ws://127.0.0.1:{process.Port}/echo"),
             Server = endpoint,
             ReceiveBufferSize = Math.Max(4096, size + 14),
+            Deflate = deflate,
         };
         var echo = new EchoScenario(new EchoSettings { Client = client, MessageSize = size, Binary = binary });
         using var probe = new ServerProbe(process.Pid, new Uri($"http://127.0.0.1:{process.Port}/"));
@@ -47,9 +53,14 @@ public sealed class ServerAllocationTests(ITestOutputHelper output)
 
         Assert.Equal(0, result.Stats.TotalErrors);
         Assert.True(result.Stats.MessagesReceived > 1000, $"only {result.Stats.MessagesReceived} echoes in the window");
+        if (deflate)
+        {
+            Assert.Equal(result.Stats.MessagesReceived, result.Stats.CompressedReceived); // every echo came compressed
+        }
+
         double perMessage = report.ServerAllocatedBytesPerMessage
             ?? throw new InvalidOperationException("the server's /healthz gave no allocation counter");
-        output.WriteLine($"{server}, {clients} clients, {size} B: {result.Stats.MessagesReceived} echoes, " +
+        output.WriteLine($"{server}, {clients} clients, {size} B{(deflate ? ", deflate" : "")}: {result.Stats.MessagesReceived} echoes, " +
             $"{report.ServerAllocatedBytes} B allocated, {perMessage:F2} B per message");
         Assert.True(perMessage < MaxBytesPerMessage,
             $"{server} allocated {report.ServerAllocatedBytes} B for {result.Stats.MessagesReceived} echoes of {size} B: {perMessage:F2} B per message");
