@@ -60,12 +60,12 @@ internal static class DeflateResponse
                 case "client_no_context_takeover" when !clientNoContext && parameter.Value is null:
                     clientNoContext = true;
                     break;
-                case "server_max_window_bits" when serverBits == 0 && TryParseBits(parameter.Value, out int bits):
+                case "server_max_window_bits" when serverBits == 0 && DeflateNegotiation.TryParseBits(parameter.Value, out int bits):
                     serverBits = bits;
                     break;
 
                 // Section 7.1.2.2: allowed in the response because the offer carried it; a value is required here.
-                case "client_max_window_bits" when clientBits == 0 && TryParseBits(parameter.Value, out int bits):
+                case "client_max_window_bits" when clientBits == 0 && DeflateNegotiation.TryParseBits(parameter.Value, out int bits):
                     clientBits = bits;
                     break;
                 default:
@@ -77,27 +77,5 @@ internal static class DeflateResponse
             serverNoContext, clientNoContext, serverBits == 0 ? 15 : serverBits, clientBits == 0 ? 15 : clientBits,
             AnnounceServerWindow: serverBits != 0, AnnounceClientWindow: clientBits != 0);
         return true;
-    }
-
-    // 8 to 15, decimal digits without a leading zero (section 7.1.2.1).
-    private static bool TryParseBits(string? value, out int bits)
-    {
-        bits = 0;
-        if (value is null || value.Length is < 1 or > 2 || value[0] == '0')
-        {
-            return false;
-        }
-
-        foreach (char c in value)
-        {
-            if (c is < '0' or > '9')
-            {
-                return false;
-            }
-
-            bits = bits * 10 + (c - '0');
-        }
-
-        return bits is >= 8 and <= 15;
     }
 }

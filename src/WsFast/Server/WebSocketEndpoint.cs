@@ -60,6 +60,20 @@ public sealed class WebSocketEndpoint
     /// </summary>
     public List<string> SubProtocols { get; } = [];
 
+    /// <summary>The first subprotocol the client offers that this endpoint speaks, or null (RFC 6455 section 4.2.2).</summary>
+    internal string? ChooseSubProtocol(IReadOnlyList<string> offered)
+    {
+        foreach (string protocol in offered)
+        {
+            if (SubProtocols.Contains(protocol))
+            {
+                return protocol;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Origins allowed here (see <see cref="WsFastServerOptions.AllowedOrigins"/>); empty: the server's list applies.</summary>
     public List<string> AllowedOrigins { get; } = [];
 

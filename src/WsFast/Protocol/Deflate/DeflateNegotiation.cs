@@ -93,7 +93,7 @@ internal static class DeflateNegotiation
 
     // "a decimal integer value without leading zeroes between 8 to 15, inclusive" (7.1.2.1); quotes were already
     // removed by the header parser (RFC 6455 section 9.1 allows a quoted value).
-    private static bool TryParseBits(string? value, out int bits)
+    internal static bool TryParseBits(string? value, out int bits)
     {
         bits = 0;
         if (value is null || value.Length is < 1 or > 2 || value[0] == '0')

@@ -400,15 +400,7 @@ internal sealed class HttpConnection : IServerConnection
             return false;
         }
 
-        string? subProtocol = null;
-        foreach (string offered in request.Subprotocols)
-        {
-            if (endpoint.SubProtocols.Contains(offered))
-            {
-                subProtocol = offered;
-                break;
-            }
-        }
+        string? subProtocol = endpoint.ChooseSubProtocol(request.Subprotocols);
 
         // Only an accepted upgrade holds a topic: a refused one leaves nothing behind.
         Topic? topic = topicName is null ? null : _server.Topics.Acquire(topicName);

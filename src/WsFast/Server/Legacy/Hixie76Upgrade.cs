@@ -83,15 +83,7 @@ internal static class Hixie76Upgrade
             return false;
         }
 
-        string? subProtocol = null;
-        foreach (string offered in request.Subprotocols)
-        {
-            if (endpoint.SubProtocols.Contains(offered))
-            {
-                subProtocol = offered;
-                break;
-            }
-        }
+        string? subProtocol = endpoint.ChooseSubProtocol(request.Subprotocols);
 
         var answer = new byte[Hixie76Handshake.AnswerLength];
         Hixie76Handshake.WriteAnswer(quotient1, quotient2, key3, answer);
