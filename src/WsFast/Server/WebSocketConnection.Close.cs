@@ -49,7 +49,7 @@ public sealed partial class WebSocketConnection
         if (SendClose(CloseCode.PolicyViolation, "slow consumer: outbound queue full", dropQueued: true))
         {
             // It leaves its topics now, not when its close handshake ends: it is no subscriber any more.
-            Unsubscribe();
+            _subscriptions.Unsubscribe(Endpoint, Topic);
             _server.Counters.OnSlowConsumerDisconnected();
         }
     }
@@ -117,21 +117,6 @@ public sealed partial class WebSocketConnection
         }
     }
 
-    private void Unsubscribe()
-    {
-        int slot = Interlocked.Exchange(ref _endpointSlot, -1);
-        if (slot >= 0)
-        {
-            Endpoint.Everyone.Unsubscribe(slot);
-        }
-
-        slot = Interlocked.Exchange(ref _topicSlot, -1);
-        if (slot >= 0)
-        {
-            Topic!.Unsubscribe(slot);
-        }
-    }
-
     private async ValueTask EndAsync()
     {
         // Reading is over: the transport discards whatever else arrives until the peer closes its side. What is
@@ -147,7 +132,7 @@ public sealed partial class WebSocketConnection
 
         await _transport.Closed.ConfigureAwait(false);
         Volatile.Write(ref _state, (int)WebSocketState.Closed);
-        Unsubscribe();
+        _subscriptions.Unsubscribe(Endpoint, Topic);
         if (Topic is not null)
         {
             TopicRegistry.Release(Topic);

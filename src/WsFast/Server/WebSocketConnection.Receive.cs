@@ -10,8 +10,7 @@ public sealed partial class WebSocketConnection
 {
     private FrameReader _frames;
     private MessageAssembler _assembler;
-    private int _endpointSlot = -1;
-    private int _topicSlot = -1;
+    private Subscriptions _subscriptions;
 
     /// <summary>
     /// The open connection's whole life in one state machine: subscribing, the handler's OnConnected, then
@@ -109,11 +108,7 @@ public sealed partial class WebSocketConnection
 
     private async ValueTask OpenAsync()
     {
-        _endpointSlot = Endpoint.Everyone.Subscribe(this);
-        if (Topic is not null)
-        {
-            _topicSlot = Topic.Subscribe(this);
-        }
+        _subscriptions.Subscribe(this, Endpoint, Topic);
 
         _server.Counters.OnOpened();
         Log.Opened(_server.Logger, Id, RemoteEndPoint, Endpoint.Path);

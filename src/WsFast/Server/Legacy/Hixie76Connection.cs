@@ -39,8 +39,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
     private MessageAssembler _assembler;
     private TokenBucket _relayAllowance;
     private int _state;           // WebSocketState
-    private int _endpointSlot = -1;
-    private int _topicSlot = -1;
+    private Subscriptions _subscriptions;
     private long _lastMessage;    // Environment.TickCount64 of the last message either way
     private long _deadline;       // of the closing handshake, or of the end's drain
     private bool _ending;
@@ -83,11 +82,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
     {
         try
         {
-            _endpointSlot = _endpoint.Everyone.Subscribe(this);
-            if (_topic is not null)
-            {
-                _topicSlot = _topic.Subscribe(this);
-            }
+            _subscriptions.Subscribe(this, _endpoint, _topic);
 
             _server.Counters.OnOpened();
             Log.Opened(_server.Logger, Id, RemoteEndPoint, _endpoint.Path);
@@ -189,7 +184,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
             if (_endpoint.SlowConsumerPolicy == SlowConsumerPolicy.Disconnect && SendClose(dropQueued: true))
             {
                 // It leaves its topics now, not when its closing handshake ends: it is no subscriber any more.
-                Unsubscribe();
+                _subscriptions.Unsubscribe(_endpoint, _topic);
                 _server.Counters.OnSlowConsumerDisconnected();
             }
 
@@ -403,21 +398,6 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
         }
     }
 
-    private void Unsubscribe()
-    {
-        int slot = Interlocked.Exchange(ref _endpointSlot, -1);
-        if (slot >= 0)
-        {
-            _endpoint.Everyone.Unsubscribe(slot);
-        }
-
-        slot = Interlocked.Exchange(ref _topicSlot, -1);
-        if (slot >= 0)
-        {
-            _topic!.Unsubscribe(slot);
-        }
-    }
-
     private async ValueTask EndAsync()
     {
         // Reading is over: the transport discards whatever else arrives until the peer closes its side.
@@ -426,7 +406,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
         Volatile.Write(ref _ending, true);
         await _transport.Closed.ConfigureAwait(false);
         Volatile.Write(ref _state, (int)WebSocketState.Closed);
-        Unsubscribe();
+        _subscriptions.Unsubscribe(_endpoint, _topic);
         if (_topic is not null)
         {
             TopicRegistry.Release(_topic);
