@@ -111,13 +111,18 @@ public class ConcurrencyTests
     /// (its own id, broadcasts that name no one, then our close frame and nothing after it), and every
     /// connection object must go back to its pool.
     /// </summary>
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromMilliseconds(500);
+
     [Fact]
     public async Task Connections_ending_at_the_close_timeout_while_new_ones_arrive_never_reach_the_clients_that_reuse_their_objects()
     {
         var churn = new CloseAtOnce();
         await using TestServer server = await TestServer.StartAsync(options =>
         {
-            options.CloseTimeout = TimeSpan.FromMilliseconds(200);
+            // At the close timeout an unanswered connection is aborted, which resets it: a client the machine leaves
+            // unscheduled for longer than that gets the reset before it has read our close frame. 500 ms keeps that
+            // out of reach of a busy CI machine (200 ms did not, once in a full parallel run with a browser test).
+            options.CloseTimeout = CloseTimeout;
             options.PingInterval = TimeSpan.Zero;
             options.ShutdownTimeout = TimeSpan.FromSeconds(1);
         }, s => s.Map("/churn", churn));
@@ -232,7 +237,7 @@ public class ConcurrencyTests
             }
 
             // Never answer the close: the server's close timeout ends the connection.
-            await Task.Delay(300);
+            await Task.Delay(CloseTimeout + TimeSpan.FromMilliseconds(100));
             return null;
         }
         catch (Exception e)
