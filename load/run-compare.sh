@@ -12,8 +12,10 @@
 # messages/s of FEED_SIZE bytes to 1,000 clients by ws-broadcast, sse, poll-long and poll-short; broadcast of
 # 32 B messages to 1,000 subscribers at FANOUT_RATE (unsaturated) and SATURATED_RATE publishes/s; then
 # permessage-deflate: 1 KiB JSON quotes to 1,000 subscribers at DEFLATE_RATE publishes/s without deflate and with it
-# (the clients offering it as Chromium does, every server agreeing), and 10,000 idle connections with it agreed.
-# Every case but 12 and 13 runs WsFast with --no-deflate and the peers without deflate, as before deflate existed.
+# (the clients offering it as Chromium does, every server agreeing), and 10,000 idle connections with it agreed;
+# echo of 1 KiB text by 100 clients without deflate and with it (both directions compressed).
+# Cases 12, 13 and 15 run every server with deflate; the others run WsFast with --no-deflate and the peers without
+# it, as before deflate existed.
 #
 # Environment: SERVERS (default "WsFast Bun Node Kestrel"), ROUNDS (default 1: with N, every case runs N
 # times, the rounds interleaved: round 1 runs every case against every server, then round 2...; the report
@@ -114,6 +116,13 @@ for round in $(seq "$rounds"); do
   deflate=on
   each "$round" 12-ws-broadcast-1k-json-deflate ws-broadcast --url http://127.0.0.1:PORT "${json_feed[@]}" --deflate
   each "$round" 13-ws-idle-10000-deflate ws-idle --url ws://127.0.0.1:PORT/echo --clients 10000 --duration 1 --ramp-up 0 --settle 3 --source-addresses 50 --deflate
+  deflate=off
+
+  # Echo of 1 KiB text (the tool's repeating alphabet: it compresses well) without and with deflate: the clients
+  # compress what they send, the server inflates it and compresses its echo, per message and per connection.
+  each "$round" 14-ws-echo-100-1k ws-echo --url ws://127.0.0.1:PORT/echo --clients 100 --duration 5 --ramp-up 1 --settle 1 --size 1024
+  deflate=on
+  each "$round" 15-ws-echo-100-1k-deflate ws-echo --url ws://127.0.0.1:PORT/echo --clients 100 --duration 5 --ramp-up 1 --settle 1 --size 1024 --deflate
   deflate=off
 done
 
