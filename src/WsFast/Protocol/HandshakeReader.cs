@@ -509,7 +509,6 @@ internal sealed class HandshakeReader
         string? key1 = null;
         string? key2 = null;
         List<string>? subprotocols = null;
-        List<ExtensionOffer>? extensions = null;
 
         for (int h = 0; h < headers.Length; h++)
         {
@@ -556,10 +555,6 @@ internal sealed class HandshakeReader
                     }
                 }
             }
-            else if (Ascii.EqualsIgnoreCase(nameBytes, "Sec-WebSocket-Extensions"u8))
-            {
-                ExtensionOffer.TryParse(valueBytes, extensions ??= new List<ExtensionOffer>(2));
-            }
         }
 
         int queryStart = target.IndexOf((byte)'?');
@@ -572,7 +567,6 @@ internal sealed class HandshakeReader
             origin,
             key,
             subprotocols is null ? Array.Empty<string>() : subprotocols.AsReadOnly(),
-            extensions is null ? Array.Empty<ExtensionOffer>() : extensions.AsReadOnly(),
             facts.ContentLengthCount == 1 ? facts.ContentLength : null,
             upgrade ? HandshakeError.None
                 : facts.UpgradeWebSocket ? HandshakeError.MissingConnectionUpgrade : HandshakeError.MissingUpgrade,

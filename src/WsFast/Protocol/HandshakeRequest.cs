@@ -12,6 +12,7 @@ namespace WsFast.Protocol;
 public sealed class HandshakeRequest
 {
     private readonly KeyValuePair<string, string>[] _headers;
+    private IReadOnlyList<ExtensionOffer>? _extensions;
 
     internal HandshakeRequest(
         string method,
@@ -22,7 +23,6 @@ public sealed class HandshakeRequest
         string? origin,
         string key,
         IReadOnlyList<string> subprotocols,
-        IReadOnlyList<ExtensionOffer> extensions,
         long? contentLength,
         HandshakeError nonUpgradeReason,
         string? hixie76Key1 = null,
@@ -38,7 +38,6 @@ public sealed class HandshakeRequest
         Origin = origin;
         Key = key;
         Subprotocols = subprotocols;
-        Extensions = extensions;
         ContentLength = contentLength;
         NonUpgradeReason = nonUpgradeReason;
     }
@@ -71,7 +70,38 @@ public sealed class HandshakeRequest
     /// The extensions offered in <c>Sec-WebSocket-Extensions</c>, across repeated headers, in the order sent.
     /// Empty for a plain request.
     /// </summary>
-    public IReadOnlyList<ExtensionOffer> Extensions { get; }
+    /// <remarks>
+    /// Parsed from the headers the first time it is read, and kept from then on: the server's own negotiation
+    /// uses <see cref="ParseExtensions"/>, so that a connection kept open does not carry the parsed offers unless
+    /// its handler asked for them (~0.5 KiB per connection when a browser offers permessage-deflate).
+    /// </remarks>
+    public IReadOnlyList<ExtensionOffer> Extensions => _extensions ??= ParseExtensions();
+
+    /// <summary>
+    /// Parses every <c>Sec-WebSocket-Extensions</c> header afresh, in order, without keeping the result. Their
+    /// syntax was checked when the upgrade was read (a bad one is refused with 400), so this cannot fail; empty
+    /// for a plain request.
+    /// </summary>
+    internal IReadOnlyList<ExtensionOffer> ParseExtensions()
+    {
+        List<ExtensionOffer>? offers = null;
+        if (NonUpgradeReason != HandshakeError.None)
+        {
+            return Array.Empty<ExtensionOffer>(); // only an upgrade's were checked, and only an upgrade has any use for them
+        }
+
+        foreach (KeyValuePair<string, string> header in _headers)
+        {
+            if (string.Equals(header.Key, "Sec-WebSocket-Extensions", StringComparison.OrdinalIgnoreCase))
+            {
+                // The value was made from its bytes as Latin-1: the same encoding gives them back.
+                byte[] value = System.Text.Encoding.Latin1.GetBytes(header.Value);
+                ExtensionOffer.TryParse(value, offers ??= new List<ExtensionOffer>(2));
+            }
+        }
+
+        return offers is null ? Array.Empty<ExtensionOffer>() : offers.AsReadOnly();
+    }
 
     /// <summary>
     /// The <c>Content-Length</c>; null when absent. The body is not part of the head: it follows it, unread.

@@ -407,7 +407,7 @@ internal sealed class HttpConnection : IServerConnection
         // RFC 7692: the first acceptable permessage-deflate offer, if the endpoint takes any; otherwise none.
         DeflateAgreement? deflate = null;
         if (endpoint.PerMessageDeflate is { } deflateOptions && ZLib.IsAvailable
-            && DeflateNegotiation.TryAccept(request.Extensions, deflateOptions.Policy, out DeflateAgreement agreement))
+            && DeflateNegotiation.TryAccept(request.ParseExtensions(), deflateOptions.Policy, out DeflateAgreement agreement))
         {
             deflate = agreement;
         }
