@@ -82,6 +82,17 @@ static async Task<int> RunAsync(ServerSettings settings)
         ticker = server.Map(settings.TickerPathValue, new TickerHandler());
     }
 
+    foreach (string path in settings.NoDeflateOnValue)
+    {
+        if (!server.Endpoints.TryGetValue(path, out WebSocketEndpoint? plain))
+        {
+            Console.Error.WriteLine($"wsfast: --no-deflate-on {path}: no WebSocket endpoint at that path (endpoints: {string.Join(", ", server.Endpoints.Keys)})");
+            return 2;
+        }
+
+        plain.PerMessageDeflate = null;
+    }
+
     server.MapContent("/", "text/html; charset=utf-8", ReadDemoPage());
 
     try
@@ -123,7 +134,9 @@ static async Task<int> RunAsync(ServerSettings settings)
 
         Console.WriteLine(settings.Options.PerMessageDeflate is null
             ? "Compression:        off (--no-deflate)"
-            : "Compression:        permessage-deflate, when the client offers it (--no-deflate to turn off)");
+            : settings.NoDeflateOnValue.Length == 0
+                ? "Compression:        permessage-deflate, when the client offers it (--no-deflate to turn off)"
+                : $"Compression:        permessage-deflate, when the client offers it, except on {string.Join(", ", settings.NoDeflateOnValue)}");
         Console.WriteLine($"Metrics:            http://{authority}/metrics");
     }
 

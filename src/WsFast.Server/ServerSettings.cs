@@ -51,6 +51,7 @@ internal sealed class ServerSettings
     public static readonly Option<double> LongPollTimeout = new("--long-poll-timeout") { Description = "Seconds a long poll waits for a message before answering with none.", DefaultValueFactory = _ => 25 };
     public static readonly Option<string> SocketEngineOption = new("--socket-engine") { Description = "What drives the sockets: 'epoll' (WsFast's own epoll loops; the default on Linux x86-64) or 'runtime' (the runtime's sockets; the default elsewhere).", DefaultValueFactory = _ => EpollAvailable ? "epoll" : "runtime" };
     public static readonly Option<bool> NoDeflate = new("--no-deflate") { Description = "Do not negotiate permessage-deflate (RFC 7692). By default every endpoint accepts a client's offer, as every browser makes one." };
+    public static readonly Option<string[]> NoDeflateOn = new("--no-deflate-on") { Description = "An endpoint's path (e.g. /echo) that does not negotiate permessage-deflate while the others do (repeat for several).", AllowMultipleArgumentsPerToken = true };
     public static readonly Option<int> DeflateLevel = new("--deflate-level") { Description = "zlib compression level for permessage-deflate, 1 (fastest) to 9 (smallest).", DefaultValueFactory = _ => 6 };
     public static readonly Option<int> DeflateWindowBits = new("--deflate-window-bits") { Description = "The server's permessage-deflate window, 9 to 15 (2^bits bytes): what clients are told as server_max_window_bits.", DefaultValueFactory = _ => 12 };
     public static readonly Option<bool> LegacyHixie76 = new("--legacy-hixie76") { Description = "Also accept clients of the WebSocket draft 76 (hixie-76: embedded clients, old gateways) on the echo and broadcast endpoints: text only, no binary, no ping. Off by default." };
@@ -66,7 +67,7 @@ internal sealed class ServerSettings
         MaxHeaderBytes, MaxConnections, MaxQueuedBytes, PingInterval, PingTimeout, IdleTimeout, HandshakeTimeout,
         CloseTimeout, SendStallTimeout, MaxUnreadInput, MemoryBudget, AllowedHosts, Mode, Relay, RelayRate, HistorySize,
         HistoryBytes, MaxHistoryBytes, TopicTtl, MaxTopics, MaxQueuedMessages, SlowConsumer, MaxPublishBytes, LongPollTimeout,
-        MetricsTopics, MetricsRequireToken, SocketEngineOption, NoDeflate, DeflateLevel, DeflateWindowBits, LegacyHixie76, LogLevelOption,
+        MetricsTopics, MetricsRequireToken, SocketEngineOption, NoDeflate, NoDeflateOn, DeflateLevel, DeflateWindowBits, LegacyHixie76, LogLevelOption,
     ];
 
     public required IReadOnlyList<IPEndPoint> Endpoints { get; init; }
@@ -79,6 +80,7 @@ internal sealed class ServerSettings
     public required SlowConsumerPolicy SlowConsumerPolicy { get; init; }
     public required bool RelayClientMessages { get; init; }
     public required bool LegacyHixie76Value { get; init; }
+    public required string[] NoDeflateOnValue { get; init; }
     public required WsFastServerOptions Options { get; init; }
 
     /// <summary>Resolves every setting; throws <see cref="FormatException"/> naming the source of a bad value.</summary>
@@ -157,6 +159,7 @@ internal sealed class ServerSettings
             // which has no publish token to bypass.
             RelayClientMessages = sources.IsSet(Relay) ? sources.Get(Relay) : mode == "all" && options.Broadcast.PublishToken is null,
             LegacyHixie76Value = sources.Get(LegacyHixie76),
+            NoDeflateOnValue = sources.Get(NoDeflateOn) ?? [],
             Options = options,
         };
     }
