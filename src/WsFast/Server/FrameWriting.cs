@@ -1,5 +1,6 @@
 using System.Buffers;
 using WsFast.Protocol;
+using WsFast.Protocol.Deflate;
 using WsFast.Transport;
 
 namespace WsFast.Server;
@@ -41,5 +42,29 @@ internal static class FrameWriting
         payload.CopyTo(buffer.Span.Slice(header));
         buffer.Length = header + length;
         return buffer;
+    }
+
+    /// <summary>
+    /// A buffer holding one frame of <paramref name="payload"/> compressed by <paramref name="deflater"/>, with RSV1
+    /// set (RFC 7692 section 6), or null when it does not shrink and is to go uncompressed.
+    /// </summary>
+    public static SharedBuffer? Compressed(MessageDeflater deflater, Opcode opcode, ReadOnlySpan<byte> payload)
+    {
+        int length = payload.Length;
+        int room = MessageDeflater.MaxOutput(length);
+        SharedBuffer frame = SharedBufferPool.Shared.Rent(FrameWriter.MaxHeaderSize + room);
+        Span<byte> span = frame.Span;
+        int compressed = deflater.Compress(payload, span.Slice(FrameWriter.MaxHeaderSize, room));
+        if (compressed < 0)
+        {
+            frame.Release();
+            return null;
+        }
+
+        // Compressed after the largest header, then moved up behind the header its length needs.
+        int header = FrameWriter.WriteHeader(span, opcode, compressed, fin: true, rsv1: true);
+        span.Slice(FrameWriter.MaxHeaderSize, compressed).CopyTo(span.Slice(header));
+        frame.Length = header + compressed;
+        return frame;
     }
 }

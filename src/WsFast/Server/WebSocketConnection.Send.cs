@@ -44,19 +44,12 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
     /// </summary>
     private ValueTask<bool> SendCompressibleAsync(Opcode opcode, ReadOnlySpan<byte> payload)
     {
-        ConnectionDeflate deflate = _deflate!;
-        if (!deflate.KeepsContext)
+        if (!_deflate!.KeepsContext)
         {
-            SharedBuffer? compressed = deflate.TryCompress(opcode, payload);
-            if (compressed is not null)
-            {
-                _server.Counters.OnCompressedSent(payload.Length, compressed.Length);
-            }
-
-            return EnqueueAsync(compressed ?? FrameWriting.Frame(opcode, payload));
+            return EnqueueAsync(TryCompress(opcode, payload) ?? FrameWriting.Frame(opcode, payload));
         }
 
-        if (!IsQueueFull && TryEnqueueCompressed(opcode, payload, out bool queued))
+        if (TryEnqueueCompressed(opcode, payload, out bool queued))
         {
             return new ValueTask<bool>(queued);
         }
@@ -74,15 +67,21 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
                 return false; // filled meanwhile: wait like any send
             }
 
-            SharedBuffer? compressed = _deflate.TryCompress(opcode, payload);
-            if (compressed is not null)
-            {
-                _server.Counters.OnCompressedSent(payload.Length, compressed.Length);
-            }
-
-            queued = EnqueueFrame(compressed ?? FrameWriting.Frame(opcode, payload));
+            queued = EnqueueFrame(TryCompress(opcode, payload) ?? FrameWriting.Frame(opcode, payload));
             return true;
         }
+    }
+
+    /// <summary>The payload's compressed frame, counted, or null when it is to go uncompressed.</summary>
+    private SharedBuffer? TryCompress(Opcode opcode, ReadOnlySpan<byte> payload)
+    {
+        SharedBuffer? compressed = _deflate!.TryCompress(opcode, payload);
+        if (compressed is not null)
+        {
+            _server.Counters.OnCompressedSent(payload.Length, compressed.Length);
+        }
+
+        return compressed;
     }
 
     private async ValueTask<bool> WaitThenEnqueueCompressedAsync(Opcode opcode, SharedBuffer plain)
@@ -207,15 +206,13 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
     {
         lock (_deflate!)
         {
-            SharedBuffer? compressed = _deflate.TryCompress((Opcode)message.Type, message.Payload);
+            SharedBuffer? compressed = TryCompress((Opcode)message.Type, message.Payload);
             if (compressed is null)
             {
-                SharedBuffer plain = message.Frame;
-                plain.AddReference();
-                return EnqueueOffered(plain);
+                compressed = message.Frame; // the shared plain frame, with a reference of this queue's own
+                compressed.AddReference();
             }
 
-            _server.Counters.OnCompressedSent(message.Payload.Length, compressed.Length);
             return EnqueueOffered(compressed);
         }
     }

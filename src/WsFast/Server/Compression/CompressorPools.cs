@@ -1,4 +1,6 @@
+using WsFast.Protocol;
 using WsFast.Protocol.Deflate;
+using WsFast.Transport;
 
 namespace WsFast.Server;
 
@@ -27,10 +29,33 @@ internal sealed class CompressorPools
     public CompressorPools(PerMessageDeflateOptions options) => _options = options;
 
     /// <summary>
-    /// A compressor for <paramref name="windowBits"/> that resets after every message, or null at the concurrency
-    /// bound (or without zlib): the message then goes uncompressed.
+    /// Compresses <paramref name="payload"/> into a frame of its own (<see cref="FrameWriting.Compressed"/>) with a
+    /// compressor for <paramref name="windowBits"/> lent for this call. False when none is free (at
+    /// <see cref="PerMessageDeflateOptions.MaxConcurrentCompressions"/>, or without zlib): the message goes
+    /// uncompressed this time. True otherwise, with <paramref name="frame"/> null when the message does not shrink.
     /// </summary>
-    public MessageDeflater? RentDeflater(int windowBits)
+    public bool TryCompressFrame(int windowBits, Opcode opcode, ReadOnlySpan<byte> payload, out SharedBuffer? frame)
+    {
+        frame = null;
+        MessageDeflater? deflater = RentDeflater(windowBits);
+        if (deflater is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            frame = FrameWriting.Compressed(deflater, opcode, payload);
+            return true;
+        }
+        finally
+        {
+            Return(deflater);
+        }
+    }
+
+    // A compressor that resets after every message, or null at the concurrency bound (or without zlib).
+    private MessageDeflater? RentDeflater(int windowBits)
     {
         Stack<MessageDeflater> idle = _deflaters[windowBits];
         lock (_deflaters)
@@ -59,7 +84,7 @@ internal sealed class CompressorPools
         return created;
     }
 
-    public void Return(MessageDeflater deflater)
+    private void Return(MessageDeflater deflater)
     {
         Stack<MessageDeflater> idle = _deflaters[deflater.WindowBits];
         lock (_deflaters)

@@ -81,56 +81,17 @@ internal sealed class ConnectionDeflate
             return null;
         }
 
-        MessageDeflater? deflater;
-        if (KeepsContext)
+        if (!KeepsContext)
         {
-            deflater = _ownDeflater ??= MessageDeflater.Create(
-                Options.CompressionLevel, Agreement.ServerMaxWindowBits, Options.MemoryLevel, keepsContext: true);
-            _lastCompressed = Environment.TickCount64;
-            Volatile.Write(ref _deflaterBytes, _ownDeflater?.StateBytes ?? 0);
-        }
-        else
-        {
-            deflater = _pools.RentDeflater(Agreement.ServerMaxWindowBits);
+            _pools.TryCompressFrame(Agreement.ServerMaxWindowBits, opcode, payload, out SharedBuffer? frame);
+            return frame;
         }
 
-        if (deflater is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            return Compress(deflater, opcode, payload);
-        }
-        finally
-        {
-            if (!KeepsContext)
-            {
-                _pools.Return(deflater);
-            }
-        }
-    }
-
-    /// <summary>Compresses into a frame of its own (header, then payload), or null when it does not shrink.</summary>
-    internal static SharedBuffer? Compress(MessageDeflater deflater, Opcode opcode, ReadOnlySpan<byte> payload)
-    {
-        int length = payload.Length;
-        int room = MessageDeflater.MaxOutput(length);
-        SharedBuffer frame = SharedBufferPool.Shared.Rent(FrameWriter.MaxHeaderSize + room);
-        Span<byte> span = frame.Span;
-        int compressed = deflater.Compress(payload, span.Slice(FrameWriter.MaxHeaderSize, room));
-        if (compressed < 0)
-        {
-            frame.Release();
-            return null;
-        }
-
-        // Compressed after the largest header, then moved up behind the header its length needs.
-        int header = FrameWriter.WriteHeader(span, opcode, compressed, fin: true, rsv1: true);
-        span.Slice(FrameWriter.MaxHeaderSize, compressed).CopyTo(span.Slice(header));
-        frame.Length = header + compressed;
-        return frame;
+        _ownDeflater ??= MessageDeflater.Create(
+            Options.CompressionLevel, Agreement.ServerMaxWindowBits, Options.MemoryLevel, keepsContext: true);
+        _lastCompressed = Environment.TickCount64;
+        Volatile.Write(ref _deflaterBytes, _ownDeflater?.StateBytes ?? 0);
+        return _ownDeflater is null ? null : FrameWriting.Compressed(_ownDeflater, opcode, payload);
     }
 
     /// <summary>Starts inflating a message: a decompressor is taken (or the connection's own is kept).</summary>

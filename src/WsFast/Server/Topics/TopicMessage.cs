@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
 using WsFast.Protocol;
-using WsFast.Protocol.Deflate;
 using WsFast.Transport;
 
 namespace WsFast.Server;
@@ -90,19 +89,9 @@ internal sealed class TopicMessage
             }
 
             int windowBits = subscriber.Agreement.ServerMaxWindowBits;
-            MessageDeflater? deflater = options.Pools.RentDeflater(windowBits);
-            if (deflater is null)
+            if (!options.Pools.TryCompressFrame(windowBits, (Opcode)Type, payload, out _compressed))
             {
                 return null; // every compressor busy: this subscriber gets the plain frame, a later one may try again
-            }
-
-            try
-            {
-                _compressed = ConnectionDeflate.Compress(deflater, (Opcode)Type, payload);
-            }
-            finally
-            {
-                options.Pools.Return(deflater);
             }
 
             _compressionDone = true;
