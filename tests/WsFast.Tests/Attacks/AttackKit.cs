@@ -98,7 +98,9 @@ internal sealed class MemoryProbe
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        return GC.GetGCMemoryInfo(GCKind.Any).HeapSizeBytes;
+        // The collection just forced, not whichever came last: a gen0 collection the server's threads trigger in
+        // between reports a heap that still holds what only a full collection frees.
+        return GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes;
     }
 }
 
