@@ -151,6 +151,11 @@ public sealed class WsFastServer : IAsyncDisposable
             throw new InvalidOperationException("The server is already started.");
         }
 
+        foreach (WebSocketEndpoint endpoint in _endpoints.Values)
+        {
+            OriginAllowList.Validate(endpoint.AllowedOrigins, $"{endpoint.Path}: {nameof(WebSocketEndpoint.AllowedOrigins)}");
+        }
+
         IPEndPoint[] endpoints = Options.Endpoints.Count > 0 ? [.. Options.Endpoints] : [new IPEndPoint(IPAddress.Loopback, 8080)];
         var transport = new SocketTransportOptions
         {
@@ -260,9 +265,9 @@ public sealed class WsFastServer : IAsyncDisposable
             return false;
         }
 
-        foreach (string candidate in allowed)
+        foreach (string entry in allowed)
         {
-            if (string.Equals(candidate, origin, StringComparison.OrdinalIgnoreCase))
+            if (OriginAllowList.Matches(entry, origin))
             {
                 return true;
             }
