@@ -34,6 +34,11 @@ internal static class ClientSession
             context.Stats.RecordDeflate(agreement.ToHeaderValue());
         }
 
+        if (client.TlsAgreement is { } tls)
+        {
+            context.Stats.RecordTls(tls);
+        }
+
         using (client)
         using (context.Aborting.Register(static state => ((WsClient)state!).Abort(), client))
         {
