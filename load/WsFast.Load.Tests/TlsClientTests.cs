@@ -77,6 +77,15 @@ public sealed class TlsClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_connection_reset_after_the_TLS_handshake_fails_the_upgrade_and_is_counted_as_such()
+    {
+        await using var server = new TlsEchoServer(_certificates.Server, resetAfterTls: true);
+        var e = await Assert.ThrowsAsync<WsClientException>(() =>
+            WsClient.ConnectAsync(Options(TlsSettings.ClientOptions("127.0.0.1", _certificates.CaFile, skipVerify: false), server.Endpoint), 0, 64, CancellationToken.None));
+        Assert.Equal(ErrorKind.HandshakeFailed, e.Kind);
+    }
+
+    [Fact]
     public async Task The_systems_roots_do_not_trust_a_test_CA()
     {
         var e = await Assert.ThrowsAsync<WsClientException>(() =>

@@ -27,9 +27,9 @@ public sealed class TlsComparisonTests : IDisposable
         Write("WsFast", "09-ws-broadcast-fanout", Run("ws-broadcast", "topic load-00000001, 100 messages/s published, 32 B", rate: 100_000, cpu: 2, user: 1, kernel: 1, tls: "", publishRate: 100));
         Write("WsFast", "17-wss-broadcast-fanout", Run("ws-broadcast", "topic load-00000002, 100 messages/s published, 32 B, TLS", rate: 100_000, cpu: 5, user: 3.5, kernel: 1.5, tls: Tls13, publishRate: 100));
 
-        Write("WsFast", "04-ws-idle-10000", Idle("idle", handshakes: 20_000, perConnection: 50, tls: ""));
-        Write("WsFast", "18-wss-idle-10000", Idle("idle, TLS", handshakes: 4_000, perConnection: 250, tls: Tls13));
-        Write("Bun", "18-wss-idle-10000", Idle("idle, TLS", handshakes: 5_000, perConnection: 200, tls: Tls13));
+        Write("WsFast", "18-ws-connect-1000", Idle("idle", handshakes: 20_000, perConnection: 50, tls: ""));
+        Write("WsFast", "19-wss-connect-1000", Idle("idle, TLS", handshakes: 4_000, perConnection: 250, tls: Tls13));
+        Write("Bun", "19-wss-connect-1000", Idle("idle, TLS", handshakes: 5_000, perConnection: 200, tls: Tls13));
         ComparisonReport.Save(_runs, _runs, "WsFast", ["Bun"]);
     }
 
@@ -43,8 +43,8 @@ public sealed class TlsComparisonTests : IDisposable
         string section = Section("## TLS\n");
         Assert.Contains("| 16-wss-echo-100 | ws-echo | WsFast | Tls13 TLS_AES_256_GCM_SHA384 | 30,000 | 15.00 | 8.00 | 7.00 |", section);
         Assert.Contains("| 16-wss-echo-100 | ws-echo | Bun | Tls13 TLS_AES_128_GCM_SHA256 | 30,000 | 20.00 | 12.00 | 8.00 | n/a | n/a | n/a | 0.75× | n/a |", section);
-        Assert.Contains("| 18-wss-idle-10000 | ws-idle | Bun | Tls13 TLS_AES_256_GCM_SHA384 | 0 | n/a | n/a | n/a | 200.0 | 5,000 |", section);
-        Assert.EndsWith("| 1.25× |", section.Split('\n').First(l => l.StartsWith("| 18-wss-idle-10000 | ws-idle | Bun", StringComparison.Ordinal)));
+        Assert.Contains("| 19-wss-connect-1000 | ws-idle | Bun | Tls13 TLS_AES_256_GCM_SHA384 | 0 | n/a | n/a | n/a | 200.0 | 5,000 |", section);
+        Assert.EndsWith("| 1.25× |", section.Split('\n').First(l => l.StartsWith("| 19-wss-connect-1000 | ws-idle | Bun", StringComparison.Ordinal)));
         Assert.DoesNotContain("| 01-ws-echo-100 |", section);
     }
 
@@ -55,10 +55,10 @@ public sealed class TlsComparisonTests : IDisposable
         Assert.Contains("| 16-wss-echo-100 | 01-ws-echo-100 | WsFast | 15.00 | 1.50× | 2.00× | 1.17× | n/a | n/a | 0.60× |", section);
         Assert.Contains("| 16-wss-echo-100 | 01-ws-echo-100 | Bun | 20.00 | 1.67× | 2.40× | 1.14× |", section);
         Assert.Contains("| 17-wss-broadcast-fanout | 09-ws-broadcast-fanout | WsFast | 5.00 | 2.50× | 3.50× | 1.50× |", section);
-        Assert.Contains("| 18-wss-idle-10000 | 04-ws-idle-10000 | WsFast | n/a | n/a | n/a | n/a | 250.0 | 5.00× |", section);
+        Assert.Contains("| 19-wss-connect-1000 | 18-ws-connect-1000 | WsFast | n/a | n/a | n/a | n/a | 250.0 | 5.00× |", section);
 
         // Bun has no plain idle run here: no row rather than a ratio to nothing.
-        Assert.DoesNotContain("| 18-wss-idle-10000 | 04-ws-idle-10000 | Bun |", section);
+        Assert.DoesNotContain("| 19-wss-connect-1000 | 18-ws-connect-1000 | Bun |", section);
     }
 
     private string Section(string title)
@@ -74,7 +74,7 @@ public sealed class TlsComparisonTests : IDisposable
         $"2026-12-02T03:00:00Z,{scenario},wss://127.0.0.1:1/echo,\"{settings}\",100,100,5,{rate},{cpu},{user},{kernel},,{rate * 5},{publishRate},,\"{tls}\",";
 
     private static string Idle(string settings, double handshakes, double perConnection, string tls) =>
-        $"2026-12-02T03:00:00Z,ws-idle,wss://127.0.0.1:1/echo,\"{settings}\",10000,10000,1,0,,,,4000,0,,{handshakes},\"{tls}\",{perConnection}";
+        $"2026-12-02T03:00:00Z,ws-idle,wss://127.0.0.1:1/echo,\"{settings}\",1000,1000,1,0,,,,4000,0,,{handshakes},\"{tls}\",{perConnection}";
 
     private void Write(string server, string caseName, string line)
     {

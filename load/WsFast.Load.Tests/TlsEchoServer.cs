@@ -12,22 +12,25 @@ namespace WsFast.Load.Tests;
 /// <summary>
 /// A tiny wss:// echo server for the client's tests, on a free loopback port: each connection is a TLS handshake
 /// with the given certificate (TLS 1.2 or 1.3), the WebSocket upgrade (any path), then every message echoed
-/// unmasked until the client's close, which is answered. It counts the TLS handshakes that succeeded on its side
-/// and the upgrade requests that came through them.
+/// unmasked until the client's close, which is answered; or, made with <c>resetAfterTls</c>, a connection reset (RST)
+/// right after the TLS handshake. It counts the TLS handshakes that succeeded on its side and the upgrade requests
+/// that came through them.
 /// </summary>
 internal sealed class TlsEchoServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly X509Certificate2 _certificate;
+    private readonly bool _resetAfterTls;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _connections = [];
     private readonly Task _accepting;
     private int _handshakes;
     private int _upgrades;
 
-    public TlsEchoServer(X509Certificate2 certificate)
+    public TlsEchoServer(X509Certificate2 certificate, bool resetAfterTls = false)
     {
         _certificate = certificate;
+        _resetAfterTls = resetAfterTls;
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -90,6 +93,13 @@ internal sealed class TlsEchoServer : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _handshakes);
+        if (_resetAfterTls)
+        {
+            socket.LingerState = new LingerOption(enable: true, seconds: 0); // close sends RST
+            socket.Close();
+            return;
+        }
+
         try
         {
             await EchoAsync(tls);

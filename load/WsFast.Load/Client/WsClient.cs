@@ -117,6 +117,12 @@ internal sealed class WsClient : IDisposable
         {
             await client.HandshakeAsync(options.Url, cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            // A reset or a closed connection during the upgrade (IOException: through TLS).
+            client.Dispose();
+            throw new WsClientException(ErrorKind.HandshakeFailed, $"The connection failed during the upgrade: {e.Message}");
+        }
         catch
         {
             client.Dispose();

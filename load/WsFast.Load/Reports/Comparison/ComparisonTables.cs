@@ -435,7 +435,7 @@ internal static class ComparisonTables
 
         return new ReportTable(
             "TLS",
-            "Cases whose clients connected over TLS (wss://): the protocol and cipher suite each server agreed to, messages per second, server CPU per message received by the clients (user: the server's code and its TLS library; kernel: system calls and loopback TCP), server CPU per connection from before the first connect to the window's start (TCP, TLS and WebSocket handshakes, and the settle), handshakes per second (all clients at once: limited by the slower of server and load tool, whose CPU the load tool's own TLS also takes) and resident memory per connection" +
+            "Cases whose clients connected over TLS (wss://): the protocol and cipher suite each server agreed to, messages per second, server CPU per message received by the clients (user: the server's code and its TLS library; kernel: system calls and loopback TCP), server CPU per connection from before the first connect to the window's start (TCP, TLS and WebSocket handshakes, and the settle), handshakes per second (clients ready over the connect time: the pace asked for under a ramp-up, else the slower of server and load tool, whose own TLS handshakes cost it several times the server's) and resident memory per connection" +
             (set.HasRatio ? $"; ratios are {set.Subject}'s over the row's server, the median of each round's own ratio (below 1 favours {set.Subject})." : "."),
             headers,
             rows);
