@@ -57,6 +57,11 @@ public abstract class PeerSmokeTests : IAsyncLifetime
         Assert.Equal(Clients, result.Stats.TlsClients);
         Assert.StartsWith("Tls1", report.TlsAgreement, StringComparison.Ordinal);
         Assert.True(report.ServerMessagesIn >= result.Stats.MessagesReceived, $"server counted {report.ServerMessagesIn} in, clients {result.Stats.MessagesReceived} echoes");
+
+        // Without a plain port to read, the probe reads /healthz over TLS, trusting what the clients trust.
+        using var probe = new ServerProbe(Peer.Pid, new Uri($"https://127.0.0.1:{Peer.TlsPort}/"), client.Tls);
+        await probe.SampleAsync(RunPhase.Baseline);
+        Assert.NotNull(probe[RunPhase.Baseline]?.Health);
     }
 
     [Fact]
