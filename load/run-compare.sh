@@ -2,7 +2,7 @@
 # Compares WsFast with Bun (uWebSockets), Node.js (ws) and ASP.NET Core (Kestrel) peers on the same cases, one
 # server at a time, each pinned alone to CPU 0 and started fresh for every case; the load tool is pinned to
 # CPU 1. Everything is on loopback. Then `report` writes comparison.md, comparison.csv and comparison.html,
-# with WsFast's ratio to every other server. About 9-10 minutes for the four servers and one round.
+# with WsFast's ratio to every other server. About 12-13 minutes for the four servers and one round.
 #
 #   load/run-compare.sh
 #   SERVERS="WsFast Bun" ROUNDS=3 load/run-compare.sh
