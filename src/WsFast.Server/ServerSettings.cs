@@ -55,6 +55,11 @@ internal sealed class ServerSettings
     public static readonly Option<int> DeflateLevel = new("--deflate-level") { Description = "zlib compression level for permessage-deflate, 1 (fastest) to 9 (smallest).", DefaultValueFactory = _ => 6 };
     public static readonly Option<int> DeflateWindowBits = new("--deflate-window-bits") { Description = "The server's permessage-deflate window, 9 to 15 (2^bits bytes): what clients are told as server_max_window_bits.", DefaultValueFactory = _ => 12 };
     public static readonly Option<bool> LegacyHixie76 = new("--legacy-hixie76") { Description = "Also accept clients of the WebSocket draft 76 (hixie-76: embedded clients, old gateways) on the echo and broadcast endpoints: text only, no binary, no ping. Off by default." };
+    public static readonly Option<string> JwtKeyOption = new("--jwt-key") { Description = "Require a JWT for WebSockets, Server-Sent Events, polls and publishing: an HMAC secret (at least 32 bytes; better given as WSFAST_JWT_KEY than on the command line), or the path of a PEM file with an RSA or EC public key. Unset: no authentication (for development)." };
+    public static readonly Option<string> JwtAudience = new("--jwt-audience") { Description = "The audience (aud) a JWT must name. Unset: not checked." };
+    public static readonly Option<string> JwtIssuer = new("--jwt-issuer") { Description = "The issuer (iss) a JWT must name. Unset: not checked." };
+    public static readonly Option<string> JwtCookie = new("--jwt-cookie") { Description = "The cookie a JWT is read from when the request has no Authorization: Bearer.", DefaultValueFactory = _ => "wsfast_token" };
+    public static readonly Option<double> JwtClockSkew = new("--jwt-clock-skew") { Description = "Seconds a JWT's exp and nbf may be off by, for clocks that differ; a connection is closed this long after its token's exp.", DefaultValueFactory = _ => 5 };
     public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => LogLevel.Information };
 
     // Where WsFast's epoll engine runs (it lays out epoll_event and msghdr as Linux x86-64 does).
@@ -68,6 +73,7 @@ internal sealed class ServerSettings
         CloseTimeout, SendStallTimeout, MaxUnreadInput, MemoryBudget, AllowedHosts, Mode, Relay, RelayRate, HistorySize,
         HistoryBytes, MaxHistoryBytes, TopicTtl, MaxTopics, MaxQueuedMessages, SlowConsumer, MaxPublishBytes, LongPollTimeout,
         MetricsTopics, MetricsRequireToken, SocketEngineOption, NoDeflate, NoDeflateOn, DeflateLevel, DeflateWindowBits, LegacyHixie76, LogLevelOption,
+        JwtKeyOption, JwtAudience, JwtIssuer, JwtCookie, JwtClockSkew,
     ];
 
     public required IReadOnlyList<IPEndPoint> Endpoints { get; init; }
@@ -124,6 +130,7 @@ internal sealed class ServerSettings
                 ServerMaxWindowBits = sources.Get(DeflateWindowBits),
             };
         }
+        options.Authorizer = ReadJwt(sources);
         string mode = sources.Get(Mode) ?? "all";
         if (mode is not ("all" or "broadcast"))
         {
@@ -162,6 +169,30 @@ internal sealed class ServerSettings
             NoDeflateOnValue = sources.Get(NoDeflateOn) ?? [],
             Options = options,
         };
+    }
+
+    /// <summary>The JWT authorizer of the --jwt-* settings; null without a key.</summary>
+    private static JwtAuthorizer? ReadJwt(Sources sources)
+    {
+        if (sources.Get(JwtKeyOption) is not { Length: > 0 } keyText)
+        {
+            return null;
+        }
+
+        double skew = sources.Get(JwtClockSkew);
+        if (skew is < 0 or > 300 || double.IsNaN(skew))
+        {
+            throw new FormatException($"jwt-clock-skew {skew} is not between 0 and 300 seconds");
+        }
+
+        string cookie = sources.Get(JwtCookie) ?? "wsfast_token";
+        if (cookie.Length == 0 || cookie.AsSpan().ContainsAny("=; ,\\\""))
+        {
+            throw new FormatException($"jwt-cookie '{cookie}' is not a cookie name");
+        }
+
+        return new JwtAuthorizer(JwtKey.Load(keyText), sources.Get(JwtAudience) is { Length: > 0 } audience ? audience : null,
+            sources.Get(JwtIssuer) is { Length: > 0 } issuer ? issuer : null, cookie, TimeSpan.FromSeconds(skew));
     }
 
     private static IReadOnlyList<IPEndPoint> ParseEndpoints(string host, int port)

@@ -104,6 +104,15 @@ public sealed class WsFastServerOptions
     /// </summary>
     public List<string> AllowedHosts { get; } = [];
 
+    /// <summary>
+    /// Decides on requests before they are served (see <see cref="RequestAuthorizer"/>): WebSocket upgrades to
+    /// endpoints without an authorizer of their own (<see cref="WebSocketEndpoint.Authorizer"/>), and the event
+    /// stream, poll and publish routes of <see cref="Broadcast"/>, which only this one guards: set it here when
+    /// topics are private, since every transport reaches the same topics. A publish that carries
+    /// <see cref="BroadcastOptions.PublishToken"/> is accepted without asking it. Default null: everything goes on.
+    /// </summary>
+    public RequestAuthorizer? Authorizer { get; set; }
+
     /// <summary>Whether <c>/metrics</c> lists each topic by name (names are chosen by clients). Default false.</summary>
     public bool MetricsIncludeTopics { get; set; }
 

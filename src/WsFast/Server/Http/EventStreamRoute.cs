@@ -36,6 +36,12 @@ internal static class EventStreamRoute
             return false;
         }
 
+        if (server.Options.Authorizer is { } authorizer
+            && await connection.AuthorizeAsync(authorizer, AuthorizationRequestKind.EventStream, request, null, topicName).ConfigureAwait(false) is null)
+        {
+            return false;
+        }
+
         // A subscriber may wait on a topic before its first publish: the stream holds it while it lasts.
         Topic topic = server.Topics.Acquire(topicName);
         await connection.StreamEventsAsync(topic, cursor is null ? topic.LastSequence : after, SharedBufferPool.Shared.Rent(Head)).ConfigureAwait(false);

@@ -45,6 +45,12 @@ internal static class PollRoute
             return false;
         }
 
+        if (server.Options.Authorizer is { } authorizer
+            && await connection.AuthorizeAsync(authorizer, AuthorizationRequestKind.Poll, request, null, topicName).ConfigureAwait(false) is null)
+        {
+            return false;
+        }
+
         TimeSpan wait = TimeSpan.FromSeconds(Math.Min(waitSeconds, options.LongPollTimeout.TotalSeconds));
         if (wait <= TimeSpan.Zero)
         {

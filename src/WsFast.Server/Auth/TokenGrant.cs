@@ -1,0 +1,69 @@
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace WsFast.ServerApp;
+
+/// <summary>
+/// What a valid token grants: its subject, until when, and the topics it may subscribe to (claim
+/// <c>channels</c>) and publish to (claim <c>publish</c>). Each claim is an array of strings or one string of
+/// space-separated entries; an entry is a topic name (exact) or a prefix ending in <c>*</c> (<c>news.*</c> allows
+/// <c>news.sport</c>; <c>*</c> alone allows every topic). A missing claim grants nothing.
+/// </summary>
+internal sealed class TokenGrant
+{
+    private readonly string[] _subscribe;
+    private readonly string[] _publish;
+
+    private TokenGrant(string? subject, DateTimeOffset expiresAt, string[] subscribe, string[] publish)
+    {
+        Subject = subject;
+        ExpiresAt = expiresAt;
+        _subscribe = subscribe;
+        _publish = publish;
+    }
+
+    public string? Subject { get; }
+
+    /// <summary>When the token stops being accepted: its <c>exp</c> plus the clock skew allowed.</summary>
+    public DateTimeOffset ExpiresAt { get; }
+
+    public static TokenGrant From(JsonWebToken token, TimeSpan clockSkew) =>
+        new(token.Subject is { Length: > 0 } subject ? subject : null,
+            new DateTimeOffset(token.ValidTo, TimeSpan.Zero) + clockSkew,
+            ReadList(token, "channels"),
+            ReadList(token, "publish"));
+
+    public bool MaySubscribe(string topic) => Matches(_subscribe, topic);
+
+    public bool MayPublish(string topic) => Matches(_publish, topic);
+
+    private static bool Matches(string[] patterns, string topic)
+    {
+        foreach (string pattern in patterns)
+        {
+            bool match = pattern.EndsWith('*')
+                ? topic.StartsWith(pattern.AsSpan(0, pattern.Length - 1), StringComparison.Ordinal)
+                : string.Equals(pattern, topic, StringComparison.Ordinal);
+            if (match)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string[] ReadList(JsonWebToken token, string claim)
+    {
+        if (token.TryGetPayloadValue(claim, out string[]? array) && array is not null)
+        {
+            return array;
+        }
+
+        if (token.TryGetPayloadValue(claim, out string? text) && text is not null)
+        {
+            return text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        return [];
+    }
+}
