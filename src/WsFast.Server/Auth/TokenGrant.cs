@@ -52,18 +52,19 @@ internal sealed class TokenGrant
         return false;
     }
 
+    // The token's claims list an array's elements as claims of the same type, and a string as one claim; either
+    // way each value is split at spaces (topic names have none).
     private static string[] ReadList(JsonWebToken token, string claim)
     {
-        if (token.TryGetPayloadValue(claim, out string[]? array) && array is not null)
+        var entries = new List<string>();
+        foreach (System.Security.Claims.Claim value in token.Claims)
         {
-            return array;
+            if (value.Type == claim)
+            {
+                entries.AddRange(value.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            }
         }
 
-        if (token.TryGetPayloadValue(claim, out string? text) && text is not null)
-        {
-            return text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        }
-
-        return [];
+        return [.. entries];
     }
 }
