@@ -293,4 +293,16 @@ public sealed class UpgradeAuthorizationTests
         Assert.Equal((ushort)CloseCode.PolicyViolation, close.CloseCode);
         Assert.Equal(0, server.Server.Topics.Find("room")!.LastSequence);
     }
+
+    [Fact]
+    public async Task A_draft_76_client_cannot_bypass_the_authorizer_it_gets_426_and_the_authorizer_is_not_asked()
+    {
+        var authorizer = new FuncAuthorizer(_ => new(AuthorizationResult.Accept()));
+        await using TestServer server = await AuthKit.StartAsync(authorizer, map: s => s.Endpoints["/broadcast"].LegacyHixie76 = true);
+
+        using var client = await Server.Legacy.Hixie76Client.OpenAsync(server.Port, Server.Legacy.Hixie76Client.Request(server.Port, "/broadcast/news"));
+        Assert.Equal(426, client.Response.Status);
+        Assert.Empty(authorizer.Seen);
+        Assert.Null(server.Server.Topics.Find("news"));
+    }
 }
