@@ -103,6 +103,45 @@ internal sealed partial class HttpConnection
         return null;
     }
 
+    private static bool Contains(IReadOnlyList<string> offered, string protocol)
+    {
+        foreach (string candidate in offered)
+        {
+            if (candidate == protocol)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>What an accepted upgrade keeps: null when it was granted nothing beyond the acceptance.</summary>
+    private ConnectionAuthorization? Grant(AuthorizationResult granted, RequestAuthorizer? authorizer, string? pathTopic)
+    {
+        if (granted.User is null && granted.JoinTopics.Count == 0 && granted.ExpiresAt is null && granted.RelayAllowed)
+        {
+            return null;
+        }
+
+        var joined = new List<Topic>(granted.JoinTopics.Count);
+        foreach (string name in granted.JoinTopics)
+        {
+            if (name != pathTopic && !joined.Exists(t => t.Name == name))
+            {
+                joined.Add(_server.Topics.Acquire(name));
+            }
+        }
+
+        var authorization = new ConnectionAuthorization(granted.User, authorizer, [.. joined], granted.RelayAllowed);
+        if (granted.ExpiresAt is { } expiresAt)
+        {
+            authorization.SetExpiry(expiresAt);
+        }
+
+        return authorization;
+    }
+
     /// <summary>The server stops waiting for a running authorizer (its deadline, shutdown, an abort).</summary>
     private void StopAuthorizing()
     {
