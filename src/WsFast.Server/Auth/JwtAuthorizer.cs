@@ -25,6 +25,8 @@ internal sealed class JwtAuthorizer : RequestAuthorizer
     /// <summary>The longest token read: twice what a request head may hold of it anyway.</summary>
     private const int MaxTokenBytes = 8 * 1024;
 
+    private const long MinRefreshIntervalMilliseconds = 1000;
+
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false, MaximumTokenSizeInBytes = MaxTokenBytes };
     private readonly TokenValidationParameters _parameters;
     private readonly TimeSpan _clockSkew;
@@ -92,7 +94,8 @@ internal sealed class JwtAuthorizer : RequestAuthorizer
 
     /// <summary>
     /// <c>{"refresh":"JWT"}</c>: a valid token of the same subject replaces the connection's, its channels and
-    /// expiry with it; a bad one, or one that no longer allows the connection's topic, closes it with 1008.
+    /// expiry with it; a bad one, one that no longer allows the connection's topic, or a refresh less than a second
+    /// after the previous one, closes it with 1008.
     /// Any other message is not the authorizer's.
     /// </summary>
     public override async ValueTask<bool> OnMessageAsync(WebSocketConnection connection, WebSocketMessage message)
@@ -101,6 +104,14 @@ internal sealed class JwtAuthorizer : RequestAuthorizer
             || TryReadRefresh(message.Payload) is not { } token)
         {
             return false;
+        }
+
+        // A signature check costs far more than a message: one refresh a second at most, whatever a client sends.
+        long now = Environment.TickCount64;
+        if (current.RefreshedAt != 0 && now - current.RefreshedAt < MinRefreshIntervalMilliseconds)
+        {
+            connection.Close(CloseCode.PolicyViolation, "refreshed too often");
+            return true;
         }
 
         TokenValidationResult validation = await _handler.ValidateTokenAsync(token, _parameters).ConfigureAwait(false);
@@ -124,7 +135,7 @@ internal sealed class JwtAuthorizer : RequestAuthorizer
             return true;
         }
 
-        connection.UserState = grant;
+        connection.UserState = grant.RefreshedOn(now);
         connection.RelayAllowed = topic is not null && grant.MayPublish(topic);
         connection.ExtendAuthorization(grant.ExpiresAt);
         return true;

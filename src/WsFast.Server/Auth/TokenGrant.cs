@@ -23,6 +23,9 @@ internal sealed class TokenGrant
 
     public string? Subject { get; }
 
+    /// <summary>When a refresh made this grant (<see cref="Environment.TickCount64"/>); 0 for the handshake's.</summary>
+    public long RefreshedAt { get; private init; }
+
     /// <summary>When the token stops being accepted: its <c>exp</c> plus the clock skew allowed.</summary>
     public DateTimeOffset ExpiresAt { get; }
 
@@ -31,6 +34,9 @@ internal sealed class TokenGrant
             new DateTimeOffset(token.ValidTo, TimeSpan.Zero) + clockSkew,
             ReadList(token, "channels"),
             ReadList(token, "publish"));
+
+    /// <summary>The same grant, marked as made by a refresh at <paramref name="now"/>.</summary>
+    public TokenGrant RefreshedOn(long now) => new(Subject, ExpiresAt, _subscribe, _publish) { RefreshedAt = now };
 
     public bool MaySubscribe(string topic) => Matches(_subscribe, topic);
 

@@ -244,6 +244,18 @@ public sealed class ExecutableJwtTests(JwtServerFixture fixture) : IClassFixture
         Assert.Equal(reason, close.CloseReason);
     }
 
+    [Fact]
+    public async Task Refreshes_closer_than_a_second_apart_close_with_1008_each_costs_a_signature_check()
+    {
+        await using RawClient client = await Open("/echo", Tokens.Make());
+        string refresh = $"{{\"refresh\":\"{Tokens.Make()}\"}}";
+        await client.SendAsync(ClientFrames.Text(refresh));
+        await client.SendAsync(ClientFrames.Text(refresh));
+        ServerFrame close = await client.ReadFrameAsync();
+        Assert.Equal((ushort)CloseCode.PolicyViolation, close.CloseCode);
+        Assert.Equal("refreshed too often", close.CloseReason);
+    }
+
     [Theory]
     [InlineData("rsa")]
     [InlineData("ec")]
