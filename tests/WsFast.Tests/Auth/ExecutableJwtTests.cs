@@ -8,7 +8,10 @@ using WsFast.Tests.Support;
 
 namespace WsFast.Tests.Auth;
 
-/// <summary>The executable with <c>--jwt-key</c> (HMAC, from WSFAST_JWT_KEY), an audience, no clock skew, a static publish token and relaying on.</summary>
+/// <summary>
+/// The executable with <c>--jwt-key</c> (HMAC, from WSFAST_JWT_KEY), an audience, no clock skew, a static publish
+/// token and relaying on; a close timeout of 1 s makes the server's timer, which enforces expiries, tick every 250 ms.
+/// </summary>
 public sealed class JwtServerFixture : IAsyncLifetime
 {
     public const string PublishToken = "static-publish-token";
@@ -17,7 +20,7 @@ public sealed class JwtServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync() =>
         Server = await ServerProcess.StartAsync(
-            ["--jwt-audience", Tokens.Audience, "--jwt-clock-skew", "0", "--relay", "--ping-interval", "0"],
+            ["--jwt-audience", Tokens.Audience, "--jwt-clock-skew", "0", "--relay", "--ping-interval", "0", "--close-timeout", "1"],
             ("WSFAST_JWT_KEY", Tokens.Secret), ("WSFAST_PUBLISH_TOKEN", PublishToken));
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
@@ -205,7 +208,7 @@ public sealed class ExecutableJwtTests(JwtServerFixture fixture) : IClassFixture
         ServerFrame close = await client.ReadFrameAsync(TimeSpan.FromSeconds(5));
         Assert.Equal((ushort)CloseCode.PolicyViolation, close.CloseCode);
         Assert.Equal("token expired", close.CloseReason);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(4)); // exp is in whole seconds
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(3.5)); // exp is in whole seconds
     }
 
     [Fact]
@@ -215,8 +218,9 @@ public sealed class ExecutableJwtTests(JwtServerFixture fixture) : IClassFixture
         await using RawClient client = await Open("/echo", Tokens.Make(lifetime: TimeSpan.FromSeconds(2)));
         await client.SendAsync(ClientFrames.Text($"{{\"refresh\":\"{Tokens.Make(lifetime: TimeSpan.FromSeconds(4))}\"}}"));
 
-        // Past the first token's expiry (at most 2 s), the connection still echoes.
-        await Task.Delay(TimeSpan.FromSeconds(2.2) - clock.Elapsed);
+        // Past the first token's expiry (at most 2 s, JWT times being whole seconds) and a tick of the server's
+        // timer, the connection still echoes.
+        await Task.Delay(TimeSpan.FromSeconds(2.5) - clock.Elapsed);
         await client.AssertEchoesAsync("still here");
 
         ServerFrame close = await client.ReadFrameAsync(TimeSpan.FromSeconds(4));

@@ -255,14 +255,15 @@ public sealed class UpgradeAuthorizationTests
         };
 
         // A broadcast endpoint that takes no client messages still takes the authorizer's.
-        await using TestServer server = await AuthKit.StartAsync(authorizer, map: s => s.MapBroadcast("/feed"));
+        // A short close timeout makes the server's timer, which enforces expiries, tick every 100 ms.
+        await using TestServer server = await AuthKit.StartAsync(authorizer, options => options.CloseTimeout = TimeSpan.FromMilliseconds(400), s => s.MapBroadcast("/feed"));
 
         var clock = Stopwatch.StartNew();
         await using RawClient expiring = await RawClient.OpenAsync(server.Port, "/broadcast/a");
         ServerFrame close = await expiring.ReadFrameAsync(TimeSpan.FromSeconds(3));
         Assert.Equal((ushort)CloseCode.PolicyViolation, close.CloseCode);
         Assert.Equal("token expired", close.CloseReason);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(2));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(500) - RawClient.ClockSlack, TimeSpan.FromSeconds(1.5));
 
         clock.Restart();
         await using RawClient refreshed = await RawClient.OpenAsync(server.Port, "/feed/b");

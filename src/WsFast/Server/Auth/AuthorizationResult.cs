@@ -51,8 +51,9 @@ public sealed class AuthorizationResult
     public IReadOnlyList<string> JoinTopics { get; private init; } = [];
 
     /// <summary>
-    /// When the authorization ends: the server closes the connection with 1008 "token expired" then, unless it
-    /// was extended (<see cref="WebSocketConnection.ExtendAuthorization"/>). Null: it does not end.
+    /// When the authorization ends: the server closes the connection with 1008 "token expired" then (at its
+    /// timer's next tick: within a quarter of the shortest timeout, at most a second), unless it was extended
+    /// (<see cref="WebSocketConnection.ExtendAuthorization"/>). Null: it does not end.
     /// </summary>
     public DateTimeOffset? ExpiresAt { get; private init; }
 
