@@ -260,6 +260,21 @@ public sealed class ExecutableJwtTests(JwtServerFixture fixture) : IClassFixture
         Assert.Equal("refreshed too often", close.CloseReason);
     }
 
+    [Fact]
+    public async Task With_an_issuer_configured_a_token_must_name_it()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync(["--jwt-issuer", "https://auth.example"], ("WSFAST_JWT_KEY", Tokens.Secret));
+        foreach ((string? issuer, int expected) in new[] { ((string?)null, 401), ("https://other.example", 401), ("https://auth.example", 101) })
+        {
+            (RawClient client, HttpHead head) = await AuthKit.SendAsync(server.Port,
+                AuthKit.Upgrade("/echo", $"Authorization: Bearer {Tokens.Make(audience: null, issuer: issuer)}"));
+            await using (client)
+            {
+                Assert.True(expected == head.Status, $"issuer {issuer ?? "none"}: {head.StatusLine}");
+            }
+        }
+    }
+
     [Theory]
     [InlineData("rsa")]
     [InlineData("ec")]

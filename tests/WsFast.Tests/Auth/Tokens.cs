@@ -23,7 +23,8 @@ internal static class Tokens
         TimeSpan? lifetime = null,
         string? audience = Audience,
         string subject = "alice",
-        string? channelsAsText = null)
+        string? channelsAsText = null,
+        string? issuer = null)
     {
         DateTime now = DateTime.UtcNow;
         DateTime expires = now + (lifetime ?? TimeSpan.FromMinutes(1));
@@ -47,6 +48,7 @@ internal static class Tokens
         {
             Claims = claims,
             Audience = audience,
+            Issuer = issuer,
             IssuedAt = expires.AddMinutes(-2),
             NotBefore = expires.AddMinutes(-2),
             Expires = expires,
