@@ -5,8 +5,8 @@ namespace WsFast.ServerApp;
 /// <summary>
 /// What a valid token grants: its subject, until when, and the topics it may subscribe to (claim
 /// <c>channels</c>) and publish to (claim <c>publish</c>). Each claim is an array of strings or one string of
-/// space-separated entries; an entry is a topic name (exact) or a prefix ending in <c>*</c> (<c>news.*</c> allows
-/// <c>news.sport</c>; <c>*</c> alone allows every topic). A missing claim grants nothing.
+/// space-separated entries; an entry is a topic name (exact) or a prefix ending in <c>*</c> (<c>news:*</c> allows
+/// <c>news:sport</c>; <c>*</c> alone allows every topic). A missing claim grants nothing.
 /// </summary>
 internal sealed class TokenGrant
 {

@@ -119,7 +119,7 @@ public sealed class WsFastServer : IAsyncDisposable
         CheckPath(path);
         if (!TopicRegistry.IsValidName(defaultTopic))
         {
-            throw new ArgumentException("A topic name is 1-64 characters of letters, digits, '-', '_' and '.'.", nameof(defaultTopic));
+            throw new ArgumentException($"A topic name is {TopicRegistry.NameRule}.", nameof(defaultTopic));
         }
 
         // A relayed message becomes a publish: the publish bound applies as it arrives.

@@ -35,7 +35,7 @@ public sealed class ExecutableJwtTests(JwtServerFixture fixture) : IClassFixture
 {
     private readonly ServerProcess _server = fixture.Server;
 
-    private static readonly string[] News = ["news.*", "weather"];
+    private static readonly string[] News = ["news:*", "weather"];
 
     public static TheoryData<string> Carriers => ["header", "cookie", "query"];
 
@@ -46,9 +46,9 @@ public sealed class ExecutableJwtTests(JwtServerFixture fixture) : IClassFixture
         string token = Tokens.Make(channels: News);
         string request = carrier switch
         {
-            "header" => AuthKit.Upgrade("/broadcast/news.sport", $"Authorization: Bearer {token}"),
-            "cookie" => AuthKit.Upgrade("/broadcast/news.sport", $"Cookie: theme=dark; wsfast_token={token}"),
-            _ => AuthKit.Upgrade($"/broadcast/news.sport?token={token}"),
+            "header" => AuthKit.Upgrade("/broadcast/news:sport", $"Authorization: Bearer {token}"),
+            "cookie" => AuthKit.Upgrade("/broadcast/news:sport", $"Cookie: theme=dark; wsfast_token={token}"),
+            _ => AuthKit.Upgrade($"/broadcast/news:sport?token={token}"),
         };
 
         (RawClient client, HttpHead head) = await AuthKit.SendAsync(_server.Port, request);
@@ -61,8 +61,9 @@ public sealed class ExecutableJwtTests(JwtServerFixture fixture) : IClassFixture
     public static TheoryData<string, string> Topics => new()
     {
         { "weather", "101" },        // exact
-        { "news.sport", "101" },     // news.* pattern
-        { "news.", "101" },          // the pattern's prefix with an empty rest
+        { "news:sport", "101" },     // news:* pattern, Centrifugo's namespace form
+        { "news:", "101" },          // the pattern's prefix with an empty rest
+        { "news.sport", "403" },     // another separator is another prefix
         { "news", "403" },           // not under the prefix
         { "newsroom", "403" },
         { "weather.eu", "403" },     // exact means exact
@@ -88,8 +89,8 @@ public sealed class ExecutableJwtTests(JwtServerFixture fixture) : IClassFixture
     [Fact]
     public async Task The_channels_claim_may_be_one_space_separated_string()
     {
-        string token = Tokens.Make(channelsAsText: "weather news.*");
-        (RawClient client, HttpHead head) = await AuthKit.SendAsync(_server.Port, AuthKit.Upgrade("/broadcast/news.x", $"Authorization: Bearer {token}"));
+        string token = Tokens.Make(channelsAsText: "weather news:*");
+        (RawClient client, HttpHead head) = await AuthKit.SendAsync(_server.Port, AuthKit.Upgrade("/broadcast/news:x", $"Authorization: Bearer {token}"));
         await using (client)
         {
             Assert.Equal(101, head.Status);
@@ -110,7 +111,7 @@ public sealed class ExecutableJwtTests(JwtServerFixture fixture) : IClassFixture
     [MemberData(nameof(BadTokens))]
     public async Task No_token_or_an_invalid_one_gets_401_with_the_bearer_challenge_of_RFC_6750(string why, string? token)
     {
-        string request = token is null ? AuthKit.Upgrade("/broadcast/news.x") : AuthKit.Upgrade("/broadcast/news.x", $"Authorization: Bearer {token}");
+        string request = token is null ? AuthKit.Upgrade("/broadcast/news:x") : AuthKit.Upgrade("/broadcast/news:x", $"Authorization: Bearer {token}");
         (RawClient client, HttpHead head) = await AuthKit.SendAsync(_server.Port, request);
         await using (client)
         {
@@ -142,7 +143,7 @@ public sealed class ExecutableJwtTests(JwtServerFixture fixture) : IClassFixture
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         string token = Tokens.Make(channels: News);
 
-        using (HttpResponseMessage none = await http.GetAsync(_server.Http("/sse/news.x"), HttpCompletionOption.ResponseHeadersRead))
+        using (HttpResponseMessage none = await http.GetAsync(_server.Http("/sse/news:x"), HttpCompletionOption.ResponseHeadersRead))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
         }
@@ -152,12 +153,12 @@ public sealed class ExecutableJwtTests(JwtServerFixture fixture) : IClassFixture
             Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
         }
 
-        using (HttpResponseMessage stream = await Get(http, "/sse/news.x", token))
+        using (HttpResponseMessage stream = await Get(http, "/sse/news:x", token))
         {
             Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
         }
 
-        using (HttpResponseMessage none = await http.GetAsync(_server.Http("/poll/news.x?wait=0")))
+        using (HttpResponseMessage none = await http.GetAsync(_server.Http("/poll/news:x?wait=0")))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
         }
@@ -177,10 +178,10 @@ public sealed class ExecutableJwtTests(JwtServerFixture fixture) : IClassFixture
     public async Task Publishing_needs_the_publish_claim_for_the_topic_or_the_static_publish_token()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        Assert.Equal(HttpStatusCode.Unauthorized, await Publish(http, "news.x", bearer: null));
-        Assert.Equal(HttpStatusCode.Forbidden, await Publish(http, "news.x", Tokens.Make(channels: News)));       // may read, not publish
-        Assert.Equal(HttpStatusCode.Forbidden, await Publish(http, "sports", Tokens.Make(publish: ["news.*"])));
-        Assert.Equal(HttpStatusCode.OK, await Publish(http, "news.x", Tokens.Make(publish: ["news.*"])));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Publish(http, "news:x", bearer: null));
+        Assert.Equal(HttpStatusCode.Forbidden, await Publish(http, "news:x", Tokens.Make(channels: News)));       // may read, not publish
+        Assert.Equal(HttpStatusCode.Forbidden, await Publish(http, "sports", Tokens.Make(publish: ["news:*"])));
+        Assert.Equal(HttpStatusCode.OK, await Publish(http, "news:x", Tokens.Make(publish: ["news:*"])));
         Assert.Equal(HttpStatusCode.OK, await Publish(http, "sports", JwtServerFixture.PublishToken));
         Assert.Equal(HttpStatusCode.Unauthorized, await Publish(http, "sports", Tokens.Make(publish: ["*"], lifetime: TimeSpan.FromMinutes(-1))));
     }
@@ -285,7 +286,7 @@ public sealed class ExecutableJwtTests(JwtServerFixture fixture) : IClassFixture
         {
             await using ServerProcess server = await ServerProcess.StartAsync(["--jwt-key", pem]);
             (RawClient client, HttpHead head) = await AuthKit.SendAsync(server.Port,
-                AuthKit.Upgrade("/broadcast/news.x", $"Authorization: Bearer {Tokens.Make(credentials, channels: News, audience: null)}"));
+                AuthKit.Upgrade("/broadcast/news:x", $"Authorization: Bearer {Tokens.Make(credentials, channels: News, audience: null)}"));
             await using (client)
             {
                 Assert.Equal(101, head.Status);
@@ -293,7 +294,7 @@ public sealed class ExecutableJwtTests(JwtServerFixture fixture) : IClassFixture
 
             // A token signed with HMAC, whatever its secret, is not accepted by a public key (algorithm confusion).
             (client, head) = await AuthKit.SendAsync(server.Port,
-                AuthKit.Upgrade("/broadcast/news.x", $"Authorization: Bearer {Tokens.Make(channels: News, audience: null)}"));
+                AuthKit.Upgrade("/broadcast/news:x", $"Authorization: Bearer {Tokens.Make(channels: News, audience: null)}"));
             await using (client)
             {
                 Assert.Equal(401, head.Status);

@@ -402,7 +402,7 @@ internal sealed partial class HttpConnection : IServerConnection
 
         if (topicName is not null && !TopicRegistry.IsValidName(topicName))
         {
-            Refuse(400, "invalid topic name: 1-64 characters of letters, digits, '-', '_' and '.'");
+            Refuse(400, $"invalid topic name: {TopicRegistry.NameRule}");
             return false;
         }
 

@@ -20,7 +20,7 @@ internal static class PublishRoute
 
         if (!TopicRegistry.IsValidName(topicName))
         {
-            connection.Refuse(400, "invalid topic name: 1-64 characters of letters, digits, '-', '_' and '.'");
+            connection.Refuse(400, $"invalid topic name: {TopicRegistry.NameRule}");
             return false;
         }
 
