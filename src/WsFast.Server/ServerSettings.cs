@@ -55,6 +55,11 @@ internal sealed class ServerSettings
     public static readonly Option<int> DeflateLevel = new("--deflate-level") { Description = "zlib compression level for permessage-deflate, 1 (fastest) to 9 (smallest).", DefaultValueFactory = _ => 6 };
     public static readonly Option<int> DeflateWindowBits = new("--deflate-window-bits") { Description = "The server's permessage-deflate window, 9 to 15 (2^bits bytes): what clients are told as server_max_window_bits.", DefaultValueFactory = _ => 12 };
     public static readonly Option<bool> LegacyHixie76 = new("--legacy-hixie76") { Description = "Also accept clients of the WebSocket draft 76 (hixie-76: embedded clients, old gateways) on the echo and broadcast endpoints: text only, no binary, no ping. Off by default." };
+    public static readonly Option<int> MaxConnectionsPerAddress = new("--max-connections-per-address") { Description = "Most connections one client address (IPv6: /64) may hold open; beyond it a request gets 429. 0: no limit.", DefaultValueFactory = _ => 1000 };
+    public static readonly Option<string> HandshakesPerSecond = new("--handshakes-per-second") { Description = "RATE[:BURST]: WebSocket upgrades, event streams and polls one client address may start per second, in bursts of BURST (default: RATE); beyond it 429 with Retry-After. 0: no limit.", DefaultValueFactory = _ => "50:200" };
+    public static readonly Option<string> MessagesPerSecond = new("--messages-per-second") { Description = "RATE[:BURST]: messages one WebSocket connection may send per second, in bursts of BURST (default: RATE); beyond it the connection is closed with 1008. 0: no limit.", DefaultValueFactory = _ => "1000:2000" };
+    public static readonly Option<string> BytesPerSecond = new("--bytes-per-second") { Description = "RATE[:BURST]: payload bytes one WebSocket connection may send per second, in bursts of BURST (default: RATE); beyond it the connection is closed with 1008. 0: no limit.", DefaultValueFactory = _ => "16777216:33554432" };
+    public static readonly Option<string[]> TrustedProxies = new("--trusted-proxy") { Description = "A proxy (address, or network such as 10.0.0.0/8) whose Forwarded / X-Forwarded-For and X-Forwarded-Proto headers are believed (repeat for several). None given: clients are their sockets' peers.", AllowMultipleArgumentsPerToken = true };
     public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => LogLevel.Information };
 
     // Where WsFast's epoll engine runs (it lays out epoll_event and msghdr as Linux x86-64 does).
@@ -68,6 +73,7 @@ internal sealed class ServerSettings
         CloseTimeout, SendStallTimeout, MaxUnreadInput, MemoryBudget, AllowedHosts, Mode, Relay, RelayRate, HistorySize,
         HistoryBytes, MaxHistoryBytes, TopicTtl, MaxTopics, MaxQueuedMessages, SlowConsumer, MaxPublishBytes, LongPollTimeout,
         MetricsTopics, MetricsRequireToken, SocketEngineOption, NoDeflate, NoDeflateOn, DeflateLevel, DeflateWindowBits, LegacyHixie76, LogLevelOption,
+        MaxConnectionsPerAddress, HandshakesPerSecond, MessagesPerSecond, BytesPerSecond, TrustedProxies,
     ];
 
     public required IReadOnlyList<IPEndPoint> Endpoints { get; init; }
@@ -124,6 +130,16 @@ internal sealed class ServerSettings
                 ServerMaxWindowBits = sources.Get(DeflateWindowBits),
             };
         }
+        ClientLimitOptions limits = options.ClientLimits;
+        limits.MaxConnectionsPerAddress = sources.Get(MaxConnectionsPerAddress);
+        (limits.HandshakesPerSecond, limits.HandshakeBurst) = ((int, int))ParseRate(sources.Get(HandshakesPerSecond)!, "handshakes-per-second", int.MaxValue);
+        (limits.MessagesPerSecond, limits.MessageBurst) = ((int, int))ParseRate(sources.Get(MessagesPerSecond)!, "messages-per-second", int.MaxValue);
+        (limits.BytesPerSecond, limits.ByteBurst) = ParseRate(sources.Get(BytesPerSecond)!, "bytes-per-second", long.MaxValue);
+        foreach (string proxy in sources.Get(TrustedProxies) ?? [])
+        {
+            options.TrustedProxies.Add(ParseNetwork(proxy));
+        }
+
         string mode = sources.Get(Mode) ?? "all";
         if (mode is not ("all" or "broadcast"))
         {
@@ -184,6 +200,43 @@ internal sealed class ServerSettings
         return IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address)
             ? [new IPEndPoint(address, port)]
             : throw new FormatException($"host '{host}' is not an IP address (or 'any', 'localhost')");
+    }
+
+    /// <summary>RATE or RATE:BURST, whole numbers; the burst is the rate when not given.</summary>
+    private static (long Rate, long Burst) ParseRate(string text, string name, long max)
+    {
+        string[] parts = text.Split(':');
+        if (parts.Length <= 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long rate)
+            && rate <= max)
+        {
+            long burst = rate;
+            if (parts.Length == 1 || (long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out burst) && burst >= 1 && burst <= max))
+            {
+                return (rate, burst);
+            }
+        }
+
+        throw new FormatException($"{name} '{text}' is not RATE or RATE:BURST (whole numbers, BURST at least 1)");
+    }
+
+    /// <summary>An address (a network of one) or a network in CIDR notation, IPv4 or IPv6.</summary>
+    private static IPNetwork ParseNetwork(string text)
+    {
+        if (text.Contains('/'))
+        {
+            return IPNetwork.TryParse(text, out IPNetwork network)
+                ? network
+                : throw new FormatException($"trusted-proxy '{text}' is not a network (e.g. 10.0.0.0/8, fd00::/8)");
+        }
+
+        if (IPAddress.TryParse(text.Trim('[', ']'), out IPAddress? address) && address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4(); // the server compares peers in their IPv4 form
+        }
+
+        return address is not null
+            ? new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
+            : throw new FormatException($"trusted-proxy '{text}' is not an IP address or network");
     }
 
     private static Dictionary<string, JsonElement> ReadJson(string? path)

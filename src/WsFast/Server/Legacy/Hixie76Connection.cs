@@ -66,6 +66,9 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
 
     public EndPoint? RemoteEndPoint { get; }
 
+    /// <summary>The count of the client address's connections this connection is in, released at its end.</summary>
+    internal AddressState? Address { get; init; }
+
     public WebSocketState State => (WebSocketState)Volatile.Read(ref _state);
 
     long IServerConnection.BufferedBytes => _transport.QueuedBytes + _assembler.HeldBytes;
@@ -413,6 +416,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
         }
 
         _assembler.Release();
+        _server.ReleaseAddress(Address);
         _server.Unregister(_serverSlot);
         _server.Counters.OnClosed(_closeCode);
         _transport.Dispose();
