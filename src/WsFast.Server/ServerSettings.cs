@@ -56,7 +56,7 @@ internal sealed class ServerSettings
     public static readonly Option<int> DeflateWindowBits = new("--deflate-window-bits") { Description = "The server's permessage-deflate window, 9 to 15 (2^bits bytes): what clients are told as server_max_window_bits.", DefaultValueFactory = _ => 12 };
     public static readonly Option<bool> LegacyHixie76 = new("--legacy-hixie76") { Description = "Also accept clients of the WebSocket draft 76 (hixie-76: embedded clients, old gateways) on the echo and broadcast endpoints: text only, no binary, no ping. Off by default." };
     public static readonly Option<int> MaxConnectionsPerAddress = new("--max-connections-per-address") { Description = "Most connections one client address (IPv6: /64) may hold open; beyond it a request gets 429. 0: no limit.", DefaultValueFactory = _ => 1000 };
-    public static readonly Option<string> HandshakesPerSecond = new("--handshakes-per-second") { Description = "RATE[:BURST]: WebSocket upgrades, event streams and polls one client address may start per second, in bursts of BURST (default: RATE); beyond it 429 with Retry-After. 0: no limit.", DefaultValueFactory = _ => "50:200" };
+    public static readonly Option<string> HandshakesPerSecond = new("--handshakes-per-second") { Description = "RATE[:BURST]: WebSocket upgrades, event streams and polls one client address may start per second (a fraction allowed), in bursts of BURST (default: RATE); beyond it 429 with Retry-After. 0: no limit.", DefaultValueFactory = _ => "50:200" };
     public static readonly Option<string> MessagesPerSecond = new("--messages-per-second") { Description = "RATE[:BURST]: messages one WebSocket connection may send per second, in bursts of BURST (default: RATE); beyond it the connection is closed with 1008. 0: no limit.", DefaultValueFactory = _ => "1000:2000" };
     public static readonly Option<string> BytesPerSecond = new("--bytes-per-second") { Description = "RATE[:BURST]: payload bytes one WebSocket connection may send per second, in bursts of BURST (default: RATE); beyond it the connection is closed with 1008. 0: no limit.", DefaultValueFactory = _ => "16777216:33554432" };
     public static readonly Option<string[]> TrustedProxies = new("--trusted-proxy") { Description = "A proxy (address, or network such as 10.0.0.0/8) whose Forwarded / X-Forwarded-For and X-Forwarded-Proto headers are believed (repeat for several). None given: clients are their sockets' peers.", AllowMultipleArgumentsPerToken = true };
@@ -132,9 +132,12 @@ internal sealed class ServerSettings
         }
         ClientLimitOptions limits = options.ClientLimits;
         limits.MaxConnectionsPerAddress = sources.Get(MaxConnectionsPerAddress);
-        (limits.HandshakesPerSecond, limits.HandshakeBurst) = ((int, int))ParseRate(sources.Get(HandshakesPerSecond)!, "handshakes-per-second", int.MaxValue);
-        (limits.MessagesPerSecond, limits.MessageBurst) = ((int, int))ParseRate(sources.Get(MessagesPerSecond)!, "messages-per-second", int.MaxValue);
-        (limits.BytesPerSecond, limits.ByteBurst) = ParseRate(sources.Get(BytesPerSecond)!, "bytes-per-second", long.MaxValue);
+        (double handshakes, long handshakeBurst) = ParseRate(sources.Get(HandshakesPerSecond)!, "handshakes-per-second", int.MaxValue, fraction: true);
+        (limits.HandshakesPerSecond, limits.HandshakeBurst) = (handshakes, (int)handshakeBurst);
+        (double messages, long messageBurst) = ParseRate(sources.Get(MessagesPerSecond)!, "messages-per-second", int.MaxValue);
+        (limits.MessagesPerSecond, limits.MessageBurst) = ((int)messages, (int)messageBurst);
+        (double bytes, limits.ByteBurst) = ParseRate(sources.Get(BytesPerSecond)!, "bytes-per-second", long.MaxValue);
+        limits.BytesPerSecond = (long)bytes;
         foreach (string proxy in sources.Get(TrustedProxies) ?? [])
         {
             options.TrustedProxies.Add(ParseNetwork(proxy));
@@ -202,21 +205,21 @@ internal sealed class ServerSettings
             : throw new FormatException($"host '{host}' is not an IP address (or 'any', 'localhost')");
     }
 
-    /// <summary>RATE or RATE:BURST, whole numbers; the burst is the rate when not given.</summary>
-    private static (long Rate, long Burst) ParseRate(string text, string name, long max)
+    /// <summary>RATE or RATE:BURST, whole numbers (RATE with a fraction when allowed); the burst is the rate, at least 1, when not given.</summary>
+    private static (double Rate, long Burst) ParseRate(string text, string name, long max, bool fraction = false)
     {
         string[] parts = text.Split(':');
-        if (parts.Length <= 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long rate)
+        if (parts.Length <= 2 && double.TryParse(parts[0], fraction ? NumberStyles.AllowDecimalPoint : NumberStyles.None, CultureInfo.InvariantCulture, out double rate)
             && rate <= max)
         {
-            long burst = rate;
+            long burst = Math.Max(1, (long)Math.Ceiling(rate));
             if (parts.Length == 1 || (long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out burst) && burst >= 1 && burst <= max))
             {
                 return (rate, burst);
             }
         }
 
-        throw new FormatException($"{name} '{text}' is not RATE or RATE:BURST (whole numbers, BURST at least 1)");
+        throw new FormatException($"{name} '{text}' is not RATE or RATE:BURST (BURST a whole number of at least 1)");
     }
 
     /// <summary>An address (a network of one) or a network in CIDR notation, IPv4 or IPv6.</summary>

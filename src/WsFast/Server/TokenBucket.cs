@@ -25,7 +25,7 @@ internal struct TokenBucket
     /// bucket refilled at <paramref name="rate"/> a second up to <paramref name="burst"/>; false, taking none, when
     /// fewer are held.
     /// </summary>
-    public bool TryTake(long count, long rate, long burst, long now)
+    public bool TryTake(long count, double rate, long burst, long now)
     {
         Refill(rate, burst, now);
         if (_tokens < count)
@@ -38,14 +38,14 @@ internal struct TokenBucket
     }
 
     /// <summary>Seconds until <paramref name="count"/> tokens are held again (at least 1: what <c>Retry-After</c> can say).</summary>
-    public readonly int SecondsUntil(long count, long rate) =>
+    public readonly int SecondsUntil(long count, double rate) =>
         (int)Math.Clamp(Math.Ceiling((count - _tokens) / rate), 1, int.MaxValue);
 
     /// <summary>Whether the bucket is full at <paramref name="now"/>: forgetting it loses nothing.</summary>
-    public readonly bool IsFull(long rate, long burst, long now) =>
+    public readonly bool IsFull(double rate, long burst, long now) =>
         _refilledAt == 0 || _tokens + ((now - _refilledAt) * rate / 1000.0) >= burst;
 
-    private void Refill(long rate, long burst, long now)
+    private void Refill(double rate, long burst, long now)
     {
         _tokens = _refilledAt == 0 ? burst : Math.Min(burst, _tokens + ((now - _refilledAt) * rate / 1000.0));
         _refilledAt = now;

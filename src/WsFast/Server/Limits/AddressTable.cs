@@ -91,7 +91,7 @@ internal sealed class AddressTable(ClientLimitOptions options)
     public bool TryHandshake(AddressState state, long now, out int retryAfterSeconds)
     {
         retryAfterSeconds = 0;
-        int rate = options.HandshakesPerSecond;
+        double rate = options.HandshakesPerSecond;
         if (rate == 0)
         {
             return true;

@@ -23,10 +23,11 @@ public sealed class ClientLimitOptions
     public int MaxConnectionsPerAddress { get; set; } = 1000;
 
     /// <summary>
-    /// WebSocket upgrades, event streams and polls one client address may start per second, on average; beyond
-    /// <see cref="HandshakeBurst"/> they get 429 with the seconds until the next is allowed. Default 50; 0: no limit.
+    /// WebSocket upgrades, event streams and polls one client address may start per second, on average (a
+    /// fraction for less than one a second); beyond <see cref="HandshakeBurst"/> they get 429 with the seconds until
+    /// the next is allowed. Default 50; 0: no limit.
     /// </summary>
-    public int HandshakesPerSecond { get; set; } = 50;
+    public double HandshakesPerSecond { get; set; } = 50;
 
     /// <summary>Handshakes one client address may start at once before <see cref="HandshakesPerSecond"/> applies. Default 200.</summary>
     public int HandshakeBurst { get; set; } = 200;
@@ -66,7 +67,7 @@ public sealed class ClientLimitOptions
 
     internal void Validate()
     {
-        if (MaxConnectionsPerAddress < 0 || HandshakesPerSecond < 0 || MessagesPerSecond < 0 || BytesPerSecond < 0)
+        if (MaxConnectionsPerAddress < 0 || !(HandshakesPerSecond >= 0) || double.IsInfinity(HandshakesPerSecond) || MessagesPerSecond < 0 || BytesPerSecond < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(ClientLimitOptions), "Client limits must not be negative (0 turns one off).");
         }
@@ -79,7 +80,7 @@ public sealed class ClientLimitOptions
             throw new ArgumentOutOfRangeException(nameof(MaxTrackedAddresses), MaxTrackedAddresses, $"{nameof(MaxTrackedAddresses)} must be at least 1.");
         }
 
-        static void Burst(long rate, long burst, string name)
+        static void Burst(double rate, long burst, string name)
         {
             if (rate > 0 && burst < 1)
             {
