@@ -227,7 +227,9 @@ internal sealed class ServerSettings
     {
         if (text.Contains('/'))
         {
+            // A network with bits set after its prefix (10.0.0.1/8) is a typo either way: refused, not guessed at.
             return IPNetwork.TryParse(text, out IPNetwork network)
+                && IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/')), out IPAddress? written) && written.Equals(network.BaseAddress)
                 ? network
                 : throw new FormatException($"trusted-proxy '{text}' is not a network (e.g. 10.0.0.0/8, fd00::/8)");
         }
