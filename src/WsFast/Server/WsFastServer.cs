@@ -155,6 +155,11 @@ public sealed class WsFastServer : IAsyncDisposable
             throw new InvalidOperationException("The server is already started.");
         }
 
+        foreach (WebSocketEndpoint endpoint in _endpoints.Values)
+        {
+            OriginAllowList.Validate(endpoint.AllowedOrigins, $"{endpoint.Path}: {nameof(WebSocketEndpoint.AllowedOrigins)}");
+        }
+
         IPEndPoint[] endpoints = Options.Endpoints.Count > 0 ? [.. Options.Endpoints] : [new IPEndPoint(IPAddress.Loopback, 8080)];
         var transport = new SocketTransportOptions
         {
@@ -264,9 +269,9 @@ public sealed class WsFastServer : IAsyncDisposable
             return false;
         }
 
-        foreach (string candidate in allowed)
+        foreach (string entry in allowed)
         {
-            if (string.Equals(candidate, origin, StringComparison.OrdinalIgnoreCase))
+            if (OriginAllowList.Matches(entry, origin))
             {
                 return true;
             }

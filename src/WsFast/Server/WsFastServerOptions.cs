@@ -86,10 +86,13 @@ public sealed class WsFastServerOptions
     public long MemoryBudget { get; set; } = Math.Max(64L * 1024 * 1024, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     /// <summary>
-    /// Origins allowed to open WebSockets (exact, case-insensitive, e.g. <c>https://example.com</c>); others
-    /// get 403. Empty: any origin, and requests without one. Endpoints may narrow it. Set it whenever browsers
-    /// with cookies or other ambient credentials for your site connect: another site's page could otherwise
-    /// open a WebSocket as its visitor (cross-site WebSocket hijacking).
+    /// Origins allowed to open WebSockets, compared ignoring case: exact (<c>https://example.com</c>, with
+    /// <c>:port</c> when not the scheme's default) or every subdomain of a name (<c>https://*.example.com</c>,
+    /// which does not include <c>https://example.com</c> itself); others, and requests without an origin, get
+    /// 403. Empty: any origin, and requests without one. Endpoints may narrow it. Set it whenever browsers with
+    /// cookies or other ambient credentials for your site connect: another site's page could otherwise open a
+    /// WebSocket as its visitor (cross-site WebSocket hijacking). An entry that could never match (a trailing
+    /// slash, a path, <c>*</c>) is refused when the server is created or started.
     /// </summary>
     public List<string> AllowedOrigins { get; } = [];
 
@@ -143,6 +146,7 @@ public sealed class WsFastServerOptions
         Broadcast.Validate();
         PerMessageDeflate?.Validate();
         ClientLimits.Validate();
+        OriginAllowList.Validate(AllowedOrigins, nameof(AllowedOrigins));
         Positive(HandshakeTimeout, nameof(HandshakeTimeout));
         Positive(CloseTimeout, nameof(CloseTimeout));
         Positive(ShutdownTimeout, nameof(ShutdownTimeout));
