@@ -1,6 +1,11 @@
 # Sourced by the load scripts: the server each one starts in the background is stopped by its own PID, on
 # exit too, and waited for until its /healthz answers.
 
+# The load tool's clients come from a few loopback addresses and send as fast as they can, and the peers have
+# no such limits: WsFast's per-address and per-connection client limits are off for the measurements. Through
+# the environment, so that the builds an A/B run compares with, which have no such flags, ignore them.
+export WSFAST_MAX_CONNECTIONS_PER_ADDRESS=0 WSFAST_HANDSHAKES_PER_SECOND=0 WSFAST_MESSAGES_PER_SECOND=0 WSFAST_BYTES_PER_SECOND=0
+
 server_pid=""
 
 # Stops the server started last (its PID in server_pid), if it still runs.

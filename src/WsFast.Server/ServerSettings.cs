@@ -60,6 +60,11 @@ internal sealed class ServerSettings
     public static readonly Option<string> JwtIssuer = new("--jwt-issuer") { Description = "The issuer (iss) a JWT must name. Unset: not checked." };
     public static readonly Option<string> JwtCookie = new("--jwt-cookie") { Description = "The cookie a JWT is read from when the request has no Authorization: Bearer.", DefaultValueFactory = _ => "wsfast_token" };
     public static readonly Option<double> JwtClockSkew = new("--jwt-clock-skew") { Description = "Seconds a JWT's exp and nbf may be off by, for clocks that differ; a connection is closed this long after its token's exp.", DefaultValueFactory = _ => 5 };
+    public static readonly Option<int> MaxConnectionsPerAddress = new("--max-connections-per-address") { Description = "Most connections one client address (IPv6: /64) may hold open; beyond it a request gets 429. 0: no limit.", DefaultValueFactory = _ => 1000 };
+    public static readonly Option<string> HandshakesPerSecond = new("--handshakes-per-second") { Description = "RATE[:BURST]: WebSocket upgrades, event streams and polls one client address may start per second (a fraction allowed), in bursts of BURST (default: RATE); beyond it 429 with Retry-After. 0: no limit.", DefaultValueFactory = _ => "50:200" };
+    public static readonly Option<string> MessagesPerSecond = new("--messages-per-second") { Description = "RATE[:BURST]: messages one WebSocket connection may send per second, in bursts of BURST (default: RATE); beyond it the connection is closed with 1008. 0: no limit.", DefaultValueFactory = _ => "1000:2000" };
+    public static readonly Option<string> BytesPerSecond = new("--bytes-per-second") { Description = "RATE[:BURST]: payload bytes one WebSocket connection may send per second, in bursts of BURST (default: RATE); beyond it the connection is closed with 1008. 0: no limit.", DefaultValueFactory = _ => "16777216:33554432" };
+    public static readonly Option<string[]> TrustedProxies = new("--trusted-proxy") { Description = "A proxy (address, or network such as 10.0.0.0/8) whose Forwarded / X-Forwarded-For and X-Forwarded-Proto headers are believed (repeat for several). None given: clients are their sockets' peers.", AllowMultipleArgumentsPerToken = true };
     public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => LogLevel.Information };
 
     // Where WsFast's epoll engine runs (it lays out epoll_event and msghdr as Linux x86-64 does).
@@ -74,6 +79,7 @@ internal sealed class ServerSettings
         HistoryBytes, MaxHistoryBytes, TopicTtl, MaxTopics, MaxQueuedMessages, SlowConsumer, MaxPublishBytes, LongPollTimeout,
         MetricsTopics, MetricsRequireToken, SocketEngineOption, NoDeflate, NoDeflateOn, DeflateLevel, DeflateWindowBits, LegacyHixie76, LogLevelOption,
         JwtKeyOption, JwtAudience, JwtIssuer, JwtCookie, JwtClockSkew,
+        MaxConnectionsPerAddress, HandshakesPerSecond, MessagesPerSecond, BytesPerSecond, TrustedProxies,
     ];
 
     public required IReadOnlyList<IPEndPoint> Endpoints { get; init; }
@@ -131,6 +137,19 @@ internal sealed class ServerSettings
             };
         }
         options.Authorizer = ReadJwt(sources);
+        ClientLimitOptions limits = options.ClientLimits;
+        limits.MaxConnectionsPerAddress = sources.Get(MaxConnectionsPerAddress);
+        (double handshakes, long handshakeBurst) = ParseRate(sources.Get(HandshakesPerSecond)!, "handshakes-per-second", int.MaxValue, fraction: true);
+        (limits.HandshakesPerSecond, limits.HandshakeBurst) = (handshakes, (int)handshakeBurst);
+        (double messages, long messageBurst) = ParseRate(sources.Get(MessagesPerSecond)!, "messages-per-second", int.MaxValue);
+        (limits.MessagesPerSecond, limits.MessageBurst) = ((int)messages, (int)messageBurst);
+        (double bytes, limits.ByteBurst) = ParseRate(sources.Get(BytesPerSecond)!, "bytes-per-second", long.MaxValue);
+        limits.BytesPerSecond = (long)bytes;
+        foreach (string proxy in sources.Get(TrustedProxies) ?? [])
+        {
+            options.TrustedProxies.Add(ParseNetwork(proxy));
+        }
+
         string mode = sources.Get(Mode) ?? "all";
         if (mode is not ("all" or "broadcast"))
         {
@@ -215,6 +234,45 @@ internal sealed class ServerSettings
         return IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address)
             ? [new IPEndPoint(address, port)]
             : throw new FormatException($"host '{host}' is not an IP address (or 'any', 'localhost')");
+    }
+
+    /// <summary>RATE or RATE:BURST, whole numbers (RATE with a fraction when allowed); the burst is the rate, at least 1, when not given.</summary>
+    private static (double Rate, long Burst) ParseRate(string text, string name, long max, bool fraction = false)
+    {
+        string[] parts = text.Split(':');
+        if (parts.Length <= 2 && double.TryParse(parts[0], fraction ? NumberStyles.AllowDecimalPoint : NumberStyles.None, CultureInfo.InvariantCulture, out double rate)
+            && rate <= max)
+        {
+            long burst = Math.Max(1, (long)Math.Ceiling(rate));
+            if (parts.Length == 1 || (long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out burst) && burst >= 1 && burst <= max))
+            {
+                return (rate, burst);
+            }
+        }
+
+        throw new FormatException($"{name} '{text}' is not RATE or RATE:BURST (BURST a whole number of at least 1)");
+    }
+
+    /// <summary>An address (a network of one) or a network in CIDR notation, IPv4 or IPv6.</summary>
+    private static IPNetwork ParseNetwork(string text)
+    {
+        if (text.Contains('/'))
+        {
+            // A network with bits set after its prefix (10.0.0.1/8) is a typo either way: refused, not guessed at.
+            return IPNetwork.TryParse(text, out IPNetwork network)
+                && IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/')), out IPAddress? written) && written.Equals(network.BaseAddress)
+                ? network
+                : throw new FormatException($"trusted-proxy '{text}' is not a network (e.g. 10.0.0.0/8, fd00::/8)");
+        }
+
+        if (IPAddress.TryParse(text.Trim('[', ']'), out IPAddress? address) && address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4(); // the server compares peers in their IPv4 form
+        }
+
+        return address is not null
+            ? new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
+            : throw new FormatException($"trusted-proxy '{text}' is not an IP address or network");
     }
 
     private static Dictionary<string, JsonElement> ReadJson(string? path)

@@ -24,8 +24,9 @@ internal sealed class BadInputLog(ILogger logger)
     private readonly LogLimiter _unexpected = new();
     private readonly LogLimiter _timerFailed = new();
     private readonly LogLimiter _authorizerFailed = new();
+    private readonly LogLimiter[] _limitRefused = Enumerable.Range(0, LimitRefusals.Count).Select(_ => new LogLimiter()).ToArray();
 
-    public void RequestRefused(EndPoint? remote, int status, string reason)
+    public void RequestRefused(object? remote, int status, string reason)
     {
         if (Allow(_requestRefused, LogLevel.Warning, out string more))
         {
@@ -33,7 +34,7 @@ internal sealed class BadInputLog(ILogger logger)
         }
     }
 
-    public void RequestTimedOut(EndPoint? remote)
+    public void RequestTimedOut(object? remote)
     {
         if (Allow(_requestTimedOut, LogLevel.Warning, out string more))
         {
@@ -41,7 +42,7 @@ internal sealed class BadInputLog(ILogger logger)
         }
     }
 
-    public void ConnectionRefused(EndPoint? remote, string reason)
+    public void ConnectionRefused(object? remote, string reason)
     {
         if (Allow(_connectionRefused, LogLevel.Warning, out string more))
         {
@@ -49,7 +50,7 @@ internal sealed class BadInputLog(ILogger logger)
         }
     }
 
-    public void ProtocolViolation(long id, EndPoint? remote, CloseCode code, string reason)
+    public void ProtocolViolation(long id, object? remote, CloseCode code, string reason)
     {
         if (Allow(_protocolViolation, LogLevel.Warning, out string more))
         {
@@ -57,7 +58,7 @@ internal sealed class BadInputLog(ILogger logger)
         }
     }
 
-    public void PingTimedOut(long id, EndPoint? remote)
+    public void PingTimedOut(long id, object? remote)
     {
         if (Allow(_pingTimedOut, LogLevel.Information, out string more))
         {
@@ -65,7 +66,7 @@ internal sealed class BadInputLog(ILogger logger)
         }
     }
 
-    public void CloseTimedOut(long id, EndPoint? remote)
+    public void CloseTimedOut(long id, object? remote)
     {
         if (Allow(_closeTimedOut, LogLevel.Information, out string more))
         {
@@ -81,7 +82,7 @@ internal sealed class BadInputLog(ILogger logger)
         }
     }
 
-    public void SendStalled(long id, EndPoint? remote, long queued)
+    public void SendStalled(long id, object? remote, long queued)
     {
         if (Allow(_sendStalled, LogLevel.Warning, out string more))
         {
@@ -89,7 +90,7 @@ internal sealed class BadInputLog(ILogger logger)
         }
     }
 
-    public void OverBudget(long id, EndPoint? remote, int code, string reason)
+    public void OverBudget(long id, object? remote, int code, string reason)
     {
         if (Allow(_overBudget, LogLevel.Warning, out string more))
         {
@@ -97,11 +98,29 @@ internal sealed class BadInputLog(ILogger logger)
         }
     }
 
-    public void RelayRefused(long id, EndPoint? remote, string reason)
+    public void RelayRefused(long id, object? remote, string reason)
     {
         if (Allow(_relayRefused, LogLevel.Warning, out string more))
         {
             Log.RelayRefused(logger, id, remote, reason, more);
+        }
+    }
+
+    /// <summary>A request refused by a client limit or the proxy rules (one line a second for each <see cref="LimitRefusal"/>).</summary>
+    public void LimitRefused(LimitRefusal kind, object? client, int status, string reason)
+    {
+        if (Allow(_limitRefused[(int)kind], LogLevel.Warning, out string more))
+        {
+            Log.LimitRefused(logger, client, status, reason, more);
+        }
+    }
+
+    /// <summary>A WebSocket closed for going over a per-connection rate (one line a second for each <see cref="LimitRefusal"/>).</summary>
+    public void RateLimitClosed(LimitRefusal kind, long id, object? client, string reason)
+    {
+        if (Allow(_limitRefused[(int)kind], LogLevel.Warning, out string more))
+        {
+            Log.RateLimitClosed(logger, id, client, reason, more);
         }
     }
 

@@ -22,28 +22,28 @@ internal static partial class Log
     public static partial void Stopped(ILogger logger);
 
     [LoggerMessage(10, LogLevel.Warning, "Refused request from {Remote}: {Status} {Reason}{More}")]
-    public static partial void RequestRefused(ILogger logger, EndPoint? remote, int status, string reason, string more);
+    public static partial void RequestRefused(ILogger logger, object? remote, int status, string reason, string more);
 
     [LoggerMessage(11, LogLevel.Warning, "Request from {Remote} timed out{More}")]
-    public static partial void RequestTimedOut(ILogger logger, EndPoint? remote, string more);
+    public static partial void RequestTimedOut(ILogger logger, object? remote, string more);
 
     [LoggerMessage(12, LogLevel.Warning, "Refused connection from {Remote}: {Reason}{More}")]
-    public static partial void ConnectionRefused(ILogger logger, EndPoint? remote, string reason, string more);
+    public static partial void ConnectionRefused(ILogger logger, object? remote, string reason, string more);
 
     [LoggerMessage(20, LogLevel.Warning, "Connection {Id} from {Remote} broke the protocol: {Code} {Reason}{More}")]
-    public static partial void ProtocolViolation(ILogger logger, long id, EndPoint? remote, int code, string reason, string more);
+    public static partial void ProtocolViolation(ILogger logger, long id, object? remote, int code, string reason, string more);
 
     [LoggerMessage(21, LogLevel.Information, "Connection {Id} from {Remote} did not answer a ping in time{More}")]
-    public static partial void PingTimedOut(ILogger logger, long id, EndPoint? remote, string more);
+    public static partial void PingTimedOut(ILogger logger, long id, object? remote, string more);
 
     [LoggerMessage(22, LogLevel.Information, "Connection {Id} from {Remote} did not complete the close handshake in time{More}")]
-    public static partial void CloseTimedOut(ILogger logger, long id, EndPoint? remote, string more);
+    public static partial void CloseTimedOut(ILogger logger, long id, object? remote, string more);
 
     [LoggerMessage(23, LogLevel.Error, "Handler of {Path} failed on connection {Id}; closing it with 1011{More}")]
     public static partial void HandlerFailed(ILogger logger, Exception exception, string path, long id, string more);
 
     [LoggerMessage(24, LogLevel.Debug, "Connection {Id} from {Remote} opened on {Path}")]
-    public static partial void Opened(ILogger logger, long id, EndPoint? remote, string path);
+    public static partial void Opened(ILogger logger, long id, object? remote, string path);
 
     [LoggerMessage(25, LogLevel.Debug, "Connection {Id} closed: {Code} {Reason}")]
     public static partial void Closed(ILogger logger, long id, CloseCode code, string reason);
@@ -52,13 +52,13 @@ internal static partial class Log
     public static partial void Aborted(ILogger logger, long id, string error);
 
     [LoggerMessage(27, LogLevel.Warning, "Connection {Id} from {Remote} aborted: its output has not moved for the send-stall timeout ({Queued} bytes queued){More}")]
-    public static partial void SendStalled(ILogger logger, long id, EndPoint? remote, long queued, string more);
+    public static partial void SendStalled(ILogger logger, long id, object? remote, long queued, string more);
 
     [LoggerMessage(28, LogLevel.Warning, "Connection {Id} from {Remote} closed over the memory budget: {Code} {Reason}{More}")]
-    public static partial void OverBudget(ILogger logger, long id, EndPoint? remote, int code, string reason, string more);
+    public static partial void OverBudget(ILogger logger, long id, object? remote, int code, string reason, string more);
 
     [LoggerMessage(29, LogLevel.Warning, "Connection {Id} from {Remote} closed: {Reason}{More}")]
-    public static partial void RelayRefused(ILogger logger, long id, EndPoint? remote, string reason, string more);
+    public static partial void RelayRefused(ILogger logger, long id, object? remote, string reason, string more);
 
     [LoggerMessage(30, LogLevel.Error, "Unexpected error on connection {Id}{More}")]
     public static partial void Unexpected(ILogger logger, Exception exception, long id, string more);
@@ -68,6 +68,11 @@ internal static partial class Log
 
     [LoggerMessage(33, LogLevel.Error, "The authorizer failed on a request for {Path}; the client got 500{More}")]
     public static partial void AuthorizerFailed(ILogger logger, Exception exception, string path, string more);
+    [LoggerMessage(35, LogLevel.Warning, "Refused request from {Client}: {Status} {Reason}{More}")]
+    public static partial void LimitRefused(ILogger logger, object? client, int status, string reason, string more);
+
+    [LoggerMessage(36, LogLevel.Warning, "Connection {Id} from {Client} closed with 1008 rate limit: {Reason}{More}")]
+    public static partial void RateLimitClosed(ILogger logger, long id, object? client, string reason, string more);
 
     [LoggerMessage(32, LogLevel.Warning, "Buffered bytes over the memory budget: {Buffered} of {Budget}; new connections get 503 and the largest holders are closed")]
     public static partial void BudgetExceeded(ILogger logger, long buffered, long budget);

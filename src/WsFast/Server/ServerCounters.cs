@@ -25,6 +25,7 @@ public sealed class ServerCounters
     private long _compressedOut;
     private long _deflateBytesSaved;
     private readonly long[] _closeCodes = new long[CloseCodeSlots];
+    private readonly long[] _limitRefusals = new long[LimitRefusals.Count];
 
     // Close codes 1000-1015 each have a slot; registered and private codes (3000-4999) share the last one.
     private const int CloseCodeSlots = 17;
@@ -93,6 +94,28 @@ public sealed class ServerCounters
 
     /// <summary>Payload bytes permessage-deflate kept off the wire, over both directions: inflated less compressed size.</summary>
     public long DeflateBytesSaved => Interlocked.Read(ref _deflateBytesSaved);
+
+    /// <summary>Requests refused with 429 because their client address held <see cref="ClientLimitOptions.MaxConnectionsPerAddress"/> connections.</summary>
+    public long ConnectionsPerAddressRefusals => LimitRefused(LimitRefusal.ConnectionsPerAddress);
+
+    /// <summary>Upgrades, event streams and polls refused with 429 because their client address was over <see cref="ClientLimitOptions.HandshakesPerSecond"/>.</summary>
+    public long HandshakeRateRefusals => LimitRefused(LimitRefusal.HandshakeRate);
+
+    /// <summary>WebSockets closed with 1008 for sending over <see cref="ClientLimitOptions.MessagesPerSecond"/>.</summary>
+    public long MessageRateCloses => LimitRefused(LimitRefusal.MessageRate);
+
+    /// <summary>WebSockets closed with 1008 for sending over <see cref="ClientLimitOptions.BytesPerSecond"/>.</summary>
+    public long ByteRateCloses => LimitRefused(LimitRefusal.ByteRate);
+
+    /// <summary>Requests refused with 503 because <see cref="ClientLimitOptions.MaxTrackedAddresses"/> addresses all held connections.</summary>
+    public long AddressTableFullRefusals => LimitRefused(LimitRefusal.AddressTableFull);
+
+    /// <summary>Requests refused with 400 for a malformed forwarding header from a trusted proxy.</summary>
+    public long ForwardedHeaderRefusals => LimitRefused(LimitRefusal.ForwardedHeader);
+
+    internal long LimitRefused(LimitRefusal kind) => Interlocked.Read(ref _limitRefusals[(int)kind]);
+
+    internal void OnLimitRefused(LimitRefusal kind) => Interlocked.Increment(ref _limitRefusals[(int)kind]);
 
     internal void OnCompressedReceived(long compressedBytes, long inflatedBytes)
     {

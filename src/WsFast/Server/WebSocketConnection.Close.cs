@@ -39,7 +39,7 @@ public sealed partial class WebSocketConnection
 
         // Wake the receive loop, which lets go of the message it was assembling (see ReceiveAsync).
         _transport.Input.CancelPendingRead();
-        _server.BadInput.OverBudget(Id, RemoteEndPoint, (int)code, reason);
+        _server.BadInput.OverBudget(Id, ClientForLog, (int)code, reason);
         return true;
     }
 
@@ -93,7 +93,7 @@ public sealed partial class WebSocketConnection
     {
         if (Interlocked.Exchange(ref _closeTimedOut, 1) == 0)
         {
-            _server.BadInput.CloseTimedOut(Id, RemoteEndPoint);
+            _server.BadInput.CloseTimedOut(Id, ClientForLog);
         }
 
         _transport.Abort();
@@ -144,6 +144,7 @@ public sealed partial class WebSocketConnection
 
         _assembler.Release();
         _deflate?.Dispose();
+        _server.ReleaseAddress(Address);
         _server.Unregister(_serverSlot);
         _server.Counters.OnClosed(_closeCode);
         try

@@ -25,7 +25,7 @@ public sealed partial class WebSocketConnection
         if (_transport.StalledFor(now) >= (long)options.SendStallTimeout.TotalMilliseconds)
         {
             // Whatever the peer sends meanwhile (pongs, pings, messages): a connection that does not read is gone.
-            _server.BadInput.SendStalled(Id, RemoteEndPoint, _transport.QueuedBytes);
+            _server.BadInput.SendStalled(Id, ClientForLog, _transport.QueuedBytes);
             _server.Counters.OnSendStalled();
             _transport.Abort();
             return;
@@ -49,7 +49,7 @@ public sealed partial class WebSocketConnection
                 {
                     if (now - pingSent >= (long)options.PingTimeout.TotalMilliseconds)
                     {
-                        _server.BadInput.PingTimedOut(Id, RemoteEndPoint);
+                        _server.BadInput.PingTimedOut(Id, ClientForLog);
                         SendClose(CloseCode.InternalServerError, "ping timeout");
                     }
                 }

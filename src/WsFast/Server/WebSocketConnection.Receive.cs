@@ -62,7 +62,7 @@ public sealed partial class WebSocketConnection
 
                         default:
                             ProtocolError error = _frames.Error;
-                            _server.BadInput.ProtocolViolation(Id, RemoteEndPoint, error.ToCloseCode(), error.ToReason());
+                            _server.BadInput.ProtocolViolation(Id, ClientForLog, error.ToCloseCode(), error.ToReason());
                             _server.Counters.OnProtocolError();
                             SendClose(error.ToCloseCode(), error.ToReason());
                             done = true;
@@ -112,7 +112,7 @@ public sealed partial class WebSocketConnection
         _authorization?.Subscribe(this);
 
         _server.Counters.OnOpened();
-        Log.Opened(_server.Logger, Id, RemoteEndPoint, Endpoint.Path);
+        Log.Opened(_server.Logger, Id, ClientForLog, Endpoint.Path);
         try
         {
             await Endpoint.Handler.OnConnectedAsync(this).ConfigureAwait(false);
@@ -130,8 +130,21 @@ public sealed partial class WebSocketConnection
             // A broadcast endpoint without relaying only delivers: a message is refused at its first frame, before
             // any of it is assembled (closing at its end would let a client make the server hold a whole one).
             const string Reason = "this endpoint does not take messages from clients";
-            _server.BadInput.RelayRefused(Id, RemoteEndPoint, Reason);
+            _server.BadInput.RelayRefused(Id, ClientForLog, Reason);
             SendClose(CloseCode.PolicyViolation, Reason);
+            return default;
+        }
+
+        if (_server.Options.ClientLimits is { LimitsReceiving: true } limits
+            && _receiveRate.TryTake(limits, chunk.IsMessageStart, chunk.Payload.Length) is { } over)
+        {
+            // Like the relay rate: what arrived whole before has been handed on; this message and anything after
+            // it are not (the close makes the loop stop dispatching).
+            _server.BadInput.RateLimitClosed(over, Id, ClientForLog,
+                over == LimitRefusal.MessageRate ? "more messages than the per-connection rate allows" : "more bytes than the per-connection rate allows");
+            _server.Counters.OnLimitRefused(over);
+            _assembler.Release();
+            SendClose(CloseCode.PolicyViolation, "rate limit");
             return default;
         }
 
@@ -191,7 +204,7 @@ public sealed partial class WebSocketConnection
                 InflateOutcome.InvalidData => (CloseCode.InvalidPayloadData, "invalid compressed data"),
                 _ => (CloseCode.InvalidPayloadData, "invalid UTF-8 in text message"),
             };
-            _server.BadInput.ProtocolViolation(Id, RemoteEndPoint, code, reason);
+            _server.BadInput.ProtocolViolation(Id, ClientForLog, code, reason);
             _server.Counters.OnProtocolError();
             SendClose(code, reason);
         }

@@ -56,6 +56,7 @@ public sealed partial class WebSocketConnection : IServerConnection
         _serverSlot = serverSlot;
         Id = transport.Id;
         RemoteEndPoint = remoteEndPoint;
+        ClientAddress = AddressKey.Normalize((remoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None);
         Request = request;
         Endpoint = endpoint;
         SubProtocol = subProtocol;
@@ -89,8 +90,22 @@ public sealed partial class WebSocketConnection : IServerConnection
     /// <summary>A number unique to this connection within the process.</summary>
     public long Id { get; }
 
-    /// <summary>The client's address and port.</summary>
+    /// <summary>The socket's peer address and port: the client's, or behind a proxy the proxy's.</summary>
     public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>
+    /// The client's address: the socket's peer, or behind a proxy listed in
+    /// <see cref="WsFastServerOptions.TrustedProxies"/> the address it forwarded in the handshake; IPv4-mapped
+    /// IPv6 as IPv4. The address the client limits counted and the log names.
+    /// </summary>
+    public IPAddress ClientAddress { get; internal init; }
+
+    /// <summary>The count of <see cref="ClientAddress"/>'s connections this connection is in, released at its end.</summary>
+    internal AddressState? Address { get; init; }
+
+    /// <summary>Who the log names: the socket's peer with its port, or the forwarded client's address.</summary>
+    internal object? ClientForLog =>
+        RemoteEndPoint is IPEndPoint peer && !AddressKey.Normalize(peer.Address).Equals(ClientAddress) ? ClientAddress : RemoteEndPoint;
 
     /// <summary>The handshake request: path, query, headers.</summary>
     public HandshakeRequest Request { get; }
@@ -173,6 +188,9 @@ public sealed partial class WebSocketConnection : IServerConnection
 
     /// <summary>What this client may still relay to its topic (<see cref="TopicHandler"/>); used by its receive loop only.</summary>
     internal TokenBucket RelayAllowance;
+
+    /// <summary>What this client may still send (<see cref="ClientLimitOptions"/>); used by its receive loop only.</summary>
+    private ReceiveRate _receiveRate;
 
     /// <summary>
     /// Queues a text message. Completes at once unless the connection's outbound queue is at its bound

@@ -36,6 +36,8 @@ internal sealed class WsFastMetrics : IDisposable
         _meter.CreateObservableUpDownCounter("wsfast.buffered", () => server.BufferedBytes, "By", "Bytes held for peers (queued output, input being assembled), at the last timer tick");
         _meter.CreateObservableCounter("wsfast.publish.messages", () => c.Publishes, "{message}", "Messages published to topics");
         _meter.CreateObservableCounter("wsfast.publish.fanout", () => c.Fanout, "{delivery}", "Deliveries queued by publishes");
+        _meter.CreateObservableCounter("wsfast.limits.refusals", ObserveLimitRefusals, "{refusal}", "Clients refused or closed by the per-address and per-connection limits and the proxy rules, by reason");
+        _meter.CreateObservableUpDownCounter("wsfast.limits.tracked_addresses", () => server.Addresses?.Count ?? 0, "{address}", "Client addresses (IPv6: /64 prefixes) the per-address limits keep counts for");
 
         IEnumerable<Measurement<long>> ObserveCloses()
         {
@@ -45,6 +47,14 @@ internal sealed class WsFastMetrics : IDisposable
             }
 
             yield return new Measurement<long>(c.ClosedWith(3000), new KeyValuePair<string, object?>("code", "3000-4999"));
+        }
+
+        IEnumerable<Measurement<long>> ObserveLimitRefusals()
+        {
+            for (int kind = 0; kind < LimitRefusals.Count; kind++)
+            {
+                yield return new Measurement<long>(c.LimitRefused((LimitRefusal)kind), new KeyValuePair<string, object?>("reason", LimitRefusals.Name((LimitRefusal)kind)));
+            }
         }
     }
 

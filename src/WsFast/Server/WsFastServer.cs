@@ -48,6 +48,7 @@ public sealed class WsFastServer : IAsyncDisposable
         Router = new HttpRouter(this);
         Topics = new TopicRegistry(options.Broadcast, Counters);
         _metrics = new WsFastMetrics(this);
+        Addresses = options.ClientLimits.LimitsAddresses ? new AddressTable(options.ClientLimits) : null;
     }
 
     /// <summary>The options the server was created with. Do not change them once started.</summary>
@@ -85,6 +86,9 @@ public sealed class WsFastServer : IAsyncDisposable
     internal BadInputLog BadInput { get; }
 
     internal HttpRouter Router { get; }
+
+    /// <summary>The per-address counts, when a per-address limit is on.</summary>
+    internal AddressTable? Addresses { get; }
 
     internal bool IsStopping => _stopping;
 
@@ -341,6 +345,15 @@ public sealed class WsFastServer : IAsyncDisposable
         }
     }
 
+    /// <summary>A connection counted against its client address ended.</summary>
+    internal void ReleaseAddress(AddressState? address)
+    {
+        if (address is not null)
+        {
+            Addresses!.Close(address);
+        }
+    }
+
     internal void Unregister(int slot)
     {
         if (slot < 0)
@@ -441,6 +454,7 @@ public sealed class WsFastServer : IAsyncDisposable
             try
             {
                 Topics.Expire(now);
+                Addresses?.Expire(now);
 
                 // Pinned memory a burst needed goes back once the burst is over (see the pools' Trim).
                 _listener?.Pool.BlockPool.Trim();

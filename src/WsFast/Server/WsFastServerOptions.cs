@@ -113,6 +113,23 @@ public sealed class WsFastServerOptions
     /// </summary>
     public RequestAuthorizer? Authorizer { get; set; }
 
+    /// <summary>
+    /// Connections and handshakes per client address, messages and bytes per second per WebSocket connection:
+    /// beyond them, 429 before the upgrade and 1008 after it. Each default is far above what a browser does.
+    /// </summary>
+    public ClientLimitOptions ClientLimits { get; } = new();
+
+    /// <summary>
+    /// Proxies (addresses, or networks such as <c>10.0.0.0/8</c> and <c>fd00::/8</c>) whose forwarding headers are
+    /// believed: for a request whose socket peer is one of them, the client's address comes from <c>Forwarded</c>
+    /// (RFC 7239) or else <c>X-Forwarded-For</c>, the rightmost address that is not itself a trusted proxy, and its
+    /// scheme from the same <c>proto=</c> or <c>X-Forwarded-Proto</c>. That address is what the client limits count,
+    /// the log names and <see cref="WebSocketConnection.ClientAddress"/> holds. A malformed forwarding header from a
+    /// trusted proxy gets 400. From any other peer the headers are ignored. Empty (the default): none, every client
+    /// is its socket's peer; list the proxy in front of the server, or every client will count as the proxy.
+    /// </summary>
+    public List<IPNetwork> TrustedProxies { get; } = [];
+
     /// <summary>Whether <c>/metrics</c> lists each topic by name (names are chosen by clients). Default false.</summary>
     public bool MetricsIncludeTopics { get; set; }
 
@@ -137,6 +154,7 @@ public sealed class WsFastServerOptions
     {
         Broadcast.Validate();
         PerMessageDeflate?.Validate();
+        ClientLimits.Validate();
         OriginAllowList.Validate(AllowedOrigins, nameof(AllowedOrigins));
         Positive(HandshakeTimeout, nameof(HandshakeTimeout));
         Positive(CloseTimeout, nameof(CloseTimeout));

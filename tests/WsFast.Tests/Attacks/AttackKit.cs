@@ -42,7 +42,10 @@ internal static class AttackKit
 
     /// <summary>
     /// A server with <c>/echo</c> and the broadcast endpoint (relaying off), short deadlines (send stall and
-    /// request 2 s, close 1 s) and no heartbeat unless <paramref name="configure"/> turns it on.
+    /// request 2 s, close 1 s) and no heartbeat unless <paramref name="configure"/> turns it on. The per-address
+    /// and per-connection client limits are off: every attacker here comes from 127.0.0.1 and would be stopped by
+    /// them first, while these tests prove the defences behind them (an attacker with many addresses meets those
+    /// alone); tests/Limits proves the limits.
     /// </summary>
     public static Task<TestServer> StartAsync(Action<WsFastServerOptions>? configure = null, Action<WsFastServer>? map = null) =>
         TestServer.StartAsync(options =>
@@ -52,6 +55,10 @@ internal static class AttackKit
             options.CloseTimeout = TimeSpan.FromSeconds(1);
             options.ShutdownTimeout = TimeSpan.FromSeconds(1);
             options.PingInterval = TimeSpan.Zero;
+            options.ClientLimits.MaxConnectionsPerAddress = 0;
+            options.ClientLimits.HandshakesPerSecond = 0;
+            options.ClientLimits.MessagesPerSecond = 0;
+            options.ClientLimits.BytesPerSecond = 0;
             configure?.Invoke(options);
         }, server =>
         {

@@ -73,13 +73,21 @@ internal sealed class RawClient : IAsyncDisposable
     /// <summary>The client's address and port, as the server logs it.</summary>
     public EndPoint LocalEndPoint => _socket.LocalEndPoint!;
 
-    /// <summary>Connects to 127.0.0.1:<paramref name="port"/> without sending anything.</summary>
-    public static async Task<RawClient> ConnectAsync(int port)
+    /// <summary>
+    /// Connects to 127.0.0.1:<paramref name="port"/> without sending anything, from <paramref name="from"/> when
+    /// given (any loopback address, 127.0.0.2 and so on: a client of another address for the per-address limits).
+    /// </summary>
+    public static async Task<RawClient> ConnectAsync(int port, IPAddress? from = null)
     {
         // IPv4 only, so that the address the server logs is the plain 127.0.0.1:port this client reports.
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            if (from is not null)
+            {
+                socket.Bind(new IPEndPoint(from, 0));
+            }
+
             using var timeout = new CancellationTokenSource(Timeout);
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), timeout.Token);
             return new RawClient(socket);
@@ -180,6 +188,23 @@ internal sealed class RawClient : IAsyncDisposable
         }
 
         return new HttpHead(int.Parse(status[1], System.Globalization.CultureInfo.InvariantCulture), lines[0], headers);
+    }
+
+    /// <summary>Reads exactly <paramref name="count"/> bytes, such as a response body after its head.</summary>
+    public async Task<byte[]> ReadBodyAsync(int count, TimeSpan? timeout = null)
+    {
+        using var cancel = new CancellationTokenSource(timeout ?? Timeout);
+        while (_end - _start < count)
+        {
+            if (!await FillAsync(cancel.Token))
+            {
+                throw new IOException($"the connection ended with {_end - _start} of {count} body bytes");
+            }
+        }
+
+        byte[] body = _pending.AsSpan(_start, count).ToArray();
+        _start += count;
+        return body;
     }
 
     /// <summary>Reads the next frame the server sends.</summary>

@@ -9,23 +9,6 @@ internal sealed partial class HttpConnection
     private CancellationTokenSource? _authorizing; // while an authorizer runs: cancelled when the server stops waiting
 
     /// <summary>
-    /// The client's address, as the hook and the logs see it. Set here only: the peer's address (an IPv4 peer
-    /// of a dual-stack socket as IPv4).
-    /// </summary>
-    public IPAddress ClientAddress { get; private set; } = IPAddress.None;
-
-    /// <summary>Whether the connection came over TLS. Set here only.</summary>
-    public bool IsSecure { get; private set; }
-
-    private void InitializeClientInfo()
-    {
-        if (RemoteEndPoint is IPEndPoint peer)
-        {
-            ClientAddress = peer.Address.IsIPv4MappedToIPv6 ? peer.Address.MapToIPv4() : peer.Address;
-        }
-    }
-
-    /// <summary>
     /// Asks <paramref name="authorizer"/> about <paramref name="request"/>: its acceptance, or null when the
     /// request was refused here (the rejection it chose, 500 when it failed, 503 when it did not answer before the
     /// request's deadline) or the connection ended meanwhile. Nothing is read from the client while it runs.

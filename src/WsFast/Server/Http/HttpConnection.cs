@@ -36,18 +36,38 @@ internal sealed partial class HttpConnection : IServerConnection
     private int _closedOverBudget;
     private EventStreamSubscriber? _eventStream;
     private LongPollWaiter? _longPoll;
+    private AddressState? _address;    // the count of ClientAddress's connections this connection is in
 
     public HttpConnection(WsFastServer server, TransportLease transport)
     {
         _server = server;
         _transport = transport;
         RemoteEndPoint = transport.RemoteEndPoint;
-        InitializeClientInfo();
+        ClientAddress = AddressKey.Normalize((RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None);
         _deadline = DeadlineAfter(server.Options.HandshakeTimeout);
     }
 
-    /// <summary>The client's address and port.</summary>
+    /// <summary>The socket's peer: the client, or the proxy in front of it.</summary>
     public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>
+    /// The client's address for the current request: the socket's peer, or behind a trusted proxy
+    /// (<see cref="WsFastServerOptions.TrustedProxies"/>) the address it forwards; IPv4-mapped IPv6 as IPv4. Set
+    /// once a request's head is read (<see cref="IdentifyClient"/>), before anything else looks at the request:
+    /// the client limits, the log and the upgrade use it.
+    /// </summary>
+    public IPAddress ClientAddress { get; private set; }
+
+    /// <summary>
+    /// Whether the client's request came over TLS: to this server, or to a trusted proxy as it says
+    /// (<c>X-Forwarded-Proto</c>, <c>proto=</c>); set with <see cref="ClientAddress"/>.
+    /// </summary>
+    public bool IsSecure { get; private set; }
+
+    /// <summary>Who the log names: the socket's peer with its port, or the forwarded client's address.</summary>
+    internal object? ClientForLog => IsForwarded ? ClientAddress : RemoteEndPoint;
+
+    private bool IsForwarded => RemoteEndPoint is IPEndPoint peer && !AddressKey.Normalize(peer.Address).Equals(ClientAddress);
 
     /// <summary>The connection's slot in the server's set, taken over by the WebSocket on upgrade.</summary>
     public int Slot { get; set; } = -1;
@@ -109,9 +129,34 @@ internal sealed partial class HttpConnection : IServerConnection
     /// <summary>Like <see cref="Refuse(int, string, KeyValuePair{string, string}[])"/> with a response already rendered.</summary>
     public void Refuse(int status, string reason, SharedBuffer response)
     {
-        _server.BadInput.RequestRefused(RemoteEndPoint, status, reason);
+        _server.BadInput.RequestRefused(ClientForLog, status, reason);
         _server.Counters.OnRefused();
         Respond(response, keepAlive: false);
+    }
+
+    /// <summary>
+    /// Takes a handshake (a WebSocket upgrade, an event stream, a poll) from the client address's allowance
+    /// (<see cref="ClientLimitOptions.HandshakesPerSecond"/>); when none is left, answers 429 with the seconds
+    /// until one is, and returns false.
+    /// </summary>
+    public bool TryStartHandshake()
+    {
+        if (_address is null || _server.Addresses!.TryHandshake(_address, Environment.TickCount64, out int retryAfter))
+        {
+            return true;
+        }
+
+        RefuseOverLimit(LimitRefusal.HandshakeRate, 429, "too many handshakes from this address",
+            KeyValuePair.Create("Retry-After", retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return false;
+    }
+
+    /// <summary>Hands the count of the client's connections over to the connection that takes over the transport.</summary>
+    internal AddressState? TakeAddress()
+    {
+        AddressState? address = _address;
+        _address = null;
+        return address;
     }
 
     /// <summary>
@@ -234,7 +279,7 @@ internal sealed partial class HttpConnection : IServerConnection
     {
         if (_transport.StalledFor(now) >= (long)_server.Options.SendStallTimeout.TotalMilliseconds)
         {
-            _server.BadInput.SendStalled(_transport.Id, RemoteEndPoint, _transport.QueuedBytes);
+            _server.BadInput.SendStalled(_transport.Id, ClientForLog, _transport.QueuedBytes);
             _server.Counters.OnSendStalled();
             _transport.Abort();
             return;
@@ -258,7 +303,7 @@ internal sealed partial class HttpConnection : IServerConnection
         }
         else if (now >= Volatile.Read(ref _deadline))
         {
-            _server.BadInput.RequestTimedOut(RemoteEndPoint);
+            _server.BadInput.RequestTimedOut(ClientForLog);
             _transport.Abort();
         }
     }
@@ -300,7 +345,7 @@ internal sealed partial class HttpConnection : IServerConnection
             return false;
         }
 
-        _server.BadInput.OverBudget(_transport.Id, RemoteEndPoint, 0, "HTTP connection aborted");
+        _server.BadInput.OverBudget(_transport.Id, ClientForLog, 0, "HTTP connection aborted");
         StopAuthorizing();
         _transport.Abort();
         return true;
@@ -345,6 +390,11 @@ internal sealed partial class HttpConnection : IServerConnection
             }
 
             input.AdvanceTo(consumed);
+            if (!IdentifyClient(request!))
+            {
+                return false;
+            }
+
             if (!_server.IsHostAllowed(request!.Host))
             {
                 // Kestrel's host filtering answers the same: a name this server does not serve (DNS rebinding).
@@ -359,6 +409,11 @@ internal sealed partial class HttpConnection : IServerConnection
 
             if (status == HandshakeStatus.Hixie76Upgrade)
             {
+                if (!TryStartHandshake())
+                {
+                    return false;
+                }
+
                 return await Hixie76Upgrade.TryAsync(this, _server, _transport, request).ConfigureAwait(false);
             }
 
@@ -383,6 +438,63 @@ internal sealed partial class HttpConnection : IServerConnection
         }
     }
 
+    /// <summary>
+    /// Sets <see cref="ClientAddress"/> and <see cref="IsSecure"/> for the request just read, and counts this
+    /// connection against that address (<see cref="ClientLimitOptions.MaxConnectionsPerAddress"/>); false when
+    /// the request was refused: 400 for a malformed forwarding header from a trusted proxy, 429 at the address's
+    /// bound, 503 when the address table is full. Each request is looked at, as a proxy may carry one client's
+    /// request after another's on the same connection.
+    /// </summary>
+    private bool IdentifyClient(HandshakeRequest request)
+    {
+        IPAddress peer = (RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        if (!ForwardedHeaders.TryResolve(peer, request, _server.Options.TrustedProxies, out IPAddress client, out bool? https))
+        {
+            RefuseOverLimit(LimitRefusal.ForwardedHeader, 400, "malformed forwarding header from a trusted proxy");
+            return false;
+        }
+
+        ClientAddress = client;
+        IsSecure = https ?? false;
+        if (_server.Addresses is not { } addresses)
+        {
+            return true;
+        }
+
+        UInt128 key = AddressKey.Of(client);
+        if (_address is not null)
+        {
+            if (_address.Key == key)
+            {
+                return true;
+            }
+
+            addresses.Close(TakeAddress()!);
+        }
+
+        switch (addresses.TryOpen(key, out _address))
+        {
+            case AddressRefusal.TooManyConnections:
+                // No telling when one of the address's connections ends: a second is a polite first guess.
+                RefuseOverLimit(LimitRefusal.ConnectionsPerAddress, 429, "too many connections from this address", KeyValuePair.Create("Retry-After", "1"));
+                return false;
+            case AddressRefusal.TableFull:
+                RefuseOverLimit(LimitRefusal.AddressTableFull, 503, "server busy: too many client addresses", KeyValuePair.Create("Retry-After", "1"));
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>Answers a client refused by its limits or the proxy rules and ends the connection; counted and logged by kind.</summary>
+    private void RefuseOverLimit(LimitRefusal kind, int status, string reason, params KeyValuePair<string, string>[] headers)
+    {
+        _server.BadInput.LimitRefused(kind, ClientForLog, status, reason);
+        _server.Counters.OnRefused();
+        _server.Counters.OnLimitRefused(kind);
+        Respond(HttpResponses.Status(status, reason, headers), keepAlive: false);
+    }
+
     /// <summary>Routes an upgrade request and answers it: 101 and hand over, or a refusal and close.</summary>
     private async ValueTask<bool> UpgradeAsync(HandshakeRequest request)
     {
@@ -390,6 +502,11 @@ internal sealed partial class HttpConnection : IServerConnection
         {
             // Shutdown has already sent its 1001s: a connection opened now would miss them.
             Refuse(503, "server shutting down");
+            return false;
+        }
+
+        if (!TryStartHandshake())
+        {
             return false;
         }
 
@@ -452,7 +569,11 @@ internal sealed partial class HttpConnection : IServerConnection
             deflate = agreement;
         }
 
-        var connection = new WebSocketConnection(_server, _transport, Slot, RemoteEndPoint, request, endpoint, subProtocol, topic, deflate, authorization);
+        var connection = new WebSocketConnection(_server, _transport, Slot, RemoteEndPoint, request, endpoint, subProtocol, topic, deflate, authorization)
+        {
+            ClientAddress = ClientAddress,
+            Address = TakeAddress(),
+        };
         if (granted?.UserState is { } state)
         {
             connection.UserState = state;
@@ -500,6 +621,7 @@ internal sealed partial class HttpConnection : IServerConnection
         Volatile.Write(ref _ending, true);
         _transport.CompleteOutput();
         await _transport.Closed.ConfigureAwait(false);
+        _server.ReleaseAddress(TakeAddress());
         _server.Unregister(Slot);
         _transport.Dispose();
     }

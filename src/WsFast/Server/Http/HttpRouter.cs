@@ -44,11 +44,22 @@ internal sealed class HttpRouter(WsFastServer server)
 
         if (server.HasBroadcast && TopicOf(request.Path, broadcast.EventStreamPath) is { } streamTopic)
         {
+            // An event stream and a poll are how a client without WebSocket subscribes: handshakes, as upgrades are.
+            if (!connection.TryStartHandshake())
+            {
+                return new ValueTask<bool>(false);
+            }
+
             return EventStreamRoute.ServeAsync(server, connection, request, streamTopic);
         }
 
         if (server.HasBroadcast && TopicOf(request.Path, broadcast.PollPath) is { } pollTopic)
         {
+            if (!connection.TryStartHandshake())
+            {
+                return new ValueTask<bool>(false);
+            }
+
             return PollRoute.ServeAsync(server, connection, request, pollTopic, keepAlive);
         }
 

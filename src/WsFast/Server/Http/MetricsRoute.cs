@@ -43,6 +43,14 @@ internal static class MetricsRoute
 
         text.Append(CultureInfo.InvariantCulture, $"wsfast_closes_total{{code=\"3000-4999\"}} {c.ClosedWith(3000)}\n");
 
+        Header(text, "wsfast_limit_refusals_total", "counter", "Clients refused (429, 503, 400) or closed (1008) by the per-address and per-connection limits and the proxy rules, by reason");
+        for (int kind = 0; kind < LimitRefusals.Count; kind++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"wsfast_limit_refusals_total{{reason=\"{LimitRefusals.Name((LimitRefusal)kind)}\"}} {c.LimitRefused((LimitRefusal)kind)}\n");
+        }
+
+        Metric(text, "wsfast_limit_tracked_addresses", "gauge", "Client addresses (IPv6: /64 prefixes) the per-address limits keep counts for", server.Addresses?.Count ?? 0);
+
         if (server.Options.MetricsIncludeTopics)
         {
             Header(text, "wsfast_topic_subscribers", "gauge", "Subscribers of each topic");

@@ -60,11 +60,18 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
         _lastMessage = Environment.TickCount64;
         Id = transport.Id;
         RemoteEndPoint = remoteEndPoint;
+        ClientForLog = remoteEndPoint;
     }
 
     public long Id { get; }
 
     public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>The count of the client address's connections this connection is in, released at its end.</summary>
+    internal AddressState? Address { get; init; }
+
+    /// <summary>Who the log names: the socket's peer, or behind a trusted proxy the client's address.</summary>
+    internal object? ClientForLog { get; init; }
 
     public WebSocketState State => (WebSocketState)Volatile.Read(ref _state);
 
@@ -85,7 +92,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
             _subscriptions.Subscribe(this, _endpoint, _topic);
 
             _server.Counters.OnOpened();
-            Log.Opened(_server.Logger, Id, RemoteEndPoint, _endpoint.Path);
+            Log.Opened(_server.Logger, Id, ClientForLog, _endpoint.Path);
 
             PipeReader input = _transport.Input;
             while (true)
@@ -125,7 +132,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
 
                         default:
                             Hixie76Error error = _frames.Error;
-                            _server.BadInput.ProtocolViolation(Id, RemoteEndPoint, error.ToCloseCode(), error.ToReason());
+                            _server.BadInput.ProtocolViolation(Id, ClientForLog, error.ToCloseCode(), error.ToReason());
                             _server.Counters.OnProtocolError();
                             _closeCode = error.ToCloseCode();
                             EndOutput();
@@ -214,7 +221,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
         WsFastServerOptions options = _server.Options;
         if (_transport.StalledFor(now) >= (long)options.SendStallTimeout.TotalMilliseconds)
         {
-            _server.BadInput.SendStalled(Id, RemoteEndPoint, _transport.QueuedBytes);
+            _server.BadInput.SendStalled(Id, ClientForLog, _transport.QueuedBytes);
             _server.Counters.OnSendStalled();
             _transport.Abort();
             return;
@@ -252,7 +259,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
         }
 
         _transport.Input.CancelPendingRead();
-        _server.BadInput.OverBudget(Id, RemoteEndPoint, (int)(inbound ? CloseCode.MessageTooBig : CloseCode.PolicyViolation),
+        _server.BadInput.OverBudget(Id, ClientForLog, (int)(inbound ? CloseCode.MessageTooBig : CloseCode.PolicyViolation),
             inbound ? "draft-76 message too big for the server's memory budget" : "draft-76 outbound queue over the server's memory budget");
         return true;
     }
@@ -263,7 +270,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
         {
             // Refused at its first piece, before any of it is assembled, as an RFC 6455 client's is.
             const string Reason = "this endpoint does not take messages from draft-76 clients";
-            _server.BadInput.RelayRefused(Id, RemoteEndPoint, Reason);
+            _server.BadInput.RelayRefused(Id, ClientForLog, Reason);
             SendClose();
             return;
         }
@@ -336,7 +343,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
 
     private void RefuseRelay(string reason)
     {
-        _server.BadInput.RelayRefused(Id, RemoteEndPoint, reason);
+        _server.BadInput.RelayRefused(Id, ClientForLog, reason);
         SendClose();
     }
 
@@ -379,7 +386,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
     {
         if (Interlocked.Exchange(ref _closeTimedOut, 1) == 0)
         {
-            _server.BadInput.CloseTimedOut(Id, RemoteEndPoint);
+            _server.BadInput.CloseTimedOut(Id, ClientForLog);
         }
 
         _transport.Abort();
@@ -413,6 +420,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
         }
 
         _assembler.Release();
+        _server.ReleaseAddress(Address);
         _server.Unregister(_serverSlot);
         _server.Counters.OnClosed(_closeCode);
         _transport.Dispose();

@@ -36,7 +36,7 @@ internal sealed class TopicHandler(BroadcastOptions options) : WebSocketHandler
 
     private static void Refuse(WebSocketConnection connection, string reason)
     {
-        connection.Server.BadInput.RelayRefused(connection.Id, connection.RemoteEndPoint, reason);
+        connection.Server.BadInput.RelayRefused(connection.Id, connection.ClientForLog, reason);
         connection.Close(CloseCode.PolicyViolation, reason);
     }
 }
