@@ -62,6 +62,31 @@ public sealed class UpgradeAuthorizationTests
         await AuthKit.WaitUntilAsync(() => server.Server.Topics.SubscriberCount("extra") == 0, "the connection to leave 'extra'");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_hook_sees_the_client_address_and_scheme_a_trusted_proxy_forwards_and_never_an_untrusted_peers_claim(bool trusted)
+    {
+        var authorizer = new FuncAuthorizer(_ => new(AuthorizationResult.Accept()));
+        await using TestServer server = await AuthKit.StartAsync(authorizer, options =>
+        {
+            if (trusted)
+            {
+                options.TrustedProxies.Add(IPNetwork.Parse("127.0.0.1/32"));
+            }
+        });
+
+        (RawClient client, HttpHead head) = await AuthKit.SendAsync(server.Port, AuthKit.Upgrade(
+            "/echo", "X-Forwarded-For: 198.51.100.7", "X-Forwarded-Proto: https"));
+        await using (client)
+        {
+            Assert.Equal(101, head.Status);
+            AuthorizationContext context = Assert.Single(authorizer.Seen);
+            Assert.Equal(trusted ? IPAddress.Parse("198.51.100.7") : IPAddress.Loopback, context.ClientAddress);
+            Assert.Equal(trusted, context.IsSecure);
+        }
+    }
+
     public static TheoryData<string, int, string, string?, string?> Rejections => new()
     {
         { "401", 401, "who are you", "WWW-Authenticate", "Bearer realm=\"test\"" },
