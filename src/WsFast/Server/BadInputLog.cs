@@ -23,6 +23,7 @@ internal sealed class BadInputLog(ILogger logger)
     private readonly LogLimiter _relayRefused = new();
     private readonly LogLimiter _unexpected = new();
     private readonly LogLimiter _timerFailed = new();
+    private readonly LogLimiter _tlsHandshakeFailed = new();
 
     public void RequestRefused(EndPoint? remote, int status, string reason)
     {
@@ -109,6 +110,14 @@ internal sealed class BadInputLog(ILogger logger)
         if (Allow(_unexpected, LogLevel.Error, out string more))
         {
             Log.Unexpected(logger, exception, id, more);
+        }
+    }
+
+    public void TlsHandshakeFailed(EndPoint? remote, string reason)
+    {
+        if (Allow(_tlsHandshakeFailed, LogLevel.Warning, out string more))
+        {
+            Log.TlsHandshakeFailed(logger, remote, reason, more);
         }
     }
 

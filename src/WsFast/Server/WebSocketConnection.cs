@@ -53,6 +53,7 @@ public sealed partial class WebSocketConnection : IServerConnection
         _serverSlot = serverSlot;
         Id = transport.Id;
         RemoteEndPoint = remoteEndPoint;
+        IsSecure = transport.IsSecure;
         Request = request;
         Endpoint = endpoint;
         SubProtocol = subProtocol;
@@ -84,6 +85,9 @@ public sealed partial class WebSocketConnection : IServerConnection
 
     /// <summary>The client's address and port.</summary>
     public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>Whether the connection came in over TLS (<c>wss://</c>).</summary>
+    public bool IsSecure { get; }
 
     /// <summary>The handshake request: path, query, headers.</summary>
     public HandshakeRequest Request { get; }

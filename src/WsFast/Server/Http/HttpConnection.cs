@@ -48,6 +48,9 @@ internal sealed class HttpConnection : IServerConnection
     /// <summary>The client's address and port.</summary>
     public EndPoint? RemoteEndPoint { get; }
 
+    /// <summary>Whether the connection came in over TLS (<c>https</c>, <c>wss</c>).</summary>
+    public bool IsSecure => _transport.IsSecure;
+
     /// <summary>The connection's slot in the server's set, taken over by the WebSocket on upgrade.</summary>
     public int Slot { get; set; } = -1;
 
