@@ -9,8 +9,18 @@ namespace WsFast.Transport.Tls;
 /// (<see cref="SocketIo.WaitForDataAsync"/>), which is what lets an idle TLS connection hold no memory: the
 /// <see cref="System.Net.Security.SslStream"/> rents its read buffer only once bytes are there.
 /// </summary>
+/// <remarks>
+/// A wait for data returns at once after a receive that filled its buffer: more bytes are probably in the
+/// kernel already, and the epoll engine announces bytes only as they arrive (edge-triggered), so a wait then
+/// would wait for bytes that came before it. The receive loop follows the same rule.
+/// </remarks>
 internal sealed class SocketIoStream(SocketIo io) : Stream
 {
+    private bool _mayHaveMore;
+
+    /// <summary>For a new client.</summary>
+    public void Reset() => _mayHaveMore = false;
+
     public override bool CanRead => true;
 
     public override bool CanWrite => true;
@@ -30,12 +40,20 @@ internal sealed class SocketIoStream(SocketIo io) : Stream
     {
         if (buffer.IsEmpty)
         {
+            if (_mayHaveMore)
+            {
+                _mayHaveMore = false;
+                return 0;
+            }
+
             ThrowIfFailed(await io.WaitForDataAsync());
             return 0;
         }
 
         ThrowIfFailed(await io.ReceiveAsync(buffer));
-        return io.BytesReceived;
+        int received = io.BytesReceived;
+        _mayHaveMore = received == buffer.Length;
+        return received;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

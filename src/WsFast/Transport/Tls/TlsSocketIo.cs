@@ -51,6 +51,7 @@ internal sealed class TlsSocketIo : SocketIo
     {
         _inner.Attach(socket);
         _socket = socket;
+        _stream.Reset();
         _ssl = new SslStream(_stream, leaveInnerStreamOpen: true);
         _handshake = Task.Run(_handshakeAsync);
     }
