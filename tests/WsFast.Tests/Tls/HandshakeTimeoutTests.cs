@@ -21,8 +21,9 @@ public class HandshakeTimeoutTests
         (string cert, string key) = certificates.WriteServerCertificate("server", "localhost");
         await using TestServer server = await TlsKit.StartAsync(cert, key, options => options.HandshakeTimeout = HandshakeTimeout);
 
-        await using RawClient staller = await RawClient.ConnectAsync(server.TlsPort());
+        // The clock starts before the connection, so that it never starts after the server's (at its accept).
         var clock = Stopwatch.StartNew();
+        await using RawClient staller = await RawClient.ConnectAsync(server.TlsPort());
         if (sent != "nothing")
         {
             // A handshake record (RFC 8446 section 5.1) announcing 512 bytes of a ClientHello, of which 11 come.
