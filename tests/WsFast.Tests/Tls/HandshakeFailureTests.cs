@@ -64,6 +64,11 @@ public class HandshakeFailureTests
 
         Assert.True(await server.Log.WaitForAsync("TLS handshake with"), "no log line for the broken handshake");
         Assert.Equal(1, server.Server.Counters.TlsHandshakeFailures);
+        using (var http = new HttpClient())
+        {
+            Assert.Contains("\nwsfast_tls_handshake_failures_total 1\n", await http.GetStringAsync(server.Http("/metrics")), StringComparison.Ordinal);
+        }
+
         await bystander.AssertEchoesAsync("after");
         Assert.True(await WaitForAsync(() => server.Server.ConnectionCount == 1), $"{server.Server.ConnectionCount} connections held");
     }
