@@ -2,7 +2,7 @@
 # Compares WsFast with Bun (uWebSockets), Node.js (ws) and ASP.NET Core (Kestrel) peers on the same cases, one
 # server at a time, each pinned alone to CPU 0 and started fresh for every case; the load tool is pinned to
 # CPU 1. Everything is on loopback. Then `report` writes comparison.md, comparison.csv and comparison.html,
-# with WsFast's ratio to every other server. About 9-10 minutes for the four servers and one round.
+# with WsFast's ratio to every other server. About 12-13 minutes for the four servers and one round.
 #
 #   load/run-compare.sh
 #   SERVERS="WsFast Bun" ROUNDS=3 load/run-compare.sh
@@ -16,11 +16,24 @@
 # echo of 1 KiB text by 100 clients without deflate and with it (both directions compressed).
 # Cases 12, 13 and 15 run every server with deflate; the others run WsFast with --no-deflate and the peers without
 # it, as before deflate existed.
+# TLS: 16 is 01 over TLS (wss://, 100 clients echoing 32 B), 17 is 09 (broadcast of 32 B to 1,000 subscribers at
+# FANOUT_RATE), 19 is 18 over TLS (1,000 connections opened over 4 s, then held: the server's CPU per connection,
+# handshakes included). Their servers listen on their plain port and beside it on their TLS port (peers/servers.sh),
+# with one certificate made for the run (load/tls/make-cert.sh, ECDSA P-256, or TLS_KEY=rsa; in RESULTS/tls); the
+# clients trust only its CA, make a full handshake each (no resumption) and offer ALPN http/1.1. /healthz and 17's
+# publisher use the plain port, so that what differs from the plain case is the clients' traffic alone. "TLS
+# against plain" in the report pairs 16/01, 17/09 and 19/18:
+#   CASES="01 09 16 17 18 19" SERVERS="WsFast Bun" ROUNDS=3 load/run-compare.sh
+# The load tool's own TLS costs it about twice the CPU per echo or delivery and several times the server's per
+# handshake (a .NET client's handshake took 1-2.5 ms of CPU in trials): the bottleneck column says when it, not
+# the server, set the pace; server CPU per message and per connection compare either way. Hence no 10,000-at-once
+# storm over TLS: the tool would take 10-25 s for the handshakes, past the servers' handshake timeouts.
 #
 # Environment: SERVERS (default "WsFast Bun Node Kestrel"), ROUNDS (default 1: with N, every case runs N
 # times, the rounds interleaved: round 1 runs every case against every server, then round 2...; the report
 # takes medians and the median of each round's own ratios), WSFAST_PORT, BUN_PORT, NODE_PORT, KESTREL_PORT
-# (18080, 18082, 18083, 18081), RESULTS (default load/results/compare-<timestamp>), FEED_RATE (messages/s,
+# (18080, 18082, 18083, 18081), WSFAST_TLS_PORT, BUN_TLS_PORT, NODE_TLS_PORT, KESTREL_TLS_PORT (18440, 18442, 18443,
+# 18441), TLS_KEY (ecdsa or rsa), WSFAST_DLL (a WsFast.Server.dll to run instead of building the checkout's), RESULTS (default load/results/compare-<timestamp>), FEED_RATE (messages/s,
 # default 10), FEED_SIZE (bytes, default 64), FANOUT_RATE and SATURATED_RATE (defaults 100 and 1,000),
 # DEFLATE_RATE (publishes/s of the 1 KiB cases, default 20: 20,000 deliveries/s, which the load tool inflates on
 # its one core with room to spare), NODE_DEFLATE (on or no-context, see load/peers/README.md), CASES (the
@@ -60,16 +73,23 @@ if [[ -z "${CASES:-}" || " $CASES " == *" 12 "* || " $CASES " == *" 13 "* ]]; th
   note "cases 12 and 13 (permessage-deflate): WsFast with its defaults, Bun --deflate on, Node --deflate ${NODE_DEFLATE:-on}, Kestrel --WsFast:Deflate=true; every other case WsFast --no-deflate and the peers without deflate."
 fi
 
+if [[ -z "${CASES:-}" || " $CASES " == *" 16 "* || " $CASES " == *" 17 "* || " $CASES " == *" 19 "* ]]; then
+  make_tls_certificate "$results/tls"
+  note "cases 16, 17 and 19 (TLS): $(openssl x509 -in "$tls_dir/server.pem" -noout -text | grep -m1 'Public Key Algorithm' | sed 's/^ *//') certificate for 127.0.0.1 from $tls_dir/ca.pem, on each server's TLS port beside its plain one; clients trust only that CA, full handshakes (no resumption), ALPN http/1.1; /healthz and the publisher over plain HTTP."
+fi
+
 began=$SECONDS
 
 # run_case SERVER ROUND NAME COMMAND ARGS...: one case against a fresh server, the tool on CPU 1. ws:// URLs
-# and the feeds' base URL get the server's port in place of PORT.
+# and the feeds' base URL get the server's port in place of PORT, and its TLS port in place of TLSPORT.
 run_case() {
-  local server="$1" round="$2" name="$3" port; shift 3
+  local server="$1" round="$2" name="$3" port tls_port; shift 3
   port="$(port_of "$server")"
+  tls_port="$(tls_port_of "$server")"
   local dir="$results/$server/$name"
   if (( rounds > 1 )); then dir="$dir/round-$round"; fi
-  local args=("${@//PORT/$port}")
+  local args=("${@//TLSPORT/$tls_port}")
+  args=("${args[@]//PORT/$port}")
   echo "round $round/$rounds, $server: $name (${args[*]})" >&2
   run_load_case "$server" "$dir" "$server $name$( (( rounds > 1 )) && echo " round $round")" "${args[@]}"
 }
@@ -124,6 +144,19 @@ for round in $(seq "$rounds"); do
   deflate=on
   each "$round" 15-ws-echo-100-1k-deflate ws-echo --url ws://127.0.0.1:PORT/echo --clients 100 --duration 5 --ramp-up 1 --settle 1 --size 1024 --deflate
   deflate=off
+
+  # TLS: 01 and 09 again with the clients over TLS (wss://) on the server's TLS port; /healthz and the publisher
+  # stay on its plain port. Over TLS a broadcast is still framed once, and encrypted per subscriber. Then 1,000
+  # connections opened at 250/s (a pace the load tool's own handshakes keep up with) and held, plain and over TLS:
+  # the server's CPU per connection from before the first connect to the window (server_cpu_us_per_conn).
+  tls=on
+  each "$round" 16-wss-echo-100 ws-echo --url wss://127.0.0.1:TLSPORT/echo --http-port PORT --ca "$tls_dir/ca.pem" --clients 100 --duration 5 --ramp-up 1 --settle 1 --size 32
+  each "$round" 17-wss-broadcast-fanout ws-broadcast --url https://127.0.0.1:TLSPORT --http-port PORT --ca "$tls_dir/ca.pem" "${fanout[@]}" --rate "${FANOUT_RATE:-100}"
+  tls=off
+  each "$round" 18-ws-connect-1000 ws-idle --url ws://127.0.0.1:PORT/echo --clients 1000 --duration 1 --ramp-up 4 --settle 2
+  tls=on
+  each "$round" 19-wss-connect-1000 ws-idle --url wss://127.0.0.1:TLSPORT/echo --http-port PORT --ca "$tls_dir/ca.pem" --clients 1000 --duration 1 --ramp-up 4 --settle 2
+  tls=off
 done
 
 note "servers pinned to CPU 0 one at a time, fresh for every case; load tool pinned to CPU 1; $(nproc) CPUs, open files $(ulimit -n); ${rounds} round(s) in $(( SECONDS - began )) s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."

@@ -13,10 +13,13 @@ stop_server() {
 }
 trap stop_server EXIT
 
-# wait_for_healthz PORT: true once http://127.0.0.1:PORT/healthz answers, false after 10 s.
+# wait_for_healthz PORT [CA]: true once http://127.0.0.1:PORT/healthz answers (https://, trusting the PEM file CA,
+# when CA is given), false after 10 s.
 wait_for_healthz() {
+  local url="http://127.0.0.1:$1/healthz" tls=()
+  if [[ -n "${2:-}" ]]; then url="https://127.0.0.1:$1/healthz"; tls=(--cacert "$2"); fi
   for _ in $(seq 100); do
-    if curl -fs "http://127.0.0.1:$1/healthz" >/dev/null 2>&1; then return 0; fi
+    if curl -fs "${tls[@]}" "$url" >/dev/null 2>&1; then return 0; fi
     sleep 0.1
   done
   return 1

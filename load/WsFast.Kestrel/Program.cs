@@ -7,6 +7,10 @@ using WsFast.Kestrel;
 //
 // Settings are ordinary ASP.NET Core configuration: --urls, --Logging:LogLevel:Default=Information, and the
 // WsFast section (ServerOptions), e.g. --WsFast:HistorySize=50 or the environment's WsFast__HistorySize=50.
+// TLS is Kestrel's own endpoint configuration, a PEM certificate and key beside a plain endpoint:
+//
+//   ... --Kestrel:Endpoints:Http:Url=http://127.0.0.1:8081 --Kestrel:Endpoints:Https:Url=https://127.0.0.1:8441 \
+//       --Kestrel:Endpoints:Https:Certificate:Path=server.pem --Kestrel:Endpoints:Https:Certificate:KeyPath=server.key
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 
 // Warning unless configured: per-request Information logs (hosting, routing) would cost throughput.
@@ -20,9 +24,10 @@ if (options.Validate() is { } problem)
     return 2;
 }
 
-// Without --urls (or ASPNETCORE_URLS / ASPNETCORE_HTTP_PORTS), loopback on 8081: next to WsFast's 8080, and
-// never every interface by surprise.
-if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+// Without --urls (or ASPNETCORE_URLS / ASPNETCORE_HTTP_PORTS) or Kestrel:Endpoints, loopback on 8081: next to
+// WsFast's 8080, and never every interface by surprise.
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"])
+    && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
 {
     builder.WebHost.UseUrls("http://127.0.0.1:8081");
 }

@@ -21,6 +21,7 @@ internal sealed partial class PeerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<int> _tlsPort = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private PeerProcess(Process process) => _process = process;
 
@@ -29,6 +30,9 @@ internal sealed partial class PeerProcess : IAsyncDisposable
 
     /// <summary>The port it listens on (127.0.0.1).</summary>
     public int Port { get; private set; }
+
+    /// <summary>The port of its TLS listener (127.0.0.1), when it was started with one; else 0.</summary>
+    public int TlsPort { get; private set; }
 
     /// <summary>Its process id.</summary>
     public int Pid => _process.Id;
@@ -76,9 +80,10 @@ internal sealed partial class PeerProcess : IAsyncDisposable
     /// Starts server <paramref name="name"/> on a free port (--port 0) without pings, and waits until it says where
     /// it listens: a peer of load/peers ("bun", "node-ws"), which fails the test with the install command when the
     /// peers are not installed, or WsFast's own executable of this build ("wsfast", its default socket engine;
-    /// "wsfast-runtime", the runtime's sockets).
+    /// "wsfast-runtime", the runtime's sockets). With <paramref name="tls"/>, a peer also listens over TLS on
+    /// another free port (--tls-port 0) with that certificate, and the wait is for both.
     /// </summary>
-    public static async Task<PeerProcess> StartAsync(string name)
+    public static async Task<PeerProcess> StartAsync(string name, TestCertificates? tls = null)
     {
         string peers = PeersDirectory();
         string program;
@@ -116,6 +121,10 @@ internal sealed partial class PeerProcess : IAsyncDisposable
             }
 
             arguments = [script, "--port", "0", "--ping-interval", "0"];
+            if (tls is not null)
+            {
+                arguments.AddRange(["--tls-port", "0", "--tls-cert", tls.CertificateFile, "--tls-key", tls.KeyFile]);
+            }
         }
 
         var start = new ProcessStartInfo(program)
@@ -134,7 +143,11 @@ internal sealed partial class PeerProcess : IAsyncDisposable
         var peer = new PeerProcess(process) { Name = name };
         process.OutputDataReceived += (_, e) => peer.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => peer.OnLine(e.Data);
-        process.Exited += (_, _) => peer._port.TrySetException(new InvalidOperationException($"{name} exited before it listened."));
+        process.Exited += (_, _) =>
+        {
+            peer._port.TrySetException(new InvalidOperationException($"{name} exited before it listened."));
+            peer._tlsPort.TrySetException(new InvalidOperationException($"{name} exited before it listened over TLS."));
+        };
         try
         {
             process.Start();
@@ -150,6 +163,10 @@ internal sealed partial class PeerProcess : IAsyncDisposable
         try
         {
             peer.Port = await peer._port.Task.WaitAsync(StartTimeout);
+            if (tls is not null && !name.StartsWith("wsfast", StringComparison.Ordinal))
+            {
+                peer.TlsPort = await peer._tlsPort.Task.WaitAsync(StartTimeout);
+            }
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {
@@ -213,6 +230,10 @@ internal sealed partial class PeerProcess : IAsyncDisposable
     [GeneratedRegex(@"listening on (?:http://)?[^\s:]+:(\d+)")]
     private static partial Regex ListeningLine();
 
+    // A peer's TLS listener: "listening on https://127.0.0.1:PORT (wss://)".
+    [GeneratedRegex(@"listening on https://[^\s:]+:(\d+)")]
+    private static partial Regex TlsListeningLine();
+
     private void OnLine(string? line)
     {
         if (line is null)
@@ -225,7 +246,11 @@ internal sealed partial class PeerProcess : IAsyncDisposable
             _output.AppendLine(line);
         }
 
-        if (ListeningLine().Match(line) is { Success: true } match)
+        if (TlsListeningLine().Match(line) is { Success: true } tls)
+        {
+            _tlsPort.TrySetResult(int.Parse(tls.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        else if (ListeningLine().Match(line) is { Success: true } match)
         {
             _port.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         }

@@ -12,13 +12,15 @@ namespace WsFast.Load.Tests;
 /// Every scenario the comparison runs, for about a second with a few clients, against one of load/peers'
 /// servers started as a child process (fresh per test, stopped by SIGTERM to its PID): something is delivered,
 /// nothing fails, the feeds lose nothing, and the server probe reads the peer's /healthz (which has no
-/// allocatedBytes) and its CPU time.
+/// allocatedBytes) and its CPU time. Each peer also listens over TLS beside its plain port, with a certificate of the
+/// test's own CA (as run-compare.sh's TLS cases start it): the echo and the broadcast run over wss:// too.
 /// </summary>
 public abstract class PeerSmokeTests : IAsyncLifetime
 {
     private const int Clients = 4;
 
     private readonly string _name;
+    private readonly TestCertificates _certificates = TestCertificates.Create();
     private PeerProcess? _peer;
 
     protected PeerSmokeTests(string name) => _name = name;
@@ -27,7 +29,9 @@ public abstract class PeerSmokeTests : IAsyncLifetime
 
     private IPEndPoint Endpoint => new(IPAddress.Loopback, Peer.Port);
 
-    public async Task InitializeAsync() => _peer = await PeerProcess.StartAsync(_name);
+    private IPEndPoint TlsEndpoint => new(IPAddress.Loopback, Peer.TlsPort);
+
+    public async Task InitializeAsync() => _peer = await PeerProcess.StartAsync(_name, _certificates);
 
     public async Task DisposeAsync()
     {
@@ -35,6 +39,54 @@ public abstract class PeerSmokeTests : IAsyncLifetime
         {
             await _peer.DisposeAsync();
         }
+
+        _certificates.Dispose();
+    }
+
+    [Fact]
+    public async Task Echo_delivers_over_TLS()
+    {
+        var client = new WsClientOptions
+        {
+            Url = new Uri($"wss://127.0.0.1:{Peer.TlsPort}/echo"),
+            Server = TlsEndpoint,
+            Tls = TlsSettings.ClientOptions("127.0.0.1", _certificates.CaFile, skipVerify: false),
+        };
+        (ScenarioResult result, RunReport report) = await RunAsync(new EchoScenario(new EchoSettings { Client = client, MessageSize = 32 }));
+        AssertDelivered(result);
+        Assert.Equal(Clients, result.Stats.TlsClients);
+        Assert.StartsWith("Tls1", report.TlsAgreement, StringComparison.Ordinal);
+        Assert.True(report.ServerMessagesIn >= result.Stats.MessagesReceived, $"server counted {report.ServerMessagesIn} in, clients {result.Stats.MessagesReceived} echoes");
+
+        // Without a plain port to read, the probe reads /healthz over TLS, trusting what the clients trust.
+        using var probe = new ServerProbe(Peer.Pid, new Uri($"https://127.0.0.1:{Peer.TlsPort}/"), client.Tls);
+        await probe.SampleAsync(RunPhase.Baseline);
+        Assert.NotNull(probe[RunPhase.Baseline]?.Health);
+    }
+
+    [Fact]
+    public async Task Broadcast_over_TLS_reaches_the_subscribers_of_a_feed_published_over_plain_HTTP()
+    {
+        const string topic = "smoke-tls";
+        var feed = new FeedSettings
+        {
+            Client = new WsClientOptions
+            {
+                Url = new Uri($"wss://127.0.0.1:{Peer.TlsPort}/broadcast/{topic}"),
+                Server = TlsEndpoint,
+                Tls = TlsSettings.ClientOptions("127.0.0.1", _certificates.CaFile, skipVerify: false),
+            },
+            PublishServer = Endpoint,
+            Topic = topic,
+            Rate = 50,
+            MessageSize = 64,
+        };
+        (ScenarioResult result, _) = await RunAsync(new BroadcastScenario(feed));
+        AssertDelivered(result);
+        Assert.Equal(Clients, result.Stats.TlsClients);
+        Assert.True(result.Feed!.MessagesSent > 0, $"published {result.Feed.MessagesSent}, missed {result.Feed.SlotsMissed}");
+        Assert.Equal(0, result.Feed.TotalErrors);
+        Assert.Equal(0, result.Stats.MessagesLost);
     }
 
     [Theory]

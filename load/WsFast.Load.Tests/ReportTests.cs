@@ -243,12 +243,49 @@ public class ReportTests
         var report = new RunReport(DateTimeOffset.UnixEpoch, "ws://x/broadcast/t", "1024 B, deflate offered", new ScenarioResult("ws-broadcast", simulation, merged, TimeSpan.FromSeconds(1), 2), server: null, self: null);
 
         string[] lines = CsvReport.Write([report]).TrimEnd().Split(Environment.NewLine);
-        Assert.Equal(["deflate", "deflate_clients", "compressed_share"], lines[0].Split(',')[^3..]);
-        Assert.EndsWith(",permessage-deflate; server_no_context_takeover,2,0.75", lines[1]);
+        int first = Array.IndexOf(lines[0].Split(','), "deflate");
+        Assert.Equal(["deflate", "deflate_clients", "compressed_share"], lines[0].Split(',')[first..(first + 3)]);
+        Assert.Contains(",permessage-deflate; server_no_context_takeover,2,0.75,", lines[1]);
         string markdown = MarkdownReport.Write(report);
         Assert.Contains("| permessage-deflate agreed | `permessage-deflate; server_no_context_takeover` (2 clients) |", markdown);
         Assert.Contains("| messages received compressed | 75.0 % |", markdown);
         Assert.Equal(200, RowValue(markdown, "wire bytes in per delivery (clients received, headers included)"));
+    }
+
+    // 10 clients over TLS connect with 0.5 s of server CPU from the baseline to the window's start: 50 ms each.
+    [Fact]
+    public void The_TLS_agreement_and_the_server_CPU_per_connection_are_reported()
+    {
+        var stats = new WorkerStats();
+        for (int i = 0; i < 10; i++)
+        {
+            stats.RecordTls("Tls13 TLS_AES_256_GCM_SHA384");
+        }
+
+        var merged = new WorkerStats();
+        merged.Add(stats);
+        var simulation = new LoadSimulation.KeepConstant(10, TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.Zero);
+        var probe = new FakeServerProbe(
+            new ServerSample(10_000_000, TimeSpan.FromSeconds(5), null),
+            new ServerSample(10_100_000, TimeSpan.FromSeconds(5.5), null),
+            new ServerSample(10_100_000, TimeSpan.FromSeconds(5.5), null));
+        var report = new RunReport(DateTimeOffset.UnixEpoch, "wss://x/echo", "idle, TLS", new ScenarioResult("ws-idle", simulation, merged, TimeSpan.FromSeconds(1), 10), probe.Probe, self: null)
+        {
+            ConnectTime = TimeSpan.FromSeconds(0.5),
+        };
+
+        Assert.Equal(50_000, report.ServerCpuMicrosecondsPerConnection!.Value, 1e-6);
+        string[] lines = CsvReport.Write([report]).TrimEnd().Split(Environment.NewLine);
+        Assert.Equal(["tls", "server_cpu_us_per_conn"], lines[0].Split(',')[^2..]);
+        Assert.EndsWith(",Tls13 TLS_AES_256_GCM_SHA384,50000", lines[1]);
+        string markdown = MarkdownReport.Write(report);
+        Assert.Contains("| TLS agreed | Tls13 TLS_AES_256_GCM_SHA384 (10 clients) |", markdown);
+        Assert.Contains("| server CPU per connection, connecting and settling (µs) | 50000.0 |", markdown);
+
+        // Without TLS the cell is empty and the row absent.
+        var plain = new RunReport(DateTimeOffset.UnixEpoch, "ws://x/echo", "idle", ThousandEchoesInOneSecond(), server: null, self: null);
+        Assert.EndsWith(",,", CsvReport.Write([plain]).TrimEnd());
+        Assert.DoesNotContain("TLS agreed", MarkdownReport.Write(plain));
     }
 
     private static ScenarioResult ThousandEchoesInOneSecond()

@@ -8,12 +8,26 @@
 #   Node     load/peers/node-ws/server.mjs (ws)     NODE_PORT    (18083)
 #   WsFastRuntime  src/WsFast.Server with the runtime's sockets instead of its epoll engine (not in the default
 #                  set: SERVERS="WsFast WsFastRuntime" compares the two engines)   WSFAST_RUNTIME_PORT (18084)
+#
+# WsFast is the checkout's own src/WsFast.Server, built here (Release); WSFAST_DLL=path/WsFast.Server.dll runs
+# another build instead, unbuilt (e.g. a branch built into its own folder).
+#
+# TLS (cases that set tls=on, with make_tls_certificate run first): every server listens on its plain port as
+# always (/healthz, the feeds' publisher, the probe) and beside it on its TLS port with the same endpoints,
+# certificate and key: tls_dir/server.pem and server.key, signed by tls_dir/ca.pem (load/tls/make-cert.sh):
+#
+#   WsFast   --tls-port --tls-cert --tls-key                    WSFAST_TLS_PORT  (18440)
+#   Kestrel  Kestrel:Endpoints:Https with Certificate:Path/KeyPath (PEM)   KESTREL_TLS_PORT (18441)
+#   Bun      --tls-port: a second Bun.serve with tls: { cert, key }       BUN_TLS_PORT     (18442)
+#   Node     --tls-port: an https.createServer beside the http one        NODE_TLS_PORT    (18443)
+#   WsFastRuntime  as WsFast                                    WSFAST_RUNTIME_TLS_PORT (18444)
 
 all_servers=(WsFast Bun Node Kestrel)
-wsfast_dll=src/WsFast.Server/bin/Release/net10.0/WsFast.Server.dll
+wsfast_dll="${WSFAST_DLL:-src/WsFast.Server/bin/Release/net10.0/WsFast.Server.dll}"
 kestrel_dll=load/WsFast.Kestrel/bin/Release/net10.0/WsFast.Kestrel.dll
 load_dll=load/WsFast.Load/bin/Release/net10.0/WsFast.Load.dll
 bun_bin=load/peers/node_modules/.bin/bun
+tls_dir=""
 
 # The servers of $SERVERS (names separated by spaces or commas, default all four) into the array `servers`;
 # exits on an unknown name.
@@ -33,7 +47,7 @@ build_servers() {
   local projects=(load/WsFast.Load) name
   for name in "${servers[@]}"; do
     case "$name" in
-      WsFast|WsFastRuntime) projects+=(src/WsFast.Server) ;;
+      WsFast|WsFastRuntime) [[ -z "${WSFAST_DLL:-}" ]] && projects+=(src/WsFast.Server) ;;
       Kestrel) projects+=(load/WsFast.Kestrel) ;;
       Bun|Node) need_peers=1 ;;
     esac
@@ -56,10 +70,38 @@ port_of() {
   esac
 }
 
+tls_port_of() {
+  case "$1" in
+    WsFast) echo "${WSFAST_TLS_PORT:-18440}" ;;
+    WsFastRuntime) echo "${WSFAST_RUNTIME_TLS_PORT:-18444}" ;;
+    Kestrel) echo "${KESTREL_TLS_PORT:-18441}" ;;
+    Bun) echo "${BUN_TLS_PORT:-18442}" ;;
+    Node) echo "${NODE_TLS_PORT:-18443}" ;;
+  esac
+}
+
+# make_tls_certificate DIR: the CA and server certificate of the TLS cases (load/tls/make-cert.sh, ECDSA P-256
+# unless TLS_KEY=rsa) into DIR, which becomes tls_dir.
+make_tls_certificate() {
+  tls_dir="$1"
+  KEY="${TLS_KEY:-ecdsa}" bash load/tls/make-cert.sh "$tls_dir" 2>/dev/null
+}
+
+# The servers' TLS listener arguments, by `tls` (on or off; off unless a case sets it): nothing when off.
+tls_args() {
+  local name="$1" port
+  [[ "${tls:-off}" == on ]] || return 0
+  port="$(tls_port_of "$name")"
+  case "$name" in
+    WsFast|WsFastRuntime|Bun|Node) echo "--tls-port $port --tls-cert $tls_dir/server.pem --tls-key $tls_dir/server.key" ;;
+    Kestrel) echo "--Kestrel:Endpoints:Https:Url=https://127.0.0.1:$port --Kestrel:Endpoints:Https:Certificate:Path=$tls_dir/server.pem --Kestrel:Endpoints:Https:Certificate:KeyPath=$tls_dir/server.key" ;;
+  esac
+}
+
 # What each server is: its runtime and version, for the notes.
 describe_server() {
   case "$1" in
-    WsFast) echo "WsFast: src/WsFast.Server on .NET $(dotnet --version), its default socket engine (epoll on Linux x86-64)" ;;
+    WsFast) echo "WsFast: ${WSFAST_DLL:-src/WsFast.Server} on .NET $(dotnet --version), its default socket engine (epoll on Linux x86-64)" ;;
     WsFastRuntime) echo "WsFastRuntime: src/WsFast.Server on .NET $(dotnet --version) with --socket-engine runtime" ;;
     Kestrel) echo "Kestrel: load/WsFast.Kestrel (ASP.NET Core) on .NET $(dotnet --version)" ;;
     Bun) echo "Bun: load/peers/bun/server.ts on Bun $("$bun_bin" --version) (Bun.serve, uWebSockets pub/sub)" ;;
@@ -91,7 +133,7 @@ deflate_args() {
 start_server() {
   local name="$1" log="$2" port extra
   port="$(port_of "$name")"
-  read -r -a extra <<<"$(deflate_args "$name")"
+  read -r -a extra <<<"$(deflate_args "$name") $(tls_args "$name")"
   case "$name" in
     WsFast)
       taskset -c 0 dotnet "$wsfast_dll" --host 127.0.0.1 --port "$port" --ping-interval 0 \
@@ -102,7 +144,10 @@ start_server() {
         --max-connections 50000 --log-level Warning --socket-engine runtime "${extra[@]}" >"$log" 2>&1 &
       ;;
     Kestrel)
-      taskset -c 0 dotnet "$kestrel_dll" --urls "http://127.0.0.1:$port" --WsFast:PingIntervalSeconds=0 "${extra[@]}" >"$log" 2>&1 &
+      # Kestrel's configured endpoints replace --urls: with TLS the plain one is an endpoint too.
+      local plain=(--urls "http://127.0.0.1:$port")
+      if [[ "${tls:-off}" == on ]]; then plain=(--Kestrel:Endpoints:Http:Url="http://127.0.0.1:$port"); fi
+      taskset -c 0 dotnet "$kestrel_dll" "${plain[@]}" --WsFast:PingIntervalSeconds=0 "${extra[@]}" >"$log" 2>&1 &
       ;;
     Bun)
       taskset -c 0 "$bun_bin" load/peers/bun/server.ts --port "$port" --ping-interval 0 "${extra[@]}" >"$log" 2>&1 &
@@ -112,7 +157,11 @@ start_server() {
       ;;
   esac
   server_pid=$!
-  wait_for_healthz "$port" && return 0
+  if wait_for_healthz "$port"; then
+    if [[ "${tls:-off}" != on ]] || wait_for_healthz "$(tls_port_of "$name")" "$tls_dir/ca.pem"; then return 0; fi
+    echo "$name did not answer /healthz over TLS on port $(tls_port_of "$name"); see $log" >&2
+    return 1
+  fi
   echo "$name did not answer /healthz on port $port; see $log" >&2
   return 1
 }

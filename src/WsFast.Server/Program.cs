@@ -146,6 +146,9 @@ static async Task<int> RunAsync(ServerSettings settings)
                 ? "Compression:        permessage-deflate, when the client offers it (--no-deflate to turn off)"
                 : $"Compression:        permessage-deflate, when the client offers it, except on {string.Join(", ", settings.NoDeflateOnValue)}");
         Console.WriteLine($"Metrics:            {http}://{authority}/metrics");
+        Console.WriteLine(settings.Options.Authorizer is JwtAuthorizer jwt
+            ? $"Authentication:     JWT ({jwt.KeyDescription}): Authorization: Bearer, cookie {jwt.CookieName} or ?token=; refresh with {{\"refresh\":\"JWT\"}}"
+            : "Authentication:     off: anyone may connect, subscribe and relay (for development; --jwt-key to require tokens)");
     }
 
     // Ctrl-C (SIGINT) and SIGTERM both start the graceful shutdown: 1001 to every client, then exit.

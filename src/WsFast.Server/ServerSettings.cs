@@ -20,7 +20,7 @@ internal sealed class ServerSettings
     public static readonly Option<string> EchoPath = new("--echo-path") { Description = "Path of the echo endpoint: every message back to its sender. Empty disables it.", DefaultValueFactory = _ => "/echo" };
     public static readonly Option<string> BroadcastPath = new("--broadcast-path") { Description = "Path of the broadcast endpoint: every message to every client connected there, the sender included. Empty disables it.", DefaultValueFactory = _ => "/broadcast" };
     public static readonly Option<string> TickerPath = new("--ticker-path") { Description = "Path of the ticker endpoint: a text message every second to every client connected there. Empty disables it.", DefaultValueFactory = _ => "/ticker" };
-    public static readonly Option<string[]> AllowedOrigins = new("--allowed-origin") { Description = "An Origin allowed to open WebSockets (repeat for several); others get 403. None given: any origin.", AllowMultipleArgumentsPerToken = true };
+    public static readonly Option<string[]> AllowedOrigins = new("--allowed-origin") { Description = "An Origin allowed to open WebSockets (repeat for several): exact, e.g. https://example.com, or https://*.example.com for its subdomains; others get 403. None given: any origin.", AllowMultipleArgumentsPerToken = true };
     public static readonly Option<string[]> SubProtocols = new("--subprotocol") { Description = "A subprotocol the endpoints speak (repeat for several); the first one a client offers from this list is selected.", AllowMultipleArgumentsPerToken = true };
     public static readonly Option<long> MaxMessageSize = new("--max-message-size") { Description = "Largest message in bytes, over all its fragments; larger closes the connection with 1009.", DefaultValueFactory = _ => 16L * 1024 * 1024 };
     public static readonly Option<int> MaxHeaderBytes = new("--max-header-bytes") { Description = "Largest HTTP request header block in bytes; larger is refused with 431.", DefaultValueFactory = _ => 8 * 1024 };
@@ -60,6 +60,11 @@ internal sealed class ServerSettings
     public static readonly Option<string> TlsKey = new("--tls-key") { Description = "PEM file of the TLS certificate's private key (omit if it is in the --tls-cert file)." };
     public static readonly Option<string> TlsPfx = new("--tls-pfx") { Description = "PFX (PKCS#12) file of the TLS certificate with its key, instead of --tls-cert; its password comes from the environment variable WSFAST_TLS_PFX_PASSWORD." };
     public static readonly Option<string[]> TlsSni = new("--tls-sni") { Description = "A certificate for one host name a client asks for (SNI): HOST=CERTFILE[,KEYFILE] in PEM; HOST may be *.example.com (repeat for several hosts). Others get --tls-cert.", AllowMultipleArgumentsPerToken = true };
+    public static readonly Option<string> JwtKeyOption = new("--jwt-key") { Description = "Require a JWT for WebSockets, Server-Sent Events, polls and publishing: an HMAC secret (at least 32 bytes; better given as WSFAST_JWT_KEY than on the command line), or the path of a PEM file with an RSA or EC public key. Unset: no authentication (for development)." };
+    public static readonly Option<string> JwtAudience = new("--jwt-audience") { Description = "The audience (aud) a JWT must name. Unset: not checked." };
+    public static readonly Option<string> JwtIssuer = new("--jwt-issuer") { Description = "The issuer (iss) a JWT must name. Unset: not checked." };
+    public static readonly Option<string> JwtCookie = new("--jwt-cookie") { Description = "The cookie a JWT is read from when the request has no Authorization: Bearer.", DefaultValueFactory = _ => "wsfast_token" };
+    public static readonly Option<double> JwtClockSkew = new("--jwt-clock-skew") { Description = "Seconds a JWT's exp and nbf may be off by, for clocks that differ; a connection is closed this long after its token's exp.", DefaultValueFactory = _ => 5 };
     public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => LogLevel.Information };
 
     // Where WsFast's epoll engine runs (it lays out epoll_event and msghdr as Linux x86-64 does).
@@ -72,8 +77,9 @@ internal sealed class ServerSettings
         MaxHeaderBytes, MaxConnections, MaxQueuedBytes, PingInterval, PingTimeout, IdleTimeout, HandshakeTimeout,
         CloseTimeout, SendStallTimeout, MaxUnreadInput, MemoryBudget, AllowedHosts, Mode, Relay, RelayRate, HistorySize,
         HistoryBytes, MaxHistoryBytes, TopicTtl, MaxTopics, MaxQueuedMessages, SlowConsumer, MaxPublishBytes, LongPollTimeout,
-        MetricsTopics, MetricsRequireToken, SocketEngineOption, NoDeflate, NoDeflateOn, DeflateLevel, DeflateWindowBits, LegacyHixie76,
-        TlsPort, TlsCert, TlsKey, TlsPfx, TlsSni, LogLevelOption,
+        MetricsTopics, MetricsRequireToken, SocketEngineOption, NoDeflate, NoDeflateOn, DeflateLevel, DeflateWindowBits, LegacyHixie76, LogLevelOption,
+        JwtKeyOption, JwtAudience, JwtIssuer, JwtCookie, JwtClockSkew,
+        TlsPort, TlsCert, TlsKey, TlsPfx, TlsSni,
     ];
 
     public required IReadOnlyList<IPEndPoint> Endpoints { get; init; }
@@ -130,6 +136,7 @@ internal sealed class ServerSettings
                 ServerMaxWindowBits = sources.Get(DeflateWindowBits),
             };
         }
+        options.Authorizer = ReadJwt(sources);
         string mode = sources.Get(Mode) ?? "all";
         if (mode is not ("all" or "broadcast"))
         {
@@ -228,6 +235,30 @@ internal sealed class ServerSettings
         }
 
         return tls;
+    }
+
+    /// <summary>The JWT authorizer of the --jwt-* settings; null without a key.</summary>
+    private static JwtAuthorizer? ReadJwt(Sources sources)
+    {
+        if (sources.Get(JwtKeyOption) is not { Length: > 0 } keyText)
+        {
+            return null;
+        }
+
+        double skew = sources.Get(JwtClockSkew);
+        if (skew is < 0 or > 300 || double.IsNaN(skew))
+        {
+            throw new FormatException($"jwt-clock-skew {skew} is not between 0 and 300 seconds");
+        }
+
+        string cookie = sources.Get(JwtCookie) ?? "wsfast_token";
+        if (cookie.Length == 0 || cookie.AsSpan().ContainsAny("=; ,\\\""))
+        {
+            throw new FormatException($"jwt-cookie '{cookie}' is not a cookie name");
+        }
+
+        return new JwtAuthorizer(JwtKey.Load(keyText), sources.Get(JwtAudience) is { Length: > 0 } audience ? audience : null,
+            sources.Get(JwtIssuer) is { Length: > 0 } issuer ? issuer : null, cookie, TimeSpan.FromSeconds(skew));
     }
 
     private static IReadOnlyList<IPEndPoint> ParseEndpoints(string host, int port)

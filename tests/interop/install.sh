@@ -19,6 +19,13 @@ if [ -x /usr/bin/chromium ]; then
 else
   missing+=(chromium)
 fi
+# NSS's certutil: the wss:// browser test makes Chromium trust its test CA the way Chromium on Linux trusts any
+# CA, in an NSS database ($HOME/.pki/nssdb of the browser's own temporary home).
+if command -v certutil >/dev/null; then
+  echo "interop: certutil already installed"
+else
+  missing+=(libnss3-tools)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "interop: installing ${missing[*]}"
   apt-get update -qq

@@ -36,7 +36,7 @@ internal static class FeedCommand
     {
         var common = new CommonOptions(
             clients: 100, duration: 10, rampUp: 1, settle: 2, url: "http://127.0.0.1:8080",
-            urlDescription: "The server's base URL (http:// or ws://, host and port; a path is ignored). Publishing goes to /publish/{topic}, receivers to /broadcast/{topic}, /sse/{topic} or /poll/{topic}.");
+            urlDescription: "The server's base URL (http:// or ws://, host and port; a path is ignored). Publishing goes to /publish/{topic}, receivers to /broadcast/{topic}, /sse/{topic} or /poll/{topic}. ws-broadcast also takes https:// or wss://: its subscribers then connect over TLS (see --ca), and the publisher posts over plain HTTP to --http-port.");
         var topic = new Option<string?>("--topic", "-t") { Description = "Topic to publish to and receive from. Default: a fresh name per run (load-<8 hex digits>), so no history of an earlier run is received." };
         var rate = new Option<double>("--rate", "-r") { Description = "Messages/s the publisher sends (one connection, one request at a time).", DefaultValueFactory = _ => 100 };
         var size = new Option<int>("--size", "-s") { Description = $"Payload bytes per message: JSON with the sequence number and publish timestamp, padded (at most {FeedPayload.MaxUnpaddedLength} without padding).", DefaultValueFactory = _ => 64 };
@@ -84,12 +84,19 @@ internal static class FeedCommand
 
             string topicName = parse.GetValue(topic) ?? "load-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
             WsClientOptions client;
+            IPEndPoint? publishTo;
             try
             {
                 client = ClientOptions(parse, common, topicName);
                 if (kind != Kind.WebSocket)
                 {
                     client = client with { Deflate = false }; // HTTP receivers: permessage-deflate is a WebSocket extension
+                }
+
+                publishTo = ScenarioCommand.PlainHttp(parse, common, client.Server);
+                if (client.Tls is not null && (kind != Kind.WebSocket || publishTo is null))
+                {
+                    throw new FormatException("over TLS only ws-broadcast runs, and its publisher needs the server's plain HTTP port (--http-port).");
                 }
             }
             catch (FormatException e)
@@ -101,6 +108,7 @@ internal static class FeedCommand
             var feed = new FeedSettings
             {
                 Client = client,
+                PublishServer = publishTo,
                 Topic = topicName,
                 Rate = messagesPerSecond,
                 MessageSize = messageSize,
@@ -128,18 +136,21 @@ internal static class FeedCommand
     private static WsClientOptions ClientOptions(ParseResult parse, CommonOptions common, string topic)
     {
         string text = parse.GetValue(common.Url)!;
-        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? url) || url.Scheme is not ("http" or "ws"))
+        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? url) || url.Scheme is not ("http" or "ws" or "https" or "wss"))
         {
-            throw new FormatException($"--url must be an http:// or ws:// URL, not '{text}'.");
+            throw new FormatException($"--url must be an http://, ws://, https:// or wss:// URL, not '{text}'.");
         }
 
+        bool tls = url.Scheme is "https" or "wss";
+        var subscription = new Uri($"{(tls ? "wss" : "ws")}://{url.Authority}/broadcast/{topic}");
         IPAddress address = IPAddress.TryParse(url.Host, out IPAddress? literal) ? literal : Dns.GetHostAddresses(url.Host).First();
         return new WsClientOptions
         {
-            Url = new Uri($"ws://{url.Authority}/broadcast/{topic}"),
+            Url = subscription,
             Server = new IPEndPoint(address, url.Port),
             SourceAddresses = parse.GetValue(common.SourceAddresses),
             Deflate = parse.GetValue(common.Deflate),
+            Tls = tls ? ScenarioCommand.TlsOptions(parse, common, subscription) : null,
         };
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using WsFast.Load.Client;
 using WsFast.Load.Engine;
 using WsFast.Load.Reports;
@@ -15,9 +16,9 @@ internal static class ScenarioCommand
     public static WsClientOptions ClientOptions(ParseResult parse, CommonOptions common, int receiveBufferSize)
     {
         string text = parse.GetValue(common.Url)!;
-        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? url) || url.Scheme != "ws")
+        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? url) || url.Scheme is not ("ws" or "wss"))
         {
-            throw new FormatException($"--url must be a ws:// URL, not '{text}'.");
+            throw new FormatException($"--url must be a ws:// or wss:// URL, not '{text}'.");
         }
 
         IPAddress address = IPAddress.TryParse(url.Host, out IPAddress? literal)
@@ -30,8 +31,35 @@ internal static class ScenarioCommand
             SourceAddresses = parse.GetValue(common.SourceAddresses),
             ReceiveBufferSize = receiveBufferSize,
             Deflate = parse.GetValue(common.Deflate),
+            Tls = url.Scheme == "wss" ? TlsOptions(parse, common, url) : null,
         };
     }
+
+    /// <summary>The clients' TLS options for <paramref name="url"/> from --ca and --tls-skip-verify.</summary>
+    /// <exception cref="FormatException">Both were given, or the CA file cannot be read.</exception>
+    public static SslClientAuthenticationOptions TlsOptions(ParseResult parse, CommonOptions common, Uri url)
+    {
+        string? ca = parse.GetValue(common.Ca);
+        bool skip = parse.GetValue(common.TlsSkipVerify);
+        if (ca is not null && skip)
+        {
+            throw new FormatException("--ca and --tls-skip-verify exclude each other.");
+        }
+
+        return TlsSettings.ClientOptions(url.IdnHost, ca, skip);
+    }
+
+    /// <summary>
+    /// The plain HTTP endpoint of --http-port on the server's address, or null without it.
+    /// </summary>
+    /// <exception cref="FormatException">--http-port is not a port.</exception>
+    public static IPEndPoint? PlainHttp(ParseResult parse, CommonOptions common, IPEndPoint server) =>
+        parse.GetValue(common.HttpPort) switch
+        {
+            null => null,
+            int port when port is > 0 and <= 65535 => new IPEndPoint(server.Address, port),
+            int port => throw new FormatException($"--http-port must be a port from 1 to 65535, not {port}."),
+        };
 
     /// <summary>
     /// Runs <paramref name="scenario"/> as the options say, prints and saves the report; returns the exit code.
@@ -64,8 +92,22 @@ internal static class ScenarioCommand
             Console.Error.WriteLine("wsfast-load: server PID unknown (give --server-pid): no server CPU or memory figures.");
         }
 
-        var healthBase = new Uri($"http://{client.Url.Authority}/");
-        using var server = new ServerProbe(pid, healthBase);
+        // /healthz on the plain port when there is one; else on the URL's own, over TLS when the clients use it.
+        IPEndPoint? plain;
+        try
+        {
+            plain = PlainHttp(parse, common, client.Server);
+        }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine($"wsfast-load: {e.Message}");
+            return 2;
+        }
+
+        var healthBase = plain is not null
+            ? new Uri($"http://{client.Url.IdnHost}:{plain.Port}/")
+            : new Uri($"{(client.Tls is null ? "http" : "https")}://{client.Url.Authority}/");
+        using var server = new ServerProbe(pid, healthBase, client.Tls);
         var self = new SelfProbe();
         var runner = new ScenarioRunner([server, self], Console.Error, TimeSpan.FromSeconds(parse.GetValue(common.ProgressInterval)));
 
@@ -76,6 +118,11 @@ internal static class ScenarioCommand
         if (client.Deflate)
         {
             settings += ", deflate offered";
+        }
+
+        if (client.Tls is not null)
+        {
+            settings += ", TLS";
         }
 
         var report = new RunReport(startedAt, client.Url.ToString(), settings, result, server, self)

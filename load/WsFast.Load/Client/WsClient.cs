@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Security.Authentication;
 using WsFast.Load.Engine;
 using WsFast.Protocol;
 using WsFast.Protocol.Deflate;
@@ -25,6 +27,12 @@ namespace WsFast.Load.Client;
 /// and kept (reset after each message only when the server agreed <c>server_no_context_takeover</c>, as its
 /// messages may refer back into earlier ones otherwise); what the client sends is compressed when it shrinks.
 /// </para>
+/// <para>
+/// With <see cref="WsClientOptions.Tls"/> (a wss:// URL) an <see cref="SslStream"/> runs over the socket, its
+/// handshake part of <see cref="ConnectAsync"/>; every read and write goes through it. Without, the socket is read
+/// and written directly, as before TLS existed: the only cost TLS adds to the plain path is one null check per
+/// read and per send.
+/// </para>
 /// </remarks>
 internal sealed class WsClient : IDisposable
 {
@@ -36,6 +44,7 @@ internal sealed class WsClient : IDisposable
     private static readonly byte[] NormalClosure = [0x03, 0xE8];
 
     private readonly Socket _socket;
+    private readonly SslStream? _tls;
     private readonly byte[] _receive;
     private readonly byte[] _control = new byte[FrameReader.MaxControlPayload];
     private readonly long _maxMessageSize;
@@ -52,9 +61,10 @@ internal sealed class WsClient : IDisposable
     private FrameReader _reader;
     private MaskingKeys _keys = new();
 
-    private WsClient(Socket socket, WsClientOptions options, int expectedPayload)
+    private WsClient(Socket socket, SslStream? tls, WsClientOptions options, int expectedPayload)
     {
         _socket = socket;
+        _tls = tls;
         // Whatever the buffer size, a partly received header or control frame (at most 141 bytes) must fit.
         _receive = new byte[Math.Max(256, options.ReceiveBufferSize)];
         _maxMessageSize = options.MaxMessageSize;
@@ -67,8 +77,11 @@ internal sealed class WsClient : IDisposable
     /// <summary>What the server agreed to when it accepted permessage-deflate; null when it was not offered or declined.</summary>
     public DeflateAgreement? Deflate { get; private set; }
 
-    /// <summary>Opens the TCP connection and performs the WebSocket upgrade.</summary>
-    /// <exception cref="WsClientException">Connecting or the handshake failed.</exception>
+    /// <summary>The TLS protocol and cipher suite agreed (e.g. <c>Tls13 TLS_AES_256_GCM_SHA384</c>); null without TLS.</summary>
+    public string? TlsAgreement => _tls is null ? null : $"{_tls.SslProtocol} {_tls.NegotiatedCipherSuite}";
+
+    /// <summary>Opens the TCP connection, performs the TLS handshake when asked, then the WebSocket upgrade.</summary>
+    /// <exception cref="WsClientException">Connecting or a handshake failed.</exception>
     public static async Task<WsClient> ConnectAsync(WsClientOptions options, int clientIndex, int expectedPayload, CancellationToken cancellationToken)
     {
         var socket = new Socket(options.Server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -93,10 +106,22 @@ internal sealed class WsClient : IDisposable
             throw new WsClientException(ErrorKind.ConnectFailed, $"Cannot connect to {options.Server}: {e.SocketErrorCode}.");
         }
 
-        var client = new WsClient(socket, options, expectedPayload);
+        SslStream? tls = null;
+        if (options.Tls is { } tlsOptions)
+        {
+            tls = await TlsHandshakeAsync(socket, tlsOptions, cancellationToken).ConfigureAwait(false);
+        }
+
+        var client = new WsClient(socket, tls, options, expectedPayload);
         try
         {
             await client.HandshakeAsync(options.Url, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            // A reset or a closed connection during the upgrade (IOException: through TLS).
+            client.Dispose();
+            throw new WsClientException(ErrorKind.HandshakeFailed, $"The connection failed during the upgrade: {e.Message}");
         }
         catch
         {
@@ -166,7 +191,7 @@ internal sealed class WsClient : IDisposable
     public async ValueTask ReceiveMoreAsync(CancellationToken cancellationToken = default)
     {
         MakeRoom();
-        int received = await _socket.ReceiveAsync(_receive.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        int received = await ReadAsync(_receive.AsMemory(_end), cancellationToken).ConfigureAwait(false);
         if (received == 0)
         {
             throw new WsClientException(ErrorKind.ClosedByServer, "The server closed the connection.");
@@ -200,6 +225,12 @@ internal sealed class WsClient : IDisposable
         }
 
         ClientFrames.Write(_send, opcode, payload.Span, _keys.Next(), compressed);
+        if (_tls is not null)
+        {
+            await _tls.WriteAsync(_send.AsMemory(0, size)).ConfigureAwait(false);
+            return size;
+        }
+
         int sent = 0;
         while (sent < size)
         {
@@ -230,7 +261,7 @@ internal sealed class WsClient : IDisposable
                     {
                         // Anything after the close is not read; wait for the end of the stream.
                         _start = _end = 0;
-                        while (await _socket.ReceiveAsync(_receive, SocketFlags.None).ConfigureAwait(false) > 0)
+                        while (await ReadAsync(_receive, CancellationToken.None).ConfigureAwait(false) > 0)
                         {
                         }
 
@@ -253,6 +284,7 @@ internal sealed class WsClient : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        _tls?.Dispose();
         _socket.Dispose();
         _inflater?.Dispose();
         _deflater?.Dispose();
@@ -262,7 +294,15 @@ internal sealed class WsClient : IDisposable
     {
         string key = UpgradeHandshake.NewKey();
         byte[] request = UpgradeHandshake.BuildRequest(url, key, _offerDeflate);
-        await _socket.SendAsync(request, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        if (_tls is not null)
+        {
+            await _tls.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await _socket.SendAsync(request, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+
         while (true)
         {
             if (_end == _receive.Length)
@@ -270,7 +310,7 @@ internal sealed class WsClient : IDisposable
                 throw new WsClientException(ErrorKind.HandshakeFailed, "The server's response head does not fit the receive buffer.");
             }
 
-            int received = await _socket.ReceiveAsync(_receive.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            int received = await ReadAsync(_receive.AsMemory(_end), cancellationToken).ConfigureAwait(false);
             if (received == 0)
             {
                 throw new WsClientException(ErrorKind.HandshakeFailed, "The server closed the connection during the handshake.");
@@ -286,6 +326,36 @@ internal sealed class WsClient : IDisposable
             }
         }
     }
+
+    // The TLS handshake over a connected socket (which the stream does not own: Dispose and Abort close it).
+    // Failures become TlsFailed, the socket closed: a certificate refused, a protocol or cipher not agreed, the
+    // server closing mid-handshake.
+    private static async Task<SslStream> TlsHandshakeAsync(Socket socket, SslClientAuthenticationOptions options, CancellationToken cancellationToken)
+    {
+        var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        try
+        {
+            await tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+            return tls;
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException)
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            socket.Dispose();
+            throw new WsClientException(ErrorKind.TlsFailed, $"TLS handshake with {options.TargetHost} failed: {e.Message}");
+        }
+        catch
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    // One read from the server: through TLS when there is TLS, else from the socket itself. Not async, so the
+    // plain path costs one branch, not a state machine.
+    private ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        _tls is null ? _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken) : _tls.ReadAsync(buffer, cancellationToken);
 
     // Section 5.1: a client fails the connection on an extension it did not offer or a response it cannot accept.
     private void AcceptExtensions(string? extensions)

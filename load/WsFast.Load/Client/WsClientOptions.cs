@@ -1,11 +1,12 @@
 using System.Net;
+using System.Net.Security;
 
 namespace WsFast.Load.Client;
 
 /// <summary>Where and how a <see cref="WsClient"/> connects.</summary>
 public sealed record WsClientOptions
 {
-    /// <summary>The ws:// URL: its host and port are connected to, its path and query requested.</summary>
+    /// <summary>The ws:// or wss:// URL: its host and port are connected to, its path and query requested.</summary>
     public required Uri Url { get; init; }
 
     /// <summary>The server's address, resolved once for all clients.</summary>
@@ -29,6 +30,12 @@ public sealed record WsClientOptions
     /// the server sends compressed, and compress what the client sends when the server agreed.
     /// </summary>
     public bool Deflate { get; init; }
+
+    /// <summary>
+    /// TLS (wss://): each client runs its own handshake with these options before the upgrade; null for plain
+    /// ws://. <see cref="TlsSettings.ClientOptions"/> makes them from a CA file or no check at all.
+    /// </summary>
+    public SslClientAuthenticationOptions? Tls { get; init; }
 
     /// <summary>The local address client <paramref name="clientIndex"/> binds to, or null to let the system choose.</summary>
     public IPAddress? SourceAddressFor(int clientIndex)

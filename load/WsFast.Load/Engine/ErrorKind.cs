@@ -27,6 +27,9 @@ public enum ErrorKind
     /// <summary>A feed message arrived with a sequence number at or below one already received.</summary>
     OutOfOrder,
 
+    /// <summary>The TLS handshake failed: the server's certificate was refused, or no protocol or cipher was agreed.</summary>
+    TlsFailed,
+
     /// <summary>Anything else: a bug in the scenario or the engine.</summary>
     Unexpected,
 }

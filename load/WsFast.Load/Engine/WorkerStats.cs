@@ -54,6 +54,12 @@ public sealed class WorkerStats
     /// <summary>The <c>Sec-WebSocket-Extensions</c> a server agreed to, as the first such client read it; null when none did.</summary>
     public string? DeflateAgreement { get; private set; }
 
+    /// <summary>Clients that connected over TLS (over the whole run, like errors).</summary>
+    public long TlsClients { get; private set; }
+
+    /// <summary>The TLS protocol and cipher suite a server agreed to, as the first TLS client read it; null without TLS.</summary>
+    public string? TlsAgreement { get; private set; }
+
     /// <summary>Messages received over the whole run; safe to read from another thread.</summary>
     public long TotalReceived => Volatile.Read(ref _totalReceived);
 
@@ -134,6 +140,13 @@ public sealed class WorkerStats
         DeflateAgreement ??= agreement;
     }
 
+    /// <summary>Counts a client that connected over TLS with <paramref name="agreement"/> (protocol and cipher suite).</summary>
+    public void RecordTls(string agreement)
+    {
+        TlsClients++;
+        TlsAgreement ??= agreement;
+    }
+
     /// <summary>Counts <paramref name="count"/> feed messages that were skipped over (a gap in the sequence).</summary>
     public void RecordLost(long count)
     {
@@ -180,6 +193,8 @@ public sealed class WorkerStats
         CompressedReceived += other.CompressedReceived;
         DeflateClients += other.DeflateClients;
         DeflateAgreement ??= other.DeflateAgreement;
+        TlsClients += other.TlsClients;
+        TlsAgreement ??= other.TlsAgreement;
         _totalReceived += other._totalReceived;
         for (int i = 0; i < _errors.Length; i++)
         {

@@ -44,6 +44,10 @@ namespace WsFast.Load.Reports;
 /// <item>deflate_clients: clients whose server agreed to permessage-deflate.</item>
 /// <item>compressed_share: the share of data messages received in the window that came compressed (RSV1); their
 /// wire bytes are in wire_bytes_in_per_delivery as they were on the socket, their payload bytes as inflated.</item>
+/// <item>tls: the TLS protocol and cipher suite the server agreed to (e.g. <c>Tls13 TLS_AES_256_GCM_SHA384</c>) when
+/// the clients connected over TLS (wss://); empty otherwise. Wire bytes are WebSocket bytes, before TLS records.</item>
+/// <item>server_cpu_us_per_conn: server CPU µs from before the first connect to the window's start, per client
+/// ready: the connect phase's cost per connection (TCP, TLS and WebSocket handshakes), the settle included.</item>
 /// </list>
 /// </remarks>
 public static class CsvReport
@@ -60,6 +64,7 @@ public static class CsvReport
         "payload_bytes_per_delivery", "header_overhead_ratio", "server_cpu_s_per_1000_deliveries", "publish_rate", "interval_ms",
         "published", "missed_slots", "connect_s", "handshakes_per_s", "load_cpus", "server_cpus", "bottleneck", "load_receive_threads",
         "server_cpu_user_us_per_msg", "server_cpu_kernel_us_per_msg", "deflate", "deflate_clients", "compressed_share",
+        "tls", "server_cpu_us_per_conn",
     ];
 
     /// <summary>The CSV text of <paramref name="reports"/>.</summary>
@@ -121,6 +126,8 @@ public static class CsvReport
             cells.Add(report.DeflateAgreement ?? "");
             cells.Add(Number(report.DeflateClients));
             cells.Add(Number(report.CompressedShare));
+            cells.Add(report.TlsAgreement ?? "");
+            cells.Add(Number(report.ServerCpuMicrosecondsPerConnection));
             text.AppendLine(string.Join(',', cells.Select(Quote)));
         }
 

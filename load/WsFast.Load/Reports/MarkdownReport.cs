@@ -60,6 +60,11 @@ public static class MarkdownReport
             Row(text, "messages received compressed", report.CompressedShare is double share ? Figures.Format(100 * share, "0.0") + " %" : "n/a");
         }
 
+        if (report.TlsAgreement is not null)
+        {
+            Row(text, "TLS agreed", $"{report.TlsAgreement} ({report.TlsClients:N0} clients)");
+        }
+
         Row(text, "server CPU s per 1,000 deliveries", Figures.Format(report.ServerCpuSecondsPer1000Deliveries, "0.0000"));
         Row(text, "rate asked (messages/s)", Figures.Format(report.AskedRate, "0.##"));
         Row(text, "poll interval (ms)", Figures.Format(report.IntervalMilliseconds, "0.##"));
@@ -69,6 +74,7 @@ public static class MarkdownReport
         {
             Row(text, "connect time, first connect to last handshake (s)", Figures.Format(connect.TotalSeconds, "0.000"));
             Row(text, "handshakes per second", Figures.Format(report.HandshakesPerSecond, "N0"));
+            Row(text, "server CPU per connection, connecting and settling (µs)", Figures.Format(report.ServerCpuMicrosecondsPerConnection, "0.0"));
         }
 
         string errors = string.Join(", ", report.Errors.Select(e => $"{e.Kind} {e.Count:N0}"));

@@ -151,6 +151,22 @@ public sealed class RunReport
     public double? HandshakesPerSecond =>
         ConnectTime is { TotalSeconds: > 0 } time && Result.ClientsReady > 0 ? Result.ClientsReady / time.TotalSeconds : null;
 
+    /// <summary>
+    /// Server CPU µs per client ready, from before the first connect to the window's start: what connecting (TCP,
+    /// TLS and WebSocket handshakes, the connection's setup) and the settle after it cost per connection. With
+    /// every client started at once and an idle settle, nearly all of it is the handshakes.
+    /// </summary>
+    public double? ServerCpuMicrosecondsPerConnection =>
+        ServerBaseline is { RssBytes: >= 0 } baseline && ServerStart is { RssBytes: >= 0 } start && Result.ClientsReady > 0
+            ? (start.CpuTime - baseline.CpuTime).TotalMicroseconds / Result.ClientsReady
+            : null;
+
+    /// <summary>The TLS protocol and cipher suite the server agreed to, as the first TLS client read it; null without TLS.</summary>
+    public string? TlsAgreement => Result.Stats.TlsAgreement;
+
+    /// <summary>Clients that connected over TLS.</summary>
+    public long TlsClients => Result.Stats.TlsClients;
+
     /// <summary>Messages delivered to the clients in the window (for ws-echo: echoes received).</summary>
     public long Delivered => Result.Stats.MessagesReceived;
 

@@ -34,6 +34,11 @@ internal static class ClientSession
             context.Stats.RecordDeflate(agreement.ToHeaderValue());
         }
 
+        if (client.TlsAgreement is { } tls)
+        {
+            context.Stats.RecordTls(tls);
+        }
+
         using (client)
         using (context.Aborting.Register(static state => ((WsClient)state!).Abort(), client))
         {
@@ -47,9 +52,10 @@ internal static class ClientSession
             {
                 context.Stats.RecordError(e.Kind);
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+            catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException or OperationCanceledException)
             {
                 // A connection dropped because the clean close took too long is the runner's doing, not an error.
+                // Over TLS a socket's failure comes as an IOException from the TLS stream.
                 if (!context.Aborting.IsCancellationRequested)
                 {
                     context.Stats.RecordError(ErrorKind.SocketError);

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using WsFast.Load.Engine;
 
 namespace WsFast.Load.Server;
@@ -10,14 +11,28 @@ public sealed class ServerProbe : IRunProbe, IDisposable
 {
     private readonly int? _pid;
     private readonly Uri _healthBase;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly HttpClient _http;
     private readonly Dictionary<RunPhase, ServerSample> _samples = [];
 
-    /// <summary>Creates a probe of process <paramref name="pid"/> serving <c>/healthz</c> at <paramref name="healthBase"/>.</summary>
-    public ServerProbe(int? pid, Uri healthBase)
+    /// <summary>
+    /// Creates a probe of process <paramref name="pid"/> serving <c>/healthz</c> at <paramref name="healthBase"/>,
+    /// checking an https:// server as <paramref name="tls"/> says (its target host aside, which is the URL's).
+    /// </summary>
+    public ServerProbe(int? pid, Uri healthBase, SslClientAuthenticationOptions? tls = null)
     {
         _pid = pid;
         _healthBase = healthBase;
+        var handler = new SocketsHttpHandler();
+        if (tls is not null)
+        {
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                CertificateChainPolicy = tls.CertificateChainPolicy,
+                RemoteCertificateValidationCallback = tls.RemoteCertificateValidationCallback,
+            };
+        }
+
+        _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
     }
 
     /// <summary>The server's PID, when known.</summary>

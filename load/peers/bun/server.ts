@@ -5,10 +5,11 @@
 // every subscriber by uWebSockets.
 //
 //   load/peers/node_modules/.bin/bun load/peers/bun/server.ts --port 18082
+//   ... --port 18082 --tls-port 18442 --tls-cert server.pem --tls-key server.key    (plain and TLS side by side)
 //
 // Listens on 127.0.0.1 unless told otherwise, logs nothing per message, and stops on SIGTERM or SIGINT.
 
-import type { Server, ServerWebSocket } from 'bun';
+import type { BunFile, Server, ServerWebSocket } from 'bun';
 import { parseOptions, USAGE } from '../common/options.mjs';
 import {
   checkPublishToken, decodeSegment, decodeUtf8, gapEvent, healthJson, KEEP_ALIVE, NO_SUCH_TOPIC, parseSeconds,
@@ -43,13 +44,29 @@ const compress = options.deflate !== 'off';
 // uWebSockets frames the message once and writes it to every subscriber of the topic. It skips a subscriber
 // whose unsent data is past backpressureLimit (set to maxQueuedBytes, as src/WsFast's broadcast skips a client
 // past its bound), without saying which: those skips are not counted as dropped.
+// With --tls-port there are two servers (Bun.serve listens on one port, plain or TLS), each with its own pub/sub:
+// a publish goes to both, so that a message posted over plain HTTP reaches the subscribers over TLS. Over TLS,
+// uWebSockets still frames once; each subscriber's socket encrypts what it is given.
 function fanOut(topic: Topic, message: TopicMessage): number {
-  const reached = server.subscriberCount(topic.name);
-  if (reached > 0) {
-    server.publish(topic.name, message.isText ? message.data : message.bytes, compress);
+  let reached = 0;
+  for (const server of servers) {
+    const subscribers = server.subscriberCount(topic.name);
+    if (subscribers > 0) {
+      server.publish(topic.name, message.isText ? message.data : message.bytes, compress);
+      reached += subscribers;
+    }
   }
 
   return reached;
+}
+
+function pending(): number {
+  let count = 0;
+  for (const server of servers) {
+    count += server.pendingRequests + server.pendingWebSockets;
+  }
+
+  return count;
 }
 
 const topics = new TopicRegistry(options, fanOut);
@@ -242,71 +259,80 @@ function poll(req: Request, name: string | null): Response | Promise<Response> {
   });
 }
 
-const server = Bun.serve<SocketData, {}>({
-  hostname: options.host,
-  port: options.port,
-  // No idle timeout on HTTP connections: a long poll waits up to 25 s and an event stream may be silent for
-  // longer, as on the other servers (Bun's default would drop them after 10 s).
-  idleTimeout: 0,
-  maxRequestBodySize: options.maxPublishBytes,
-  development: false,
-  routes: {
-    '/healthz': () => json(healthJson(stats, server.pendingRequests + server.pendingWebSockets, stopping)),
-    '/echo': (req, server) => upgrade(req, server, null),
-    '/broadcast': (req, server) => upgrade(req, server, DEFAULT_TOPIC),
-    '/broadcast/:topic': (req, server) => upgrade(req, server, decodeSegment(req.params.topic)),
-    '/publish/:topic': {
-      POST: (req) => publish(req, decodeSegment(req.params.topic)),
+// One server on `port`, over TLS when `tls` has the certificate and key.
+function serve(port: number, tls?: { cert: BunFile; key: BunFile }): Server {
+  return Bun.serve<SocketData, {}>({
+    hostname: options.host,
+    port,
+    tls,
+    // No idle timeout on HTTP connections: a long poll waits up to 25 s and an event stream may be silent for
+    // longer, as on the other servers (Bun's default would drop them after 10 s).
+    idleTimeout: 0,
+    maxRequestBodySize: options.maxPublishBytes,
+    development: false,
+    routes: {
+      '/healthz': () => json(healthJson(stats, pending(), stopping)),
+      '/echo': (req, server) => upgrade(req, server, null),
+      '/broadcast': (req, server) => upgrade(req, server, DEFAULT_TOPIC),
+      '/broadcast/:topic': (req, server) => upgrade(req, server, decodeSegment(req.params.topic)),
+      '/publish/:topic': {
+        POST: (req) => publish(req, decodeSegment(req.params.topic)),
+      },
+      '/sse/:topic': {
+        GET: (req) => eventStream(req, decodeSegment(req.params.topic)),
+      },
+      '/poll/:topic': {
+        GET: (req) => poll(req, decodeSegment(req.params.topic)),
+      },
     },
-    '/sse/:topic': {
-      GET: (req) => eventStream(req, decodeSegment(req.params.topic)),
-    },
-    '/poll/:topic': {
-      GET: (req) => poll(req, decodeSegment(req.params.topic)),
-    },
-  },
-  fetch(req) {
-    if (new URL(req.url).pathname.startsWith('/publish/')) {
-      return text(405, 'publish with POST', { Allow: 'POST' });
-    }
-
-    return new Response(null, { status: 404 });
-  },
-  websocket: {
-    perMessageDeflate: compress,
-    maxPayloadLength: options.maxMessageSize,
-    backpressureLimit: options.maxQueuedBytes,
-    closeOnBackpressureLimit: false,
-    // Bun's heartbeat: a ping after a silence, and the connection dropped when nothing comes back in time.
-    sendPings: options.pingIntervalSeconds > 0,
-    idleTimeout: options.pingIntervalSeconds > 0 ? Math.min(960, Math.round(options.pingIntervalSeconds + options.pingTimeoutSeconds)) : 0,
-    open(ws) {
-      sockets.add(ws);
-      if (ws.data.topic !== null) {
-        ws.subscribe(ws.data.topic.name);
+    fetch(req) {
+      if (new URL(req.url).pathname.startsWith('/publish/')) {
+        return text(405, 'publish with POST', { Allow: 'POST' });
       }
+
+      return new Response(null, { status: 404 });
     },
-    message(ws, message) {
-      stats.messagesIn++;
-      const topic = ws.data.topic;
-      if (topic === null) {
-        // Echo: back to the sender as it came (a string for text, a Buffer for binary).
-        if (ws.send(message, compress) !== 0) {
-          stats.messagesOut++;
+    websocket: {
+      perMessageDeflate: compress,
+      maxPayloadLength: options.maxMessageSize,
+      backpressureLimit: options.maxQueuedBytes,
+      closeOnBackpressureLimit: false,
+      // Bun's heartbeat: a ping after a silence, and the connection dropped when nothing comes back in time.
+      sendPings: options.pingIntervalSeconds > 0,
+      idleTimeout: options.pingIntervalSeconds > 0 ? Math.min(960, Math.round(options.pingIntervalSeconds + options.pingTimeoutSeconds)) : 0,
+      open(ws) {
+        sockets.add(ws);
+        if (ws.data.topic !== null) {
+          ws.subscribe(ws.data.topic.name);
+        }
+      },
+      message(ws, message) {
+        stats.messagesIn++;
+        const topic = ws.data.topic;
+        if (topic === null) {
+          // Echo: back to the sender as it came (a string for text, a Buffer for binary).
+          if (ws.send(message, compress) !== 0) {
+            stats.messagesOut++;
+          }
+
+          return;
         }
 
-        return;
-      }
+        // What a subscriber sends is published to its topic: every subscriber gets it, the sender included.
+        const result = topic.publish(typeof message === 'string' ? message : Buffer.from(message));
+        stats.messagesOut += result.subscribers;
+      },
+      close(ws) {
+        sockets.delete(ws);
+      },
+    },
+  });
+}
 
-      // What a subscriber sends is published to its topic: every subscriber gets it, the sender included.
-      const result = topic.publish(typeof message === 'string' ? message : Buffer.from(message));
-      stats.messagesOut += result.subscribers;
-    },
-    close(ws) {
-      sockets.delete(ws);
-    },
-  },
-});
+const servers: Server[] = [serve(options.port)];
+if (options.tlsPort !== null) {
+  servers.push(serve(options.tlsPort, { cert: Bun.file(options.tlsCert), key: Bun.file(options.tlsKey) }));
+}
 
 if (options.pingIntervalSeconds > 0) {
   setInterval(() => {
@@ -317,7 +343,10 @@ if (options.pingIntervalSeconds > 0) {
   }, options.pingIntervalSeconds * 1000).unref();
 }
 
-console.log(`wsfast-peer-bun (Bun ${Bun.version}) listening on http://${server.hostname}:${server.port}`);
+console.log(`wsfast-peer-bun (Bun ${Bun.version}) listening on http://${servers[0].hostname}:${servers[0].port}`);
+if (servers.length > 1) {
+  console.log(`wsfast-peer-bun listening on https://${servers[1].hostname}:${servers[1].port} (wss://)`);
+}
 
 // Graceful stop: 1001 to every WebSocket, every event stream ended, every waiting poll answered; then exit
 // once the connections are gone, or after a second.
@@ -339,10 +368,13 @@ function stop() {
     answer();
   }
 
-  server.stop();
+  for (const server of servers) {
+    server.stop();
+  }
+
   const deadline = setTimeout(() => process.exit(0), 1000);
   setInterval(() => {
-    if (server.pendingRequests + server.pendingWebSockets === 0) {
+    if (pending() === 0) {
       clearTimeout(deadline);
       process.exit(0);
     }

@@ -1,6 +1,7 @@
 // The settings both peers take, with src/WsFast.Server's (and load/WsFast.Kestrel's) defaults, so that a
 // comparison holds every server to the same limits. From the command line (--port 18082) or the environment
-// (PORT, HOST; WSFAST_PUBLISH_TOKEN as src/WsFast.Server reads it).
+// (PORT, HOST; WSFAST_PUBLISH_TOKEN as src/WsFast.Server reads it). With --tls-port, a TLS listener serves the
+// same endpoints beside the plain one, as src/WsFast.Server's --port and --tls-port do.
 
 const FLAGS = {
   '--host': ['host', String],
@@ -16,6 +17,9 @@ const FLAGS = {
   '--ping-timeout': ['pingTimeoutSeconds', Number],
   '--publish-token': ['publishToken', String],
   '--deflate': ['deflate', String],
+  '--tls-port': ['tlsPort', Number],
+  '--tls-cert': ['tlsCert', String],
+  '--tls-key': ['tlsKey', String],
 };
 
 export const USAGE = `Options (each also as --name=value):
@@ -32,7 +36,11 @@ export const USAGE = `Options (each also as --name=value):
   --ping-timeout S          seconds a WebSocket ping may go unanswered (20)
   --publish-token T         bearer token POST /publish requires (env WSFAST_PUBLISH_TOKEN; default none)
   --deflate MODE            permessage-deflate (env PEER_DEFLATE): off (the default), on (the library's own
-                            defaults), no-context (on, the server resetting its compressor after each message)`;
+                            defaults), no-context (on, the server resetting its compressor after each message)
+  --tls-port N              also serve every endpoint over TLS (https://, wss://) on this port, beside the plain
+                            one; 0 for any free one (env TLS_PORT; default: no TLS listener)
+  --tls-cert FILE           the TLS listener's certificate, PEM (env TLS_CERT; e.g. load/tls/make-cert.sh's server.pem)
+  --tls-key FILE            its private key, PEM (env TLS_KEY)`;
 
 /** Reads the settings from argv and env; throws an Error whose message says what is wrong. */
 export function parseOptions(argv, env) {
@@ -50,6 +58,9 @@ export function parseOptions(argv, env) {
     pingTimeoutSeconds: 20,
     publishToken: env.WSFAST_PUBLISH_TOKEN || null,
     deflate: env.PEER_DEFLATE || 'off',
+    tlsPort: env.TLS_PORT !== undefined && env.TLS_PORT !== '' ? Number(env.TLS_PORT) : null,
+    tlsCert: env.TLS_CERT || null,
+    tlsKey: env.TLS_KEY || null,
     help: false,
   };
 
@@ -101,6 +112,15 @@ export function parseOptions(argv, env) {
 
   if (!['off', 'on', 'no-context'].includes(options.deflate)) {
     throw new Error(`--deflate is off, on or no-context, not '${options.deflate}'`);
+  }
+
+  if (options.tlsPort !== null && (!Number.isInteger(options.tlsPort) || options.tlsPort < 0 || options.tlsPort > 65535)) {
+    throw new Error('--tls-port must be a port, 0 to 65535');
+  }
+
+  if ((options.tlsPort !== null) !== (options.tlsCert !== null && options.tlsKey !== null)
+    || (options.tlsCert !== null) !== (options.tlsKey !== null)) {
+    throw new Error('--tls-port, --tls-cert and --tls-key go together');
   }
 
   if (options.longPollTimeoutSeconds < 0 || options.pingIntervalSeconds < 0 || options.pingTimeoutSeconds < 0) {

@@ -7,7 +7,9 @@
 //
 // Listens on 127.0.0.1 unless told otherwise, logs nothing per message, and stops on SIGTERM or SIGINT.
 
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { Sender, WebSocket, WebSocketServer } from 'ws';
 import { parseOptions, USAGE } from '../common/options.mjs';
 import {
@@ -110,12 +112,20 @@ const wss = new WebSocketServer({
   maxPayload: options.maxMessageSize,
 });
 
+// With --tls-port, an https server beside the plain one, with the same handlers: its WebSockets join the same
+// WebSocketServer and topics, so a publish on either reaches the subscribers of both. TLS is Node's (OpenSSL),
+// each socket encrypting what is written to it: a broadcast's frame is made once and encrypted per subscriber.
 const server = http.createServer(handleRequest);
-server.on('connection', (socket) => {
-  connections++;
-  socket.once('close', () => connections--);
-});
-server.on('upgrade', handleUpgrade);
+const tlsServer = options.tlsPort === null
+  ? null
+  : https.createServer({ cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) }, handleRequest);
+for (const listener of [server, tlsServer]) {
+  listener?.on('connection', (socket) => {
+    connections++;
+    socket.once('close', () => connections--);
+  });
+  listener?.on('upgrade', handleUpgrade);
+}
 
 // --- HTTP -------------------------------------------------------------------------------------------------
 
@@ -424,6 +434,10 @@ server.listen(options.port, options.host, () => {
   const { address, port } = server.address();
   console.log(`wsfast-peer-node (Node ${process.versions.node}, ws) listening on http://${address}:${port}`);
 });
+tlsServer?.listen(options.tlsPort, options.host, () => {
+  const { address, port } = tlsServer.address();
+  console.log(`wsfast-peer-node listening on https://${address}:${port} (wss://)`);
+});
 
 // Graceful stop: 1001 to every WebSocket, every event stream ended, every waiting poll answered; then exit
 // once the connections are gone, or after a second.
@@ -434,6 +448,7 @@ function stop() {
 
   stopping = true;
   server.close();
+  tlsServer?.close();
   for (const ws of wss.clients) {
     ws.close(1001, 'server shutting down');
   }
@@ -447,6 +462,7 @@ function stop() {
   }
 
   server.closeIdleConnections();
+  tlsServer?.closeIdleConnections();
   const deadline = setTimeout(() => process.exit(0), 1000);
   const check = setInterval(() => {
     if (connections === 0) {

@@ -24,6 +24,7 @@ internal sealed class BadInputLog(ILogger logger)
     private readonly LogLimiter _unexpected = new();
     private readonly LogLimiter _timerFailed = new();
     private readonly LogLimiter _tlsHandshakeFailed = new();
+    private readonly LogLimiter _authorizerFailed = new();
 
     public void RequestRefused(EndPoint? remote, int status, string reason)
     {
@@ -126,6 +127,14 @@ internal sealed class BadInputLog(ILogger logger)
         if (Allow(_timerFailed, LogLevel.Error, out string more))
         {
             Log.TimerFailed(logger, exception, more);
+        }
+    }
+
+    public void AuthorizerFailed(Exception exception, string path)
+    {
+        if (Allow(_authorizerFailed, LogLevel.Error, out string more))
+        {
+            Log.AuthorizerFailed(logger, exception, path, more);
         }
     }
 

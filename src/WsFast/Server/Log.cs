@@ -78,6 +78,9 @@ internal static partial class Log
     [LoggerMessage(31, LogLevel.Error, "The server's timer failed on a connection; it goes on with the others{More}")]
     public static partial void TimerFailed(ILogger logger, Exception exception, string more);
 
+    [LoggerMessage(33, LogLevel.Error, "The authorizer failed on a request for {Path}; the client got 500{More}")]
+    public static partial void AuthorizerFailed(ILogger logger, Exception exception, string path, string more);
+
     [LoggerMessage(32, LogLevel.Warning, "Buffered bytes over the memory budget: {Buffered} of {Budget}; new connections get 503 and the largest holders are closed")]
     public static partial void BudgetExceeded(ILogger logger, long buffered, long budget);
 }

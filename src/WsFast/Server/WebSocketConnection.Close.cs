@@ -50,6 +50,7 @@ public sealed partial class WebSocketConnection
         {
             // It leaves its topics now, not when its close handshake ends: it is no subscriber any more.
             _subscriptions.Unsubscribe(Endpoint, Topic);
+            _authorization?.Unsubscribe();
             _server.Counters.OnSlowConsumerDisconnected();
         }
     }
@@ -133,10 +134,13 @@ public sealed partial class WebSocketConnection
         await _transport.Closed.ConfigureAwait(false);
         Volatile.Write(ref _state, (int)WebSocketState.Closed);
         _subscriptions.Unsubscribe(Endpoint, Topic);
+        _authorization?.Unsubscribe();
         if (Topic is not null)
         {
             TopicRegistry.Release(Topic);
         }
+
+        _authorization?.Release();
 
         _assembler.Release();
         _deflate?.Dispose();

@@ -64,6 +64,11 @@ public sealed partial class WebSocketConnection
                     SendClose(CloseCode.NormalClosure, "idle timeout");
                 }
 
+                if (_authorization is { } authorization && authorization.IsExpired(now))
+                {
+                    SendClose(CloseCode.PolicyViolation, "token expired");
+                }
+
                 break;
 
             case WebSocketState.Closing when now >= _deadline:

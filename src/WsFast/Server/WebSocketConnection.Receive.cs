@@ -109,6 +109,7 @@ public sealed partial class WebSocketConnection
     private async ValueTask OpenAsync()
     {
         _subscriptions.Subscribe(this, Endpoint, Topic);
+        _authorization?.Subscribe(this);
 
         _server.Counters.OnOpened();
         Log.Opened(_server.Logger, Id, RemoteEndPoint, Endpoint.Path);
@@ -124,7 +125,7 @@ public sealed partial class WebSocketConnection
 
     private ValueTask OnDataAsync(in FrameChunk chunk)
     {
-        if (!Endpoint.TakesClientMessages)
+        if (!Endpoint.TakesClientMessages && _authorization?.Refreshable != true)
         {
             // A broadcast endpoint without relaying only delivers: a message is refused at its first frame, before
             // any of it is assembled (closing at its end would let a client make the server hold a whole one).
@@ -214,6 +215,11 @@ public sealed partial class WebSocketConnection
     {
         _lastMessage = Environment.TickCount64;
         _server.Counters.OnMessageReceived(payload.Length);
+        if (_authorization is { Refreshable: true } authorization)
+        {
+            return DispatchToAuthorizerAsync(authorization.Authorizer!, new WebSocketMessage(type, payload));
+        }
+
         ValueTask handled;
         try
         {
@@ -226,6 +232,35 @@ public sealed partial class WebSocketConnection
         }
 
         return handled.IsCompletedSuccessfully ? default : AwaitHandlerAsync(handled);
+    }
+
+    /// <summary>
+    /// A message of a connection that can refresh its authorization: its authorizer's first
+    /// (<see cref="RequestAuthorizer.OnMessageAsync"/>), then the handler's if the endpoint takes client messages.
+    /// </summary>
+    private async ValueTask DispatchToAuthorizerAsync(RequestAuthorizer authorizer, WebSocketMessage message)
+    {
+        try
+        {
+            if (await authorizer.OnMessageAsync(this, message).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            if (!Endpoint.TakesClientMessages)
+            {
+                const string Reason = "this endpoint does not take messages from clients";
+                _server.BadInput.RelayRefused(Id, RemoteEndPoint, Reason);
+                SendClose(CloseCode.PolicyViolation, Reason);
+                return;
+            }
+
+            await Endpoint.Handler.OnMessageAsync(this, message).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            HandlerFailed(e);
+        }
     }
 
     private async ValueTask AwaitHandlerAsync(ValueTask handled)

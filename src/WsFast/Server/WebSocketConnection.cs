@@ -36,6 +36,7 @@ public sealed partial class WebSocketConnection : IServerConnection
     private readonly int _serverSlot;
     private readonly ConnectionDeflate? _deflate; // when permessage-deflate was agreed
     private int _state; // WebSocketState
+    private ConnectionAuthorization? _authorization; // what an authorizer granted; null for most connections
 
     internal WebSocketConnection(
         WsFastServer server,
@@ -46,8 +47,10 @@ public sealed partial class WebSocketConnection : IServerConnection
         WebSocketEndpoint endpoint,
         string? subProtocol,
         Topic? topic,
-        DeflateAgreement? deflate = null)
+        DeflateAgreement? deflate = null,
+        ConnectionAuthorization? authorization = null)
     {
+        _authorization = authorization;
         _server = server;
         _transport = transport;
         _serverSlot = serverSlot;
@@ -66,10 +69,14 @@ public sealed partial class WebSocketConnection : IServerConnection
 
         _maxQueuedBytes = server.Options.MaxQueuedOutboundBytes;
         _maxQueuedMessages = server.Options.MaxQueuedOutboundMessages;
+        // Where clients send nothing, a connection that can refresh its authorization still sends that, and no more.
+        long maxMessage = endpoint.TakesClientMessages || authorization?.Refreshable != true
+            ? endpoint.MaxMessageSize
+            : Math.Min(endpoint.MaxMessageSize, RequestAuthorizer.MaxRefreshMessageBytes);
         _frames = new FrameReader(new FrameReaderOptions
         {
-            MaxFramePayload = endpoint.MaxMessageSize,
-            MaxMessagePayload = endpoint.MaxMessageSize,
+            MaxFramePayload = maxMessage,
+            MaxMessagePayload = maxMessage,
             AllowRsv1 = _deflate is not null,
         });
         long now = Environment.TickCount64;
@@ -116,11 +123,54 @@ public sealed partial class WebSocketConnection : IServerConnection
     /// <summary>Where the connection is in its life.</summary>
     public WebSocketState State => (WebSocketState)Volatile.Read(ref _state);
 
-    /// <summary>Anything the handler wants to keep with this connection.</summary>
+    /// <summary>
+    /// Anything the handler wants to keep with this connection; starts as what the endpoint's
+    /// <see cref="RequestAuthorizer"/> attached (<see cref="AuthorizationResult.UserState"/>).
+    /// </summary>
     public object? UserState { get; set; }
+
+    /// <summary>Who the client is, as the endpoint's <see cref="RequestAuthorizer"/> said on accepting it; null: anonymous.</summary>
+    public System.Security.Claims.ClaimsPrincipal? User => _authorization?.User;
+
+    /// <summary>When the connection's authorization ends (it is then closed with 1008 "token expired"); null: never.</summary>
+    public DateTimeOffset? AuthorizationExpiresAt => _authorization?.ExpiresAt;
+
+    /// <summary>
+    /// On a relaying broadcast endpoint, whether this client's messages are published to its topic; when false, a
+    /// message closes the connection with 1008. Starts as <see cref="AuthorizationResult.RelayAllowed"/> (true
+    /// without an authorizer).
+    /// </summary>
+    public bool RelayAllowed
+    {
+        get => _authorization?.RelayAllowed ?? true;
+        set => Authorization.RelayAllowed = value;
+    }
+
+    /// <summary>
+    /// Moves the end of the connection's authorization to <paramref name="expiresAt"/> (for example on a refreshed
+    /// token), or sets one on a connection that had none. The server's timer closes the connection with 1008
+    /// "token expired" once it passes.
+    /// </summary>
+    public void ExtendAuthorization(DateTimeOffset expiresAt) => Authorization.SetExpiry(expiresAt);
 
     /// <summary>Outbound bytes queued and not yet sent.</summary>
     public long QueuedBytes => _transport.QueuedBytes;
+
+    /// <summary>The connection's authorization, made when first needed.</summary>
+    private ConnectionAuthorization Authorization
+    {
+        get
+        {
+            ConnectionAuthorization? current = Volatile.Read(ref _authorization);
+            if (current is not null)
+            {
+                return current;
+            }
+
+            Interlocked.CompareExchange(ref _authorization, new ConnectionAuthorization(null, null, [], relayAllowed: true), null);
+            return _authorization!;
+        }
+    }
 
     /// <summary>The server this connection belongs to.</summary>
     internal WsFastServer Server => _server;

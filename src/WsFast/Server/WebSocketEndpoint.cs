@@ -74,6 +74,13 @@ public sealed class WebSocketEndpoint
         return null;
     }
 
+    /// <summary>
+    /// Decides on each upgrade to this endpoint before its 101 (see <see cref="RequestAuthorizer"/>); null, the
+    /// default: <see cref="WsFastServerOptions.Authorizer"/> decides, and without that every upgrade goes on. Set
+    /// it before the server starts.
+    /// </summary>
+    public RequestAuthorizer? Authorizer { get; set; }
+
     /// <summary>Origins allowed here (see <see cref="WsFastServerOptions.AllowedOrigins"/>); empty: the server's list applies.</summary>
     public List<string> AllowedOrigins { get; } = [];
 

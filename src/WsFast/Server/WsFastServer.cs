@@ -128,7 +128,7 @@ public sealed class WsFastServer : IAsyncDisposable
         CheckPath(path);
         if (!TopicRegistry.IsValidName(defaultTopic))
         {
-            throw new ArgumentException("A topic name is 1-64 characters of letters, digits, '-', '_' and '.'.", nameof(defaultTopic));
+            throw new ArgumentException($"A topic name is {TopicRegistry.NameRule}.", nameof(defaultTopic));
         }
 
         // A relayed message becomes a publish: the publish bound applies as it arrives.
@@ -159,6 +159,11 @@ public sealed class WsFastServer : IAsyncDisposable
         if (_started)
         {
             throw new InvalidOperationException("The server is already started.");
+        }
+
+        foreach (WebSocketEndpoint endpoint in _endpoints.Values)
+        {
+            OriginAllowList.Validate(endpoint.AllowedOrigins, $"{endpoint.Path}: {nameof(WebSocketEndpoint.AllowedOrigins)}");
         }
 
         TlsOptions? tls = Options.Tls;
@@ -321,9 +326,9 @@ public sealed class WsFastServer : IAsyncDisposable
             return false;
         }
 
-        foreach (string candidate in allowed)
+        foreach (string entry in allowed)
         {
-            if (string.Equals(candidate, origin, StringComparison.OrdinalIgnoreCase))
+            if (OriginAllowList.Matches(entry, origin))
             {
                 return true;
             }

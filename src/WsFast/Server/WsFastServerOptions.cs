@@ -87,10 +87,13 @@ public sealed class WsFastServerOptions
     public long MemoryBudget { get; set; } = Math.Max(64L * 1024 * 1024, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     /// <summary>
-    /// Origins allowed to open WebSockets (exact, case-insensitive, e.g. <c>https://example.com</c>); others
-    /// get 403. Empty: any origin, and requests without one. Endpoints may narrow it. Set it whenever browsers
-    /// with cookies or other ambient credentials for your site connect: another site's page could otherwise
-    /// open a WebSocket as its visitor (cross-site WebSocket hijacking).
+    /// Origins allowed to open WebSockets, compared ignoring case: exact (<c>https://example.com</c>, with
+    /// <c>:port</c> when not the scheme's default) or every subdomain of a name (<c>https://*.example.com</c>,
+    /// which does not include <c>https://example.com</c> itself); others, and requests without an origin, get
+    /// 403. Empty: any origin, and requests without one. Endpoints may narrow it. Set it whenever browsers with
+    /// cookies or other ambient credentials for your site connect: another site's page could otherwise open a
+    /// WebSocket as its visitor (cross-site WebSocket hijacking). An entry that could never match (a trailing
+    /// slash, a path, <c>*</c>) is refused when the server is created or started.
     /// </summary>
     public List<string> AllowedOrigins { get; } = [];
 
@@ -101,6 +104,15 @@ public sealed class WsFastServerOptions
     /// points a name it controls at your address to reach the server from a visitor's browser.
     /// </summary>
     public List<string> AllowedHosts { get; } = [];
+
+    /// <summary>
+    /// Decides on requests before they are served (see <see cref="RequestAuthorizer"/>): WebSocket upgrades to
+    /// endpoints without an authorizer of their own (<see cref="WebSocketEndpoint.Authorizer"/>), and the event
+    /// stream, poll and publish routes of <see cref="Broadcast"/>, which only this one guards: set it here when
+    /// topics are private, since every transport reaches the same topics. A publish that carries
+    /// <see cref="BroadcastOptions.PublishToken"/> is accepted without asking it. Default null: everything goes on.
+    /// </summary>
+    public RequestAuthorizer? Authorizer { get; set; }
 
     /// <summary>Whether <c>/metrics</c> lists each topic by name (names are chosen by clients). Default false.</summary>
     public bool MetricsIncludeTopics { get; set; }
@@ -133,6 +145,7 @@ public sealed class WsFastServerOptions
         Broadcast.Validate();
         PerMessageDeflate?.Validate();
         Tls?.Validate();
+        OriginAllowList.Validate(AllowedOrigins, nameof(AllowedOrigins));
         Positive(HandshakeTimeout, nameof(HandshakeTimeout));
         Positive(CloseTimeout, nameof(CloseTimeout));
         Positive(ShutdownTimeout, nameof(ShutdownTimeout));

@@ -61,7 +61,7 @@ public class TopicTests
         "..%2F",               // an encoded slash: a way out of the topic path
         "a%20b",               // a space
         "caf%C3%A9",           // a letter outside ASCII
-        "a:b",
+        "a;b",
         "a,b",
         new string('x', 65),   // one over the longest name
     };

@@ -66,6 +66,58 @@ public class HandshakeRoutingTests
     }
 
     [Fact]
+    public async Task Section_10_2_a_subdomain_pattern_allows_every_subdomain_of_the_name_and_nothing_else()
+    {
+        await using TestServer server = await TestServer.StartAsync(options =>
+        {
+            options.AllowedOrigins.Add("https://*.example.com");
+            options.AllowedOrigins.Add("http://*.dev.example:8443");
+        });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+
+        foreach (string origin in new[] { "https://app.example.com", "https://a.b.example.com", "HTTPS://APP.EXAMPLE.COM", "http://x.dev.example:8443" })
+        {
+            string head = await ClientSupport.RawRequestAsync(server.Port, ClientSupport.UpgradeRequest("/echo", $"Origin: {origin}\r\n"), timeout.Token);
+            Assert.True(ClientSupport.StatusOf(head) == 101, $"{origin} should be allowed: {head}");
+        }
+
+        // Cross-site WebSocket hijacking attempts that a loose suffix or prefix test would let through: the name
+        // itself (no subdomain), a look-alike name, another scheme, another port, a name that only starts alike.
+        foreach (string origin in new[]
+        {
+            "https://example.com", "https://evilexample.com", "https://example.com.evil.net", "http://app.example.com",
+            "https://app.example.com:8443", "https://.example.com", "http://x.dev.example", "http://x.dev.example:84430",
+            "null", "https://app.example.com/",
+        })
+        {
+            string head = await ClientSupport.RawRequestAsync(server.Port, ClientSupport.UpgradeRequest("/echo", $"Origin: {origin}\r\n"), timeout.Token);
+            Assert.True(ClientSupport.StatusOf(head) == 403, $"{origin} should be refused: {head}");
+        }
+    }
+
+    [Theory]
+    [InlineData("https://example.com/", "trailing slash")]
+    [InlineData("https://example.com/app", "trailing slash")]
+    [InlineData("example.com", "scheme")]
+    [InlineData("*", "leave the list empty")]
+    [InlineData("https://app*.example.com", "whole labels")]
+    [InlineData("https://*example.com", "whole labels")]
+    [InlineData("https://example.com:port", "port")]
+    public async Task An_origin_entry_that_could_never_match_is_refused_when_the_server_is_made_or_started(string entry, string expected)
+    {
+        var options = new WsFastServerOptions();
+        options.AllowedOrigins.Add(entry);
+        ArgumentException made = Assert.ThrowsAny<ArgumentException>(() => new WsFastServer(options));
+        Assert.Contains(expected, made.Message);
+
+        await using var server = new WsFastServer(new WsFastServerOptions { Endpoints = { new IPEndPoint(IPAddress.Loopback, 0) } });
+        server.Map("/echo", new EchoHandler()).AllowedOrigins.Add(entry);
+        ArgumentException started = await Assert.ThrowsAnyAsync<ArgumentException>(() => server.StartAsync());
+        Assert.Contains("/echo", started.Message);
+        Assert.Empty(server.EndPoints);
+    }
+
+    [Fact]
     public async Task Section_4_2_2_the_first_subprotocol_the_client_offers_that_the_endpoint_speaks_is_selected()
     {
         var recorder = new TestServer.Recorder();

@@ -16,7 +16,7 @@ internal static class ComparisonTables
         return new[]
             {
                 Throughput(set), CpuPerMessage(set), Connections(set), Latency(set), ServerCost(set), PushVersusPolling(set),
-                PushVersusPollingRatios(set), Deflate(set), DeflateAgainstPlain(set),
+                PushVersusPollingRatios(set), Deflate(set), DeflateAgainstPlain(set), Tls(set), TlsAgainstPlain(set),
             }
             .Where(t => t.Rows.Count > 0)
             .ToList();
@@ -351,7 +351,7 @@ internal static class ComparisonTables
                     && r.Text(RunColumns.Scenario) == run.Text(RunColumns.Scenario)
                     && r.Number(RunColumns.Clients) == run.Number(RunColumns.Clients)
                     && r.Number(RunColumns.PublishRate) == run.Number(RunColumns.PublishRate)
-                    && SameSettings(r.Text(RunColumns.Settings), run.Text(RunColumns.Settings)));
+                    && SameSettings(r.Text(RunColumns.Settings), run.Text(RunColumns.Settings), DeflateOffered));
                 if (plain is null)
                 {
                     continue;
@@ -381,16 +381,141 @@ internal static class ComparisonTables
             rows);
     }
 
+    /// <summary>
+    /// Cases whose clients connected over TLS: what each server agreed to, and its CPU per message (split into user
+    /// and kernel) and per connection, with the subject's ratios to each other server.
+    /// </summary>
+    public static ReportTable Tls(ComparisonSet set)
+    {
+        var headers = new List<string>
+        {
+            "case", "scenario", "server", "TLS agreed", "msg/s", "server CPU µs/msg", "user µs/msg", "kernel µs/msg", "server CPU µs/conn",
+            "handshakes/s", "RSS/conn",
+        };
+        if (set.HasRatio)
+        {
+            headers.Add($"{set.Subject}/this CPU/msg");
+            headers.Add($"{set.Subject}/this CPU/conn");
+        }
+
+        var rows = new List<string[]>();
+        foreach (ComparisonCase c in set.Cases.Where(IsTlsCase))
+        {
+            foreach (string server in set.Servers)
+            {
+                if (c.Run(server) is not RunRecord r)
+                {
+                    continue;
+                }
+
+                var cells = new List<string>
+                {
+                    c.Name,
+                    r.Text(RunColumns.Scenario) ?? "n/a",
+                    server,
+                    r.Text(RunColumns.Tls) is { Length: > 0 } agreed ? agreed : "n/a",
+                    Figures.Format(r.Number(RunColumns.Rate), "N0"),
+                    Figures.Format(r.Number(RunColumns.ServerCpuPerMessage), "0.00"),
+                    Figures.Format(r.Number(RunColumns.ServerUserCpuPerMessage), "0.00"),
+                    Figures.Format(r.Number(RunColumns.ServerKernelCpuPerMessage), "0.00"),
+                    Figures.Format(r.Number(RunColumns.ServerCpuPerConnection), "0.0"),
+                    Figures.Format(r.Number(RunColumns.HandshakesPerSecond), "N0"),
+                    Figures.Bytes(r.Number(RunColumns.ServerRssPerConnection) is double b ? (long)b : null),
+                };
+                if (set.HasRatio)
+                {
+                    bool subject = server == set.Subject;
+                    cells.Add(subject ? "" : Ratio(c.Ratio(RunColumns.ServerCpuPerMessage, set.Subject, server)));
+                    cells.Add(subject ? "" : Ratio(c.Ratio(RunColumns.ServerCpuPerConnection, set.Subject, server)));
+                }
+
+                rows.Add([.. cells]);
+            }
+        }
+
+        return new ReportTable(
+            "TLS",
+            "Cases whose clients connected over TLS (wss://): the protocol and cipher suite each server agreed to, messages per second, server CPU per message received by the clients (user: the server's code and its TLS library; kernel: system calls and loopback TCP), server CPU per connection from before the first connect to the window's start (TCP, TLS and WebSocket handshakes, and the settle), handshakes per second (clients ready over the connect time: the pace asked for under a ramp-up, else the slower of server and load tool, whose own TLS handshakes cost it several times the server's) and resident memory per connection" +
+            (set.HasRatio ? $"; ratios are {set.Subject}'s over the row's server, the median of each round's own ratio (below 1 favours {set.Subject})." : "."),
+            headers,
+            rows);
+    }
+
+    /// <summary>
+    /// Each TLS case against the same server's run of the same case in plain (same scenario, clients, publish rate
+    /// and settings but for TLS): CPU per message and per connection, throughput and memory, as multiples.
+    /// </summary>
+    public static ReportTable TlsAgainstPlain(ComparisonSet set)
+    {
+        string[] headers =
+        [
+            "case", "plain", "server", "server CPU µs/msg", "× plain", "user × plain", "kernel × plain", "server CPU µs/conn", "× plain",
+            "msg/s × plain", "RSS/conn × plain",
+        ];
+        var rows = new List<string[]>();
+        foreach (string server in set.Servers)
+        {
+            foreach (ComparisonCase c in set.Cases.Where(IsTlsCase))
+            {
+                if (c.Run(server) is not RunRecord run)
+                {
+                    continue;
+                }
+
+                ComparisonCase? plain = set.Cases.FirstOrDefault(p => !IsTlsCase(p) && p.Run(server) is RunRecord r
+                    && r.Text(RunColumns.Scenario) == run.Text(RunColumns.Scenario)
+                    && r.Number(RunColumns.Clients) == run.Number(RunColumns.Clients)
+                    && r.Number(RunColumns.PublishRate) == run.Number(RunColumns.PublishRate)
+                    && SameSettings(r.Text(RunColumns.Settings), run.Text(RunColumns.Settings), TlsMarker));
+                if (plain is null)
+                {
+                    continue;
+                }
+
+                IReadOnlyList<RunRecord> these = c.Rounds(server);
+                IReadOnlyList<RunRecord> without = plain.Rounds(server);
+                string Times(string column) => Ratio(ComparisonCase.Ratio(r => r.Number(column), these, without));
+                rows.Add(
+                [
+                    c.Name,
+                    plain.Name,
+                    server,
+                    Figures.Format(run.Number(RunColumns.ServerCpuPerMessage), "0.00"),
+                    Times(RunColumns.ServerCpuPerMessage),
+                    Times(RunColumns.ServerUserCpuPerMessage),
+                    Times(RunColumns.ServerKernelCpuPerMessage),
+                    Figures.Format(run.Number(RunColumns.ServerCpuPerConnection), "0.0"),
+                    Times(RunColumns.ServerCpuPerConnection),
+                    Times(RunColumns.Rate),
+                    Times(RunColumns.ServerRssPerConnection),
+                ]);
+            }
+        }
+
+        return new ReportTable(
+            "TLS against plain, per server",
+            "Each TLS case against the same server's run of the same case without TLS: server CPU per message (and its user and kernel parts) and per connection, messages per second and resident memory per connection, with the median of each round's own ratio (above 1: TLS costs more).",
+            headers,
+            rows);
+    }
+
+    // A case whose clients connected over TLS (ScenarioCommand adds the words to its settings).
+    private static bool IsTlsCase(ComparisonCase c) =>
+        c.Runs.Any(r => r.Text(RunColumns.Settings)?.EndsWith(TlsMarker, StringComparison.Ordinal) == true);
+
+    private const string TlsMarker = ", TLS";
+
     // A case whose clients offered permessage-deflate (ScenarioCommand adds the words to its settings).
     private static bool IsDeflateCase(ComparisonCase c) =>
         c.Runs.Any(r => r.Text(RunColumns.Settings)?.Contains(DeflateOffered, StringComparison.Ordinal) == true);
 
     private const string DeflateOffered = ", deflate offered";
 
-    // The settings but for the offer and the feed's topic, which every run names afresh ("topic load-1a2b3c4d, ").
-    private static bool SameSettings(string? plain, string? deflate) =>
-        plain is not null && deflate is not null
-        && WithoutTopic(plain) == WithoutTopic(deflate.Replace(DeflateOffered, "", StringComparison.Ordinal));
+    // The settings but for a marker (the deflate offer, TLS) and the feed's topic, which every run names afresh
+    // ("topic load-1a2b3c4d, ").
+    private static bool SameSettings(string? plain, string? marked, string marker) =>
+        plain is not null && marked is not null
+        && WithoutTopic(plain) == WithoutTopic(marked.Replace(marker, "", StringComparison.Ordinal));
 
     private static string WithoutTopic(string settings) =>
         settings.StartsWith("topic ", StringComparison.Ordinal) && settings.IndexOf(", ", StringComparison.Ordinal) is int comma and > 0

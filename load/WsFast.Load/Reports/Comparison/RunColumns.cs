@@ -44,6 +44,8 @@ internal static class RunColumns
     public const string Deflate = "deflate";
     public const string DeflateClients = "deflate_clients";
     public const string CompressedShare = "compressed_share";
+    public const string Tls = "tls";
+    public const string ServerCpuPerConnection = "server_cpu_us_per_conn";
     public const string TimelineElapsed = "elapsed_s";
     public const string TimelineRate = "rate_per_s";
 

@@ -31,7 +31,7 @@ internal sealed class FeedPublisher
         HttpConnection connection;
         try
         {
-            connection = await HttpConnection.ConnectAsync(_settings.Client.Server, null, _stats, 4096, _stop.Token).ConfigureAwait(false);
+            connection = await HttpConnection.ConnectAsync(_settings.PublishServer ?? _settings.Client.Server, null, _stats, 4096, _stop.Token).ConfigureAwait(false);
         }
         catch (WsClientException e)
         {

@@ -1,3 +1,4 @@
+using System.Net;
 using WsFast.Load.Client;
 
 namespace WsFast.Load.Scenarios.Feed;
@@ -7,6 +8,12 @@ public sealed record FeedSettings
 {
     /// <summary>The server, its source addresses, and (for <c>ws-broadcast</c>) the subscription URL.</summary>
     public required WsClientOptions Client { get; init; }
+
+    /// <summary>
+    /// Where the publisher posts, over plain HTTP: the server's plain listener when the subscribers use TLS on
+    /// another port; null for <see cref="Client"/>'s server.
+    /// </summary>
+    public IPEndPoint? PublishServer { get; init; }
 
     /// <summary>The topic published to and received from.</summary>
     public required string Topic { get; init; }

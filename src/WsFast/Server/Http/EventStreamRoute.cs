@@ -24,7 +24,7 @@ internal static class EventStreamRoute
     {
         if (!TopicRegistry.IsValidName(topicName))
         {
-            connection.Refuse(400, "invalid topic name: 1-64 characters of letters, digits, '-', '_' and '.'");
+            connection.Refuse(400, $"invalid topic name: {TopicRegistry.NameRule}");
             return false;
         }
 
@@ -33,6 +33,12 @@ internal static class EventStreamRoute
         if (cursor is not null && !HttpRouter.TryParseSequence(cursor, out after))
         {
             connection.Refuse(400, "Last-Event-ID and after are sequence numbers");
+            return false;
+        }
+
+        if (server.Options.Authorizer is { } authorizer
+            && await connection.AuthorizeAsync(authorizer, AuthorizationRequestKind.EventStream, request, null, topicName).ConfigureAwait(false) is null)
+        {
             return false;
         }
 

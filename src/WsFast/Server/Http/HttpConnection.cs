@@ -25,7 +25,7 @@ namespace WsFast.Server;
 /// requests wait unread in the transport (which stops receiving at its input bound, as Kestrel's
 /// <c>MaxRequestBufferSize</c>), and the send-stall deadline ends it.</para>
 /// </remarks>
-internal sealed class HttpConnection : IServerConnection
+internal sealed partial class HttpConnection : IServerConnection
 {
     private readonly WsFastServer _server;
     private readonly TransportLease _transport;
@@ -42,14 +42,12 @@ internal sealed class HttpConnection : IServerConnection
         _server = server;
         _transport = transport;
         RemoteEndPoint = transport.RemoteEndPoint;
+        InitializeClientInfo();
         _deadline = DeadlineAfter(server.Options.HandshakeTimeout);
     }
 
     /// <summary>The client's address and port.</summary>
     public EndPoint? RemoteEndPoint { get; }
-
-    /// <summary>Whether the connection came in over TLS (<c>https</c>, <c>wss</c>).</summary>
-    public bool IsSecure => _transport.IsSecure;
 
     /// <summary>The connection's slot in the server's set, taken over by the WebSocket on upgrade.</summary>
     public int Slot { get; set; } = -1;
@@ -253,7 +251,12 @@ internal sealed class HttpConnection : IServerConnection
         }
 
         Volatile.Read(ref _eventStream)?.OnTick(now);
-        if (now >= Volatile.Read(ref _deadline))
+        if (now >= Volatile.Read(ref _deadline) && Volatile.Read(ref _authorizing) is not null)
+        {
+            // An authorizer still running at the request's deadline: the request's own task answers 503.
+            StopAuthorizing();
+        }
+        else if (now >= Volatile.Read(ref _deadline))
         {
             _server.BadInput.RequestTimedOut(RemoteEndPoint);
             _transport.Abort();
@@ -277,11 +280,16 @@ internal sealed class HttpConnection : IServerConnection
         }
         else
         {
+            StopAuthorizing();
             _transport.Abort();
         }
     }
 
-    void IServerConnection.Abort() => _transport.Abort();
+    void IServerConnection.Abort()
+    {
+        StopAuthorizing();
+        _transport.Abort();
+    }
 
     bool IServerConnection.IsClosing => Volatile.Read(ref _ending) || Volatile.Read(ref _closedOverBudget) != 0;
 
@@ -293,6 +301,7 @@ internal sealed class HttpConnection : IServerConnection
         }
 
         _server.BadInput.OverBudget(_transport.Id, RemoteEndPoint, 0, "HTTP connection aborted");
+        StopAuthorizing();
         _transport.Abort();
         return true;
     }
@@ -345,7 +354,7 @@ internal sealed class HttpConnection : IServerConnection
 
             if (status == HandshakeStatus.Upgrade)
             {
-                return Upgrade(request);
+                return await UpgradeAsync(request).ConfigureAwait(false);
             }
 
             if (status == HandshakeStatus.Hixie76Upgrade)
@@ -375,7 +384,7 @@ internal sealed class HttpConnection : IServerConnection
     }
 
     /// <summary>Routes an upgrade request and answers it: 101 and hand over, or a refusal and close.</summary>
-    private bool Upgrade(HandshakeRequest request)
+    private async ValueTask<bool> UpgradeAsync(HandshakeRequest request)
     {
         if (_server.IsStopping)
         {
@@ -393,7 +402,7 @@ internal sealed class HttpConnection : IServerConnection
 
         if (topicName is not null && !TopicRegistry.IsValidName(topicName))
         {
-            Refuse(400, "invalid topic name: 1-64 characters of letters, digits, '-', '_' and '.'");
+            Refuse(400, $"invalid topic name: {TopicRegistry.NameRule}");
             return false;
         }
 
@@ -403,10 +412,38 @@ internal sealed class HttpConnection : IServerConnection
             return false;
         }
 
+        AuthorizationResult? granted = null;
+        RequestAuthorizer? authorizer = endpoint.Authorizer ?? _server.Options.Authorizer;
+        if (authorizer is not null)
+        {
+            granted = await AuthorizeAsync(authorizer, AuthorizationRequestKind.WebSocket, request, endpoint, topicName).ConfigureAwait(false);
+            if (granted is null)
+            {
+                return false;
+            }
+
+            if (_server.IsStopping || !_transport.CanSend)
+            {
+                Refuse(503, "server shutting down");
+                return false;
+            }
+        }
+
         string? subProtocol = endpoint.ChooseSubProtocol(request.Subprotocols);
+        if (granted?.SubProtocol is { } chosen)
+        {
+            if (!Contains(request.Subprotocols, chosen))
+            {
+                AuthorizerFailed(new InvalidOperationException($"The authorizer chose the subprotocol '{chosen}', which the client did not offer."), request);
+                return false;
+            }
+
+            subProtocol = chosen;
+        }
 
         // Only an accepted upgrade holds a topic: a refused one leaves nothing behind.
         Topic? topic = topicName is null ? null : _server.Topics.Acquire(topicName);
+        ConnectionAuthorization? authorization = granted is null ? null : Grant(granted, authorizer, topicName);
         // RFC 7692: the first acceptable permessage-deflate offer, if the endpoint takes any; otherwise none.
         DeflateAgreement? deflate = null;
         if (endpoint.PerMessageDeflate is { } deflateOptions && ZLib.IsAvailable
@@ -415,7 +452,12 @@ internal sealed class HttpConnection : IServerConnection
             deflate = agreement;
         }
 
-        var connection = new WebSocketConnection(_server, _transport, Slot, RemoteEndPoint, request, endpoint, subProtocol, topic, deflate);
+        var connection = new WebSocketConnection(_server, _transport, Slot, RemoteEndPoint, request, endpoint, subProtocol, topic, deflate, authorization);
+        if (granted?.UserState is { } state)
+        {
+            connection.UserState = state;
+        }
+
         _transport.Enqueue(HttpResponses.SwitchingProtocols(request.Key, subProtocol, connection.Extensions));
         _server.HandOver(Slot, connection);
         _ = connection.RunAsync();

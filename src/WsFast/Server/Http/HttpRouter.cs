@@ -118,6 +118,18 @@ internal sealed class HttpRouter(WsFastServer server)
         return true;
     }
 
+    /// <summary>Whether <c>Authorization: Bearer</c> carries exactly <paramref name="token"/> (never, when it is null).</summary>
+    internal static bool CarriesToken(HandshakeRequest request, string? token)
+    {
+        string? authorization = request.GetHeader("Authorization");
+        if (token is null || authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(authorization["Bearer ".Length..].Trim()));
+    }
+
     /// <summary>The topic of <c>{prefix}/{topic}</c>, or null when the path is not under <paramref name="prefix"/>.</summary>
     private static string? TopicOf(string path, string prefix) =>
         path.Length > prefix.Length + 1 && path.StartsWith(prefix, StringComparison.Ordinal) && path[prefix.Length] == '/'

@@ -29,7 +29,7 @@ internal static class PollRoute
     {
         if (!TopicRegistry.IsValidName(topicName))
         {
-            connection.Refuse(400, "invalid topic name: 1-64 characters of letters, digits, '-', '_' and '.'");
+            connection.Refuse(400, $"invalid topic name: {TopicRegistry.NameRule}");
             return false;
         }
 
@@ -42,6 +42,12 @@ internal static class PollRoute
             || (waitText is not null && !HttpRouter.TryParseSeconds(waitText, out waitSeconds)))
         {
             connection.Refuse(400, "after is a sequence number and wait a number of seconds");
+            return false;
+        }
+
+        if (server.Options.Authorizer is { } authorizer
+            && await connection.AuthorizeAsync(authorizer, AuthorizationRequestKind.Poll, request, null, topicName).ConfigureAwait(false) is null)
+        {
             return false;
         }
 

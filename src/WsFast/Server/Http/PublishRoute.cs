@@ -18,14 +18,23 @@ internal static class PublishRoute
             return false;
         }
 
-        if (!HttpRouter.IsAuthorized(connection, request, options.PublishToken))
+        if (!TopicRegistry.IsValidName(topicName))
         {
+            connection.Refuse(400, $"invalid topic name: {TopicRegistry.NameRule}");
             return false;
         }
 
-        if (!TopicRegistry.IsValidName(topicName))
+        // The static publish token, when it is the bearer, goes on as ever; any other request is the
+        // authorizer's to decide, or without one the token's check refuses it (401 or 403).
+        if (server.Options.Authorizer is { } authorizer && !HttpRouter.CarriesToken(request, options.PublishToken))
         {
-            connection.Refuse(400, "invalid topic name: 1-64 characters of letters, digits, '-', '_' and '.'");
+            if (await connection.AuthorizeAsync(authorizer, AuthorizationRequestKind.Publish, request, null, topicName).ConfigureAwait(false) is null)
+            {
+                return false;
+            }
+        }
+        else if (!HttpRouter.IsAuthorized(connection, request, options.PublishToken))
+        {
             return false;
         }
 

@@ -29,7 +29,9 @@ internal static class Hixie76Upgrade
             return false;
         }
 
-        if (!endpoint.LegacyHixie76)
+        // An authorized connection carries what its authorizer granted (identity, expiry), which a draft-76
+        // connection cannot: such an endpoint speaks RFC 6455 only.
+        if (!endpoint.LegacyHixie76 || (endpoint.Authorizer ?? server.Options.Authorizer) is not null)
         {
             // What every upgrade without version 13 gets, and what a draft-76 request got before the option.
             http.Refuse(426, HandshakeError.UnsupportedVersion.ToReason(), HttpResponses.Error(HandshakeError.UnsupportedVersion));
@@ -38,7 +40,7 @@ internal static class Hixie76Upgrade
 
         if (topicName is not null && !TopicRegistry.IsValidName(topicName))
         {
-            http.Refuse(400, "invalid topic name: 1-64 characters of letters, digits, '-', '_' and '.'");
+            http.Refuse(400, $"invalid topic name: {TopicRegistry.NameRule}");
             return false;
         }
 

@@ -14,6 +14,12 @@ internal sealed class TopicHandler(BroadcastOptions options) : WebSocketHandler
 {
     public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message)
     {
+        if (!connection.RelayAllowed)
+        {
+            Refuse(connection, "not allowed to publish to this topic");
+            return default;
+        }
+
         if (!connection.RelayAllowance.TryTake(options.RelayRate, Environment.TickCount64))
         {
             Refuse(connection, "relay rate exceeded");

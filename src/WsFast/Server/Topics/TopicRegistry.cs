@@ -39,10 +39,15 @@ public sealed class TopicRegistry
 
     internal HistoryBudget Budget { get; }
 
+    /// <summary>What a topic name is made of, for refusals and errors.</summary>
+    internal const string NameRule = "1-64 characters of letters, digits, '-', '_', '.' and ':'";
+
     /// <summary>
     /// Whether <paramref name="name"/> can name a topic: 1 to 64 characters of ASCII letters, digits,
-    /// <c>-</c>, <c>_</c> and <c>.</c>, so that it is the same in a path, a log line and a metric label; not
-    /// only dots, which a browser would resolve away as a path segment.
+    /// <c>-</c>, <c>_</c>, <c>.</c> and <c>:</c> (<see cref="NameRule"/>), so that it is the same in a path, a
+    /// log line and a metric label; not only dots, which a browser would resolve away as a path segment. The
+    /// colon separates namespaces, as in Centrifugo's channel names (<c>news:sport</c>); RFC 3986 section 3.3
+    /// allows it in a path segment.
     /// </summary>
     public static bool IsValidName(ReadOnlySpan<char> name)
     {
@@ -53,7 +58,7 @@ public sealed class TopicRegistry
 
         foreach (char c in name)
         {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))
             {
                 return false;
             }
@@ -77,7 +82,7 @@ public sealed class TopicRegistry
     {
         if (!IsValidName(name))
         {
-            throw new ArgumentException($"'{name}' is not a topic name: 1-64 characters of letters, digits, '-', '_' and '.'.", nameof(name));
+            throw new ArgumentException($"'{name}' is not a topic name: {NameRule}.", nameof(name));
         }
 
         return TryPublish(name, type, payload, out PublishResult result) == PublishStatus.Published
