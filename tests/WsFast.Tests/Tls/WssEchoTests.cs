@@ -66,3 +66,37 @@ public class WssEchoTests
         Assert.Equal(System.Net.Security.SslApplicationProtocol.Http11, ssl.NegotiatedApplicationProtocol);
     }
 }
+
+/// <summary>The authorization hook is told whether the request came over TLS (for cookies marked Secure, redirects, X-Forwarded-Proto).</summary>
+public class TlsAuthorizationTests
+{
+    [Fact]
+    public async Task The_authorization_hook_sees_whether_the_upgrade_came_over_TLS()
+    {
+        using TestCertificates certificates = TestCertificates.Create();
+        (string cert, string key) = certificates.WriteServerCertificate("server", "localhost");
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<bool>();
+        await using TestServer server = await TlsKit.StartAsync(cert, key, options => options.Authorizer = new Recording(seen));
+
+        using (ClientWebSocket secure = await server.ConnectWssAsync(certificates))
+        {
+            await secure.AssertEchoesAsync("over TLS");
+        }
+
+        using (ClientWebSocket plain = await server.ConnectAsync())
+        {
+            await plain.AssertEchoesAsync("in the clear");
+        }
+
+        Assert.Equal([true, false], seen);
+    }
+
+    private sealed class Recording(System.Collections.Concurrent.ConcurrentQueue<bool> seen) : RequestAuthorizer
+    {
+        public override ValueTask<AuthorizationResult> AuthorizeAsync(AuthorizationContext context)
+        {
+            seen.Enqueue(context.IsSecure);
+            return new(AuthorizationResult.Accept());
+        }
+    }
+}
