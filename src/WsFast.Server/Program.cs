@@ -101,19 +101,27 @@ static async Task<int> RunAsync(ServerSettings settings)
     }
     catch (System.Net.Sockets.SocketException e)
     {
-        Console.Error.WriteLine($"wsfast: cannot listen on {string.Join(", ", settings.Endpoints)}: {e.Message}");
+        Console.Error.WriteLine($"wsfast: cannot listen on {string.Join(", ", [.. settings.Endpoints, .. settings.Options.Tls?.Endpoints ?? []])}: {e.Message}");
         return 1;
     }
+    catch (InvalidOperationException e)
+    {
+        // A TLS certificate that cannot be read.
+        Console.Error.WriteLine($"wsfast: {e.Message}");
+        return 2;
+    }
 
-    foreach (System.Net.IPEndPoint endpoint in server.EndPoints)
+    foreach ((System.Net.IPEndPoint endpoint, bool secure) in server.EndPoints.Select(e => (e, false)).Concat(server.TlsEndPoints.Select(e => (e, true))))
     {
         string authority = endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]:{endpoint.Port}" : endpoint.ToString();
-        Console.WriteLine($"WsFast demo page:  http://{authority}/");
+        string http = secure ? "https" : "http";
+        string ws = secure ? "wss" : "ws";
+        Console.WriteLine($"WsFast demo page:  {http}://{authority}/");
         foreach (WebSocketEndpoint mapped in server.Endpoints.Values)
         {
             Console.WriteLine(mapped.IsBroadcast
-                ? $"WebSocket endpoint: ws://{authority}{mapped.Path} and ws://{authority}{mapped.Path}/{{topic}}"
-                : $"WebSocket endpoint: ws://{authority}{mapped.Path}");
+                ? $"WebSocket endpoint: {ws}://{authority}{mapped.Path} and {ws}://{authority}{mapped.Path}/{{topic}}"
+                : $"WebSocket endpoint: {ws}://{authority}{mapped.Path}");
         }
 
         if (settings.LegacyHixie76Value)
@@ -124,9 +132,9 @@ static async Task<int> RunAsync(ServerSettings settings)
         if (server.HasBroadcast)
         {
             BroadcastOptions broadcast = settings.Options.Broadcast;
-            Console.WriteLine($"Publish:            POST http://{authority}{broadcast.PublishPath}/{{topic}}{(broadcast.PublishToken is null ? "" : " (bearer token required)")}");
-            Console.WriteLine($"Server-Sent Events: http://{authority}{broadcast.EventStreamPath}/{{topic}}");
-            Console.WriteLine($"Polling:            http://{authority}{broadcast.PollPath}/{{topic}}?after=N");
+            Console.WriteLine($"Publish:            POST {http}://{authority}{broadcast.PublishPath}/{{topic}}{(broadcast.PublishToken is null ? "" : " (bearer token required)")}");
+            Console.WriteLine($"Server-Sent Events: {http}://{authority}{broadcast.EventStreamPath}/{{topic}}");
+            Console.WriteLine($"Polling:            {http}://{authority}{broadcast.PollPath}/{{topic}}?after=N");
             Console.WriteLine(server.Endpoints.Values.Any(e => e.RelaysClientMessages)
                 ? "Relay:              on: what a WebSocket client sends is published to its topic"
                 : "Relay:              off: WebSocket clients only receive (--relay to change)");
@@ -137,7 +145,7 @@ static async Task<int> RunAsync(ServerSettings settings)
             : settings.NoDeflateOnValue.Length == 0
                 ? "Compression:        permessage-deflate, when the client offers it (--no-deflate to turn off)"
                 : $"Compression:        permessage-deflate, when the client offers it, except on {string.Join(", ", settings.NoDeflateOnValue)}");
-        Console.WriteLine($"Metrics:            http://{authority}/metrics");
+        Console.WriteLine($"Metrics:            {http}://{authority}/metrics");
         Console.WriteLine(settings.Options.Authorizer is JwtAuthorizer jwt
             ? $"Authentication:     JWT ({jwt.KeyDescription}): Authorization: Bearer, cookie {jwt.CookieName} or ?token=; refresh with {{\"refresh\":\"JWT\"}}"
             : "Authentication:     off: anyone may connect, subscribe and relay (for development; --jwt-key to require tokens)");
@@ -147,6 +155,10 @@ static async Task<int> RunAsync(ServerSettings settings)
     using var stop = new CancellationTokenSource();
     using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
     using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+    // SIGHUP re-reads the TLS certificates (a renewal); the files are also watched. Without TLS it keeps its
+    // default meaning.
+    using PosixSignalRegistration? sighup = settings.Options.Tls is null ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnReload);
     Task ticking = ticker is null ? Task.CompletedTask : TickerHandler.RunAsync(ticker, stop.Token);
 
     try
@@ -166,6 +178,19 @@ static async Task<int> RunAsync(ServerSettings settings)
     {
         context.Cancel = true;
         stop.Cancel();
+    }
+
+    void OnReload(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        try
+        {
+            server.ReloadCertificates();
+        }
+        catch (InvalidOperationException)
+        {
+            // Logged by the server; the certificates in use stay.
+        }
     }
 }
 

@@ -55,6 +55,11 @@ internal sealed class ServerSettings
     public static readonly Option<int> DeflateLevel = new("--deflate-level") { Description = "zlib compression level for permessage-deflate, 1 (fastest) to 9 (smallest).", DefaultValueFactory = _ => 6 };
     public static readonly Option<int> DeflateWindowBits = new("--deflate-window-bits") { Description = "The server's permessage-deflate window, 9 to 15 (2^bits bytes): what clients are told as server_max_window_bits.", DefaultValueFactory = _ => 12 };
     public static readonly Option<bool> LegacyHixie76 = new("--legacy-hixie76") { Description = "Also accept clients of the WebSocket draft 76 (hixie-76: embedded clients, old gateways) on the echo and broadcast endpoints: text only, no binary, no ping. Off by default." };
+    public static readonly Option<int> TlsPort = new("--tls-port") { Description = "TCP port to listen on with TLS (wss://, https://), on the same host(s) as --port and beside it. Needs --tls-cert (and --tls-key) or --tls-pfx." };
+    public static readonly Option<string> TlsCert = new("--tls-cert") { Description = "PEM file of the TLS certificate, followed by its chain's intermediate certificates. Re-read on SIGHUP and when the file changes." };
+    public static readonly Option<string> TlsKey = new("--tls-key") { Description = "PEM file of the TLS certificate's private key (omit if it is in the --tls-cert file)." };
+    public static readonly Option<string> TlsPfx = new("--tls-pfx") { Description = "PFX (PKCS#12) file of the TLS certificate with its key, instead of --tls-cert; its password comes from the environment variable WSFAST_TLS_PFX_PASSWORD." };
+    public static readonly Option<string[]> TlsSni = new("--tls-sni") { Description = "A certificate for one host name a client asks for (SNI): HOST=CERTFILE[,KEYFILE] in PEM; HOST may be *.example.com (repeat for several hosts). Others get --tls-cert.", AllowMultipleArgumentsPerToken = true };
     public static readonly Option<string> JwtKeyOption = new("--jwt-key") { Description = "Require a JWT for WebSockets, Server-Sent Events, polls and publishing: an HMAC secret (at least 32 bytes; better given as WSFAST_JWT_KEY than on the command line), or the path of a PEM file with an RSA or EC public key. Unset: no authentication (for development)." };
     public static readonly Option<string> JwtAudience = new("--jwt-audience") { Description = "The audience (aud) a JWT must name. Unset: not checked." };
     public static readonly Option<string> JwtIssuer = new("--jwt-issuer") { Description = "The issuer (iss) a JWT must name. Unset: not checked." };
@@ -80,6 +85,7 @@ internal sealed class ServerSettings
         MetricsTopics, MetricsRequireToken, SocketEngineOption, NoDeflate, NoDeflateOn, DeflateLevel, DeflateWindowBits, LegacyHixie76, LogLevelOption,
         JwtKeyOption, JwtAudience, JwtIssuer, JwtCookie, JwtClockSkew,
         MaxConnectionsPerAddress, HandshakesPerSecond, MessagesPerSecond, BytesPerSecond, TrustedProxies,
+        TlsPort, TlsCert, TlsKey, TlsPfx, TlsSni,
     ];
 
     public required IReadOnlyList<IPEndPoint> Endpoints { get; init; }
@@ -170,6 +176,7 @@ internal sealed class ServerSettings
         }
         IReadOnlyList<IPEndPoint> endpoints = ParseEndpoints(sources.Get(Host)!, sources.Get(Port));
         options.Endpoints.AddRange(endpoints);
+        options.Tls = ResolveTls(sources, sources.Get(Host)!);
 
         return new ServerSettings
         {
@@ -188,6 +195,65 @@ internal sealed class ServerSettings
             NoDeflateOnValue = sources.Get(NoDeflateOn) ?? [],
             Options = options,
         };
+    }
+
+    // TLS is on with --tls-port; its certificate flags are required then and refused without it.
+    private static TlsOptions? ResolveTls(Sources sources, string host)
+    {
+        string? cert = sources.Get(TlsCert);
+        string? key = sources.Get(TlsKey);
+        string? pfx = sources.Get(TlsPfx);
+        string[] sni = sources.Get(TlsSni) ?? [];
+        if (!sources.IsSet(TlsPort))
+        {
+            return cert is null && key is null && pfx is null && sni.Length == 0 ? null
+                : throw new FormatException("--tls-cert, --tls-key, --tls-pfx and --tls-sni need --tls-port");
+        }
+
+        if ((cert is null) == (pfx is null) || (key is not null && cert is null))
+        {
+            throw new FormatException("--tls-port needs either --tls-cert (with --tls-key unless the key is in the same file) or --tls-pfx");
+        }
+
+        var tls = new TlsOptions
+        {
+            Certificate = pfx is not null
+                ? TlsCertificate.FromPfxFile(pfx, Environment.GetEnvironmentVariable("WSFAST_TLS_PFX_PASSWORD"))
+                : TlsCertificate.FromPemFiles(cert!, key),
+            WatchCertificateFiles = true,
+        };
+        tls.Endpoints.AddRange(ParseEndpoints(host, sources.Get(TlsPort)));
+
+        // HOST=CERT,KEY. An environment variable or JSON list splits at commas too, so an item without '=' is
+        // the key file of the host before it.
+        string? lastHost = null;
+        string? lastCert = null;
+        foreach (string item in sni)
+        {
+            int equals = item.IndexOf('=');
+            string[] parts = equals < 0 ? [item] : item[(equals + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (equals < 0 && lastHost is not null && lastCert is not null)
+            {
+                tls.HostCertificates[lastHost] = TlsCertificate.FromPemFiles(lastCert, item.Trim());
+                lastHost = null;
+                continue;
+            }
+
+            if (equals <= 0 || parts.Length is 0 or > 2)
+            {
+                throw new FormatException($"--tls-sni '{item}' is not HOST=CERTFILE[,KEYFILE]");
+            }
+
+            lastHost = item[..equals].Trim();
+            lastCert = parts[0];
+            tls.HostCertificates[lastHost] = TlsCertificate.FromPemFiles(parts[0], parts.Length == 2 ? parts[1] : null);
+            if (parts.Length == 2)
+            {
+                lastHost = null;
+            }
+        }
+
+        return tls;
     }
 
     /// <summary>The JWT authorizer of the --jwt-* settings; null without a key.</summary>

@@ -23,6 +23,7 @@ internal sealed class BadInputLog(ILogger logger)
     private readonly LogLimiter _relayRefused = new();
     private readonly LogLimiter _unexpected = new();
     private readonly LogLimiter _timerFailed = new();
+    private readonly LogLimiter _tlsHandshakeFailed = new();
     private readonly LogLimiter _authorizerFailed = new();
     private readonly LogLimiter[] _limitRefused = Enumerable.Range(0, LimitRefusals.Count).Select(_ => new LogLimiter()).ToArray();
 
@@ -129,6 +130,14 @@ internal sealed class BadInputLog(ILogger logger)
         if (Allow(_unexpected, LogLevel.Error, out string more))
         {
             Log.Unexpected(logger, exception, id, more);
+        }
+    }
+
+    public void TlsHandshakeFailed(EndPoint? remote, string reason)
+    {
+        if (Allow(_tlsHandshakeFailed, LogLevel.Warning, out string more))
+        {
+            Log.TlsHandshakeFailed(logger, remote, reason, more);
         }
     }
 

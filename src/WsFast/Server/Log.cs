@@ -15,6 +15,18 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Information, "WsFast listening on {Endpoint}")]
     public static partial void Listening(ILogger logger, EndPoint endpoint);
 
+    [LoggerMessage(4, LogLevel.Information, "WsFast listening with TLS on {Endpoint}")]
+    public static partial void ListeningTls(ILogger logger, EndPoint endpoint);
+
+    [LoggerMessage(60, LogLevel.Warning, "TLS handshake with {Remote} failed: {Reason}{More}")]
+    public static partial void TlsHandshakeFailed(ILogger logger, EndPoint? remote, string reason, string more);
+
+    [LoggerMessage(61, LogLevel.Information, "TLS certificates reloaded")]
+    public static partial void CertificatesReloaded(ILogger logger);
+
+    [LoggerMessage(62, LogLevel.Error, "TLS certificates not reloaded, those in use stay: {Reason}")]
+    public static partial void CertificateReloadFailed(ILogger logger, string reason);
+
     [LoggerMessage(2, LogLevel.Information, "WsFast stopping: closing {Count} connections with 1001")]
     public static partial void Stopping(ILogger logger, int count);
 

@@ -24,6 +24,7 @@ public sealed class ServerCounters
     private long _compressedIn;
     private long _compressedOut;
     private long _deflateBytesSaved;
+    private long _tlsHandshakeFailures;
     private readonly long[] _closeCodes = new long[CloseCodeSlots];
     private readonly long[] _limitRefusals = new long[LimitRefusals.Count];
 
@@ -128,6 +129,15 @@ public sealed class ServerCounters
         Interlocked.Increment(ref _compressedOut);
         Interlocked.Add(ref _deflateBytesSaved, payloadBytes - frameBytes);
     }
+
+    /// <summary>
+    /// TLS handshakes the client broke: bytes that are not TLS, no version or cipher in common, an alert (a client
+    /// that does not trust the certificate sends one), or a close before the end. A handshake that ran past the
+    /// handshake timeout is not counted here: it ends as a request that timed out.
+    /// </summary>
+    public long TlsHandshakeFailures => Interlocked.Read(ref _tlsHandshakeFailures);
+
+    internal void OnTlsHandshakeFailed() => Interlocked.Increment(ref _tlsHandshakeFailures);
 
     internal void OnDropped() => Interlocked.Increment(ref _dropped);
 

@@ -107,6 +107,12 @@ public sealed partial class WebSocketConnection : IServerConnection
     internal object? ClientForLog =>
         RemoteEndPoint is IPEndPoint peer && !AddressKey.Normalize(peer.Address).Equals(ClientAddress) ? ClientAddress : RemoteEndPoint;
 
+    /// <summary>
+    /// Whether the client connected over TLS (<c>wss://</c>): to this server, or to a proxy listed in
+    /// <see cref="WsFastServerOptions.TrustedProxies"/> as it forwarded (<c>X-Forwarded-Proto</c>, <c>proto=</c>).
+    /// </summary>
+    public bool IsSecure { get; internal init; }
+
     /// <summary>The handshake request: path, query, headers.</summary>
     public HandshakeRequest Request { get; }
 

@@ -31,6 +31,7 @@ internal sealed class WsFastMetrics : IDisposable
         _meter.CreateObservableCounter("wsfast.closes", ObserveCloses, "{connection}", "Connections ended, by close code");
         _meter.CreateObservableCounter("wsfast.broadcast.dropped", () => c.Dropped, "{message}", "Broadcast messages skipped by slow subscribers");
         _meter.CreateObservableCounter("wsfast.broadcast.slow_consumer_disconnects", () => c.SlowConsumerDisconnects, "{connection}", "Subscribers disconnected for not keeping up");
+        _meter.CreateObservableCounter("wsfast.tls.handshake_failures", () => c.TlsHandshakeFailures, "{connection}", "TLS handshakes the client broke (not TLS, nothing in common, an alert, a close)");
         _meter.CreateObservableCounter("wsfast.send_stalls", () => c.SendStalls, "{connection}", "Connections aborted because their output did not move for the send-stall timeout");
         _meter.CreateObservableCounter("wsfast.over_budget_closes", () => c.OverBudgetCloses, "{connection}", "Connections closed because the process was over its memory budget");
         _meter.CreateObservableUpDownCounter("wsfast.buffered", () => server.BufferedBytes, "By", "Bytes held for peers (queued output, input being assembled), at the last timer tick");

@@ -26,6 +26,9 @@ public sealed class WsFastServer : IAsyncDisposable
     private readonly Stopwatch _uptime = new();
     private readonly WsFastMetrics _metrics;
     private SocketListener? _listener;
+    private SocketListener? _tlsListener;
+    private TlsCertificates? _certificates;
+    private bool _started;
     private CancellationTokenSource? _timerStop;
     private Task _timer = Task.CompletedTask;
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -57,8 +60,11 @@ public sealed class WsFastServer : IAsyncDisposable
     /// <summary>Running totals since start.</summary>
     public ServerCounters Counters { get; } = new();
 
-    /// <summary>The addresses actually listened on (with the ports picked for port 0).</summary>
+    /// <summary>The addresses actually listened on without TLS (with the ports picked for port 0).</summary>
     public IReadOnlyList<IPEndPoint> EndPoints => _listener?.EndPoints ?? [];
+
+    /// <summary>The addresses actually listened on with TLS (<see cref="WsFastServerOptions.Tls"/>); empty without.</summary>
+    public IReadOnlyList<IPEndPoint> TlsEndPoints => _tlsListener?.EndPoints ?? [];
 
     /// <summary>Connections held now, upgraded or still reading HTTP requests.</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
@@ -92,8 +98,11 @@ public sealed class WsFastServer : IAsyncDisposable
 
     internal bool IsStopping => _stopping;
 
-    /// <summary>The pools of the listener's connections, once started.</summary>
+    /// <summary>The pools of the plain listener's connections, once started.</summary>
     internal SocketConnectionPool? ConnectionPool => _listener?.Pool;
+
+    /// <summary>The pools of the TLS listener's connections, once started.</summary>
+    internal SocketConnectionPool? TlsConnectionPool => _tlsListener?.Pool;
 
     /// <summary>Serves WebSocket connections on <paramref name="path"/> (exact match) with <paramref name="handler"/>.</summary>
     public WebSocketEndpoint Map(string path, WebSocketHandler handler)
@@ -146,11 +155,12 @@ public sealed class WsFastServer : IAsyncDisposable
         Router.Map(path, contentType, body);
     }
 
-    /// <summary>Binds the endpoints and starts accepting connections.</summary>
-    /// <exception cref="System.Net.Sockets.SocketException">An address could not be bound.</exception>
+    /// <summary>Reads the TLS certificates, if any, binds the endpoints and starts accepting connections.</summary>
+    /// <exception cref="System.Net.Sockets.SocketException">An address could not be bound; nothing stays bound.</exception>
+    /// <exception cref="InvalidOperationException">Already started, or a TLS certificate could not be read (the message says which and why).</exception>
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (_listener is not null)
+        if (_started)
         {
             throw new InvalidOperationException("The server is already started.");
         }
@@ -160,20 +170,48 @@ public sealed class WsFastServer : IAsyncDisposable
             OriginAllowList.Validate(endpoint.AllowedOrigins, $"{endpoint.Path}: {nameof(WebSocketEndpoint.AllowedOrigins)}");
         }
 
-        IPEndPoint[] endpoints = Options.Endpoints.Count > 0 ? [.. Options.Endpoints] : [new IPEndPoint(IPAddress.Loopback, 8080)];
-        var transport = new SocketTransportOptions
+        TlsOptions? tls = Options.Tls;
+        IPEndPoint[] endpoints = Options.Endpoints.Count > 0 ? [.. Options.Endpoints]
+            : tls is null ? [new IPEndPoint(IPAddress.Loopback, 8080)]
+            : [];
+        _certificates = tls is null ? null : new TlsCertificates(tls, Logger);
+        _started = true;
+        try
         {
-            LingerTimeout = Options.CloseTimeout,
-            InputPauseThreshold = Options.MaxUnreadInputBytes,
-            InputResumeThreshold = Options.MaxUnreadInputBytes / 2,
-            UseEpoll = Options.SocketEngine == SocketEngine.Epoll,
-        };
-        _listener = new SocketListener(endpoints, OnAccepted, transport, _loggerFactory.CreateLogger<SocketListener>());
-        _listener.Start();
+            if (endpoints.Length > 0)
+            {
+                _listener = new SocketListener(endpoints, OnAccepted, TransportOptions(), _loggerFactory.CreateLogger<SocketListener>());
+                _listener.Start();
+            }
+
+            if (tls is not null)
+            {
+                SocketTransportOptions transport = TransportOptions();
+                transport.Tls = new Transport.Tls.TlsServerContext(_certificates!.SelectAsync, OnTlsHandshakeFailed);
+                _tlsListener = new SocketListener(tls.Endpoints, OnAccepted, transport, _loggerFactory.CreateLogger<SocketListener>());
+                _tlsListener.Start();
+                if (tls.WatchCertificateFiles)
+                {
+                    _certificates.StartWatching();
+                }
+            }
+        }
+        catch
+        {
+            _listener?.Dispose();
+            _tlsListener?.Dispose();
+            throw;
+        }
+
         _uptime.Start();
-        foreach (IPEndPoint endpoint in _listener.EndPoints)
+        foreach (IPEndPoint endpoint in EndPoints)
         {
             Log.Listening(Logger, endpoint);
+        }
+
+        foreach (IPEndPoint endpoint in TlsEndPoints)
+        {
+            Log.ListeningTls(Logger, endpoint);
         }
 
         _timerStop = new CancellationTokenSource();
@@ -182,18 +220,39 @@ public sealed class WsFastServer : IAsyncDisposable
     }
 
     /// <summary>
+    /// Reads the TLS certificates again (<see cref="WsFastServerOptions.Tls"/>), for renewals: new handshakes use
+    /// the new ones, open connections go on as they are. If any certificate cannot be read, those in use stay and
+    /// this throws, saying which and why.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No TLS is configured, the server is not started, or a certificate could not be read.</exception>
+    public void ReloadCertificates()
+    {
+        TlsCertificates certificates = _certificates ?? throw new InvalidOperationException("The server has no TLS certificates: TLS is not configured or the server is not started.");
+        try
+        {
+            certificates.Reload();
+        }
+        catch (InvalidOperationException e)
+        {
+            Log.CertificateReloadFailed(Logger, e.Message);
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Graceful shutdown: stops accepting, sends 1001 to every open connection, waits up to
     /// <see cref="WsFastServerOptions.ShutdownTimeout"/> for the close handshakes, then closes what remains.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (_listener is null || _stopping)
+        if (!_started || _stopping)
         {
             return;
         }
 
         _stopping = true;
-        _listener.StopAccepting();
+        _listener?.StopAccepting();
+        _tlsListener?.StopAccepting();
         Log.Stopping(Logger, ConnectionCount);
         foreach (IServerConnection? connection in _connections.Snapshot())
         {
@@ -226,6 +285,8 @@ public sealed class WsFastServer : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         _listener?.Dispose();
+        _tlsListener?.Dispose();
+        _certificates?.Dispose();
         _timerStop?.Dispose();
         _metrics.Dispose();
 
@@ -394,6 +455,28 @@ public sealed class WsFastServer : IAsyncDisposable
         _ = connection.RunAsync();
     }
 
+    private SocketTransportOptions TransportOptions() => new()
+    {
+        LingerTimeout = Options.CloseTimeout,
+        InputPauseThreshold = Options.MaxUnreadInputBytes,
+        InputResumeThreshold = Options.MaxUnreadInputBytes / 2,
+        UseEpoll = Options.SocketEngine == SocketEngine.Epoll,
+    };
+
+    // A handshake the client broke: one rate-limited line with the innermost reason (OpenSSL's own words, such
+    // as "wrong version number" for plaintext on the TLS port), and the counter.
+    private void OnTlsHandshakeFailed(EndPoint? remote, Exception exception)
+    {
+        Counters.OnTlsHandshakeFailed();
+        Exception innermost = exception;
+        while (innermost.InnerException is not null)
+        {
+            innermost = innermost.InnerException;
+        }
+
+        BadInput.TlsHandshakeFailed(remote, innermost == exception ? exception.Message : $"{exception.Message} ({innermost.Message})");
+    }
+
     private async Task RunTimerAsync(CancellationToken stop)
     {
         using var timer = new PeriodicTimer(TickInterval());
@@ -440,10 +523,7 @@ public sealed class WsFastServer : IAsyncDisposable
             }
         }
 
-        if (_listener is not null)
-        {
-            buffered += _listener.Pool.BlockPool.InUseBytes;
-        }
+        buffered += (_listener?.Pool.BlockPool.InUseBytes ?? 0) + (_tlsListener?.Pool.BlockPool.InUseBytes ?? 0);
 
         Interlocked.Exchange(ref _bufferedBytes, buffered);
         EnforceBudget(buffered);
@@ -458,6 +538,7 @@ public sealed class WsFastServer : IAsyncDisposable
 
                 // Pinned memory a burst needed goes back once the burst is over (see the pools' Trim).
                 _listener?.Pool.BlockPool.Trim();
+                _tlsListener?.Pool.BlockPool.Trim();
                 SharedBufferPool.Shared.Trim();
             }
             catch (Exception e)

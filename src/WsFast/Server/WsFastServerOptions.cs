@@ -9,12 +9,13 @@ namespace WsFast.Server;
 /// </summary>
 public sealed class WsFastServerOptions
 {
-    /// <summary>Addresses to listen on. Default: 127.0.0.1:8080.</summary>
+    /// <summary>Addresses to listen on without TLS. Default: 127.0.0.1:8080, unless <see cref="Tls"/> is set (then none).</summary>
     public List<IPEndPoint> Endpoints { get; } = [];
 
     /// <summary>
     /// Time a client has to send an HTTP request, head and body, from the moment the connection is ready for it
-    /// (the accept, or the previous response). Default 10 s.
+    /// (the accept, or the previous response); on a TLS endpoint the first request's time includes the TLS
+    /// handshake. Default 10 s.
     /// </summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -136,6 +137,12 @@ public sealed class WsFastServerOptions
     /// <summary>Whether <c>/metrics</c> requires the publish token (<see cref="BroadcastOptions.PublishToken"/>), as publishing does. Default false.</summary>
     public bool MetricsRequireToken { get; set; }
 
+    /// <summary>
+    /// TLS endpoints (<c>wss://</c>, <c>https://</c>) and their certificates; they serve the same routes as the
+    /// plain <see cref="Endpoints"/>. Default null: no TLS.
+    /// </summary>
+    public TlsOptions? Tls { get; set; }
+
     /// <summary>What drives the sockets. Default <see cref="Server.SocketEngine.Runtime"/>.</summary>
     public SocketEngine SocketEngine { get; set; } = SocketEngine.Runtime;
 
@@ -155,6 +162,7 @@ public sealed class WsFastServerOptions
         Broadcast.Validate();
         PerMessageDeflate?.Validate();
         ClientLimits.Validate();
+        Tls?.Validate();
         OriginAllowList.Validate(AllowedOrigins, nameof(AllowedOrigins));
         Positive(HandshakeTimeout, nameof(HandshakeTimeout));
         Positive(CloseTimeout, nameof(CloseTimeout));

@@ -316,7 +316,16 @@ internal sealed partial class SocketConnection
 
             if (sentFin)
             {
-                socket.Shutdown(SocketShutdown.Send);
+                SocketError goodbye = await _io.BeforeShutdownAsync();
+                if (goodbye != SocketError.Success)
+                {
+                    RecordFailure(goodbye);
+                    sentFin = false;
+                }
+                else
+                {
+                    socket.Shutdown(SocketShutdown.Send);
+                }
             }
         }
         catch (ObjectDisposedException)

@@ -57,7 +57,8 @@ internal sealed partial class SocketConnection
         _options = options;
 
         _input = new Pipe(owner.PipeOptions);
-        _io = options.UseEpoll ? new Linux.EpollSocketIo() : new SaeaSocketIo();
+        SocketIo io = options.UseEpoll ? new Linux.EpollSocketIo() : new SaeaSocketIo();
+        _io = options.Tls is { } tls ? new Tls.TlsSocketIo(io, tls) : io;
     }
 
     /// <summary>
@@ -79,6 +80,9 @@ internal sealed partial class SocketConnection
 
     /// <summary>The peer's address, or null if the socket is already gone.</summary>
     public EndPoint? RemoteEndPoint => _remoteEndPoint ??= TryGetEndPoint(remote: true);
+
+    /// <summary>Whether the connection speaks TLS (accepted on a TLS endpoint).</summary>
+    public bool IsSecure => _io.IsSecure;
 
     /// <summary>The local address the connection was accepted on, or null if the socket is already gone.</summary>
     public EndPoint? LocalEndPoint => _localEndPoint ??= TryGetEndPoint(remote: false);

@@ -36,4 +36,13 @@ internal abstract class SocketIo
 
     /// <summary>The socket was closed: an operation waiting for it ends.</summary>
     public abstract void OnSocketClosed();
+
+    /// <summary>Whether the bytes are encrypted on the wire (TLS).</summary>
+    public virtual bool IsSecure => false;
+
+    /// <summary>
+    /// Called by the send loop once everything queued is sent, before our FIN: a protocol layered on the socket
+    /// says goodbye here (TLS sends close_notify). Nothing for a plain socket.
+    /// </summary>
+    public virtual ValueTask<SocketError> BeforeShutdownAsync() => new(SocketError.Success);
 }

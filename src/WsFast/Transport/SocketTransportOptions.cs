@@ -69,6 +69,12 @@ internal sealed class SocketTransportOptions
     /// </summary>
     internal int CoalesceThreshold { get; set; } = PinnedBlockMemoryPool.BlockSize;
 
+    /// <summary>
+    /// When set, every accepted connection speaks TLS (<see cref="Tls.TlsSocketIo"/>) with the certificates and
+    /// protocols this context chooses. Default null: plain TCP.
+    /// </summary>
+    internal Tls.TlsServerContext? Tls { get; set; }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(AcceptsPerEndPoint);

@@ -35,6 +35,9 @@ internal readonly struct TransportLease
     /// <summary>The peer's address, or null once the socket is gone.</summary>
     public EndPoint? RemoteEndPoint => IsCurrent ? _connection.RemoteEndPoint : null;
 
+    /// <summary>Whether the connection speaks TLS.</summary>
+    public bool IsSecure => _connection.IsSecure;
+
     /// <summary>Bytes queued and not yet sent; 0 for a client that is gone.</summary>
     public long QueuedBytes => IsCurrent ? _connection.QueuedBytes : 0;
 

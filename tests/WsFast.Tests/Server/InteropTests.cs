@@ -39,9 +39,9 @@ public class InteropTests
         Assert.Equal(0, await WaitForNoConnectionsAsync(server));
     }
 
-    private static async Task AssertClientSucceedsAsync(string program, string[] arguments, string workingDirectory)
+    internal static async Task AssertClientSucceedsAsync(string program, string[] arguments, string workingDirectory, params (string Name, string Value)[] environment)
     {
-        (int exitCode, string stdout, string stderr) = await RunAsync(program, arguments, workingDirectory);
+        (int exitCode, string stdout, string stderr) = await RunAsync(program, arguments, workingDirectory, environment);
         string output = $"exit code {exitCode}; stdout: {stdout.Trim()}; stderr: {stderr.Trim()}";
         Assert.True(exitCode == 0, $"{Path.GetFileName(arguments[0])} failed: {output}");
 
@@ -57,7 +57,7 @@ public class InteropTests
     }
 
     // Runs a program to completion, or kills it (and its children) after ClientTimeout.
-    internal static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, string[] arguments, string workingDirectory)
+    internal static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, string[] arguments, string workingDirectory, params (string Name, string Value)[] environment)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -69,6 +69,11 @@ public class InteropTests
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         using var process = new Process { StartInfo = start };

@@ -18,6 +18,12 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <summary>The port it listens on.</summary>
     public int Port { get; }
 
+    /// <summary>The port it listens on with TLS (<c>--tls-port</c>); 0 without.</summary>
+    public int TlsPort { get; private set; }
+
+    /// <summary>The process id, for signals.</summary>
+    public int Id => _process.Id;
+
     /// <summary>An http:// address of a path on it.</summary>
     public Uri Http(string path) => new($"http://127.0.0.1:{Port}{path}");
 
@@ -47,13 +53,27 @@ internal sealed class ServerProcess : IAsyncDisposable
         // The executable prints its addresses once it listens: "WsFast demo page:  http://127.0.0.1:PORT/". Its
         // output is read to the end by the process's own readers, so that a full pipe never blocks it.
         const string Prefix = "WsFast demo page:  http://127.0.0.1:";
+        const string TlsPrefix = "WsFast demo page:  https://127.0.0.1:";
+        bool tls = arguments?.Contains("--tls-port") == true;
+        int plainPort = 0;
+        int tlsPort = 0;
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, line) =>
         {
+            // With --tls-port, the TLS listener's lines follow the plain one's: both ports are known at the second.
             if (line.Data?.StartsWith(Prefix, StringComparison.Ordinal) == true)
             {
-                listening.TrySetResult(int.Parse(line.Data.AsSpan(Prefix.Length).TrimEnd('/'), CultureInfo.InvariantCulture));
+                plainPort = int.Parse(line.Data.AsSpan(Prefix.Length).TrimEnd('/'), CultureInfo.InvariantCulture);
+            }
+            else if (line.Data?.StartsWith(TlsPrefix, StringComparison.Ordinal) == true)
+            {
+                tlsPort = int.Parse(line.Data.AsSpan(TlsPrefix.Length).TrimEnd('/'), CultureInfo.InvariantCulture);
+            }
+
+            if (plainPort != 0 && (!tls || tlsPort != 0))
+            {
+                listening.TrySetResult(plainPort);
             }
         };
         process.ErrorDataReceived += (_, _) => { };
@@ -64,7 +84,8 @@ internal sealed class ServerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            return new ServerProcess(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+            int port = await listening.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            return new ServerProcess(process, port) { TlsPort = tlsPort };
         }
         catch
         {
@@ -107,7 +128,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     // src/WsFast.Server's build output of the same configuration as this test's.
-    private static string ExecutablePath()
+    internal static string ExecutablePath()
     {
         string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)

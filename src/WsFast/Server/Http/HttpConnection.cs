@@ -44,6 +44,7 @@ internal sealed partial class HttpConnection : IServerConnection
         _transport = transport;
         RemoteEndPoint = transport.RemoteEndPoint;
         ClientAddress = AddressKey.Normalize((RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None);
+        IsSecure = transport.IsSecure;
         _deadline = DeadlineAfter(server.Options.HandshakeTimeout);
     }
 
@@ -455,7 +456,7 @@ internal sealed partial class HttpConnection : IServerConnection
         }
 
         ClientAddress = client;
-        IsSecure = https ?? false;
+        IsSecure = https ?? _transport.IsSecure;
         if (_server.Addresses is not { } addresses)
         {
             return true;
@@ -572,6 +573,7 @@ internal sealed partial class HttpConnection : IServerConnection
         var connection = new WebSocketConnection(_server, _transport, Slot, RemoteEndPoint, request, endpoint, subProtocol, topic, deflate, authorization)
         {
             ClientAddress = ClientAddress,
+            IsSecure = IsSecure,
             Address = TakeAddress(),
         };
         if (granted?.UserState is { } state)

@@ -23,6 +23,7 @@ internal static class MetricsRoute
         Metric(text, "wsfast_protocol_errors_total", "counter", "Connections failed for breaking RFC 6455", c.ProtocolErrors);
         Metric(text, "wsfast_broadcast_dropped_total", "counter", "Broadcast messages skipped by slow subscribers", c.Dropped);
         Metric(text, "wsfast_broadcast_slow_consumer_disconnects_total", "counter", "Subscribers disconnected for not keeping up", c.SlowConsumerDisconnects);
+        Metric(text, "wsfast_tls_handshake_failures_total", "counter", "TLS handshakes the client broke (not TLS, nothing in common, an alert, a close)", c.TlsHandshakeFailures);
         Metric(text, "wsfast_send_stalls_total", "counter", "Connections aborted because their output did not move for the send-stall timeout", c.SendStalls);
         Metric(text, "wsfast_over_budget_closes_total", "counter", "Connections closed because the process was over its memory budget", c.OverBudgetCloses);
         Metric(text, "wsfast_buffered_bytes", "gauge", "Bytes held for peers (queued output, input being assembled), at the last timer tick", server.BufferedBytes);
