@@ -18,14 +18,10 @@ namespace WsFast.Tests.Browser;
 /// </summary>
 public class DemoPageTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     // What the executable answers to Chromium's offer "permessage-deflate; client_max_window_bits" with its
     // defaults: both sides reset their context after every message (7.1.1), and both windows are 4 KiB (7.1.2).
     private const string AgreedExtension =
         "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits=12";
-
-    private static readonly float Timeout = 10_000;
 
     // About 1.5 KiB of JSON records: compressible, as the page's users' messages are, and above the server's
     // 64-byte threshold for compressing.
@@ -35,22 +31,15 @@ public class DemoPageTests
     [Fact]
     public async Task Chromium_on_the_demo_page_agrees_permessage_deflate_and_its_echo_and_broadcast_messages_go_compressed_both_ways()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is not installed: run `bash tests/interop/install.sh` (tests/run.sh does).");
         // The socket engine of this test run (tests/run.sh runs the suite with each), not only the executable's default.
         await using ServerProcess server = await ServerProcess.StartAsync(["--socket-engine", TestServer.Engine == SocketEngine.Epoll ? "epoll" : "runtime"]);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         Compressed before = await CompressedMessagesAsync(http, server);
 
         using IPlaywright playwright = await Playwright.CreateAsync();
-        await using IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox"],
-            Timeout = Timeout,
-        });
+        await using IBrowser browser = await DemoPage.LaunchChromiumAsync(playwright);
         IPage page = await browser.NewPageAsync();
-        page.SetDefaultTimeout(Timeout);
+        page.SetDefaultTimeout(DemoPage.Timeout);
 
         // The handshakes as Chromium saw them, from its DevTools protocol: the URL each WebSocket was created
         // for, and the Sec-WebSocket-Extensions of the 101 it received.
@@ -66,18 +55,18 @@ public class DemoPageTests
         await page.GotoAsync(server.Http("/").ToString());
 
         // /echo, the page's default endpoint: a text and a binary message, each back as it was sent.
-        await ConnectAsync(page, "/echo");
-        await SendAsync(page, Compressible, binary: false);
-        await AssertLastReceivedAsync(page, Compressible);
-        await SendAsync(page, Compressible, binary: true);
-        await AssertLastReceivedAsync(page, await page.Locator("#log .entry.sent .m").Last.TextContentAsync() ?? "");
-        await DisconnectAsync(page);
+        await DemoPage.ConnectAsync(page, "/echo");
+        await DemoPage.SendAsync(page, Compressible, binary: false);
+        await DemoPage.AssertLastReceivedAsync(page, Compressible);
+        await DemoPage.SendAsync(page, Compressible, binary: true);
+        await DemoPage.AssertLastReceivedAsync(page, await page.Locator("#log .entry.sent .m").Last.TextContentAsync() ?? "");
+        await DemoPage.DisconnectAsync(page);
 
         // /broadcast: what this page sends is relayed to every subscriber of the topic, this page included.
-        await ConnectAsync(page, "/broadcast");
-        await SendAsync(page, Compressible, binary: false);
-        await AssertLastReceivedAsync(page, Compressible);
-        await DisconnectAsync(page);
+        await DemoPage.ConnectAsync(page, "/broadcast");
+        await DemoPage.SendAsync(page, Compressible, binary: false);
+        await DemoPage.AssertLastReceivedAsync(page, Compressible);
+        await DemoPage.DisconnectAsync(page);
 
         string[] handshakes = [.. urls.Keys.Select(id => $"{urls[id]} -> {extensions.GetValueOrDefault(id, "(no 101)")}")];
         Assert.Equal(
@@ -87,36 +76,6 @@ public class DemoPageTests
         // Three messages arrived compressed (two echoed, one relayed), and three went out compressed.
         Compressed after = await CompressedMessagesAsync(http, server);
         Assert.Equal(new Compressed(Received: 3, Sent: 3), after - before);
-    }
-
-    private static async Task ConnectAsync(IPage page, string endpoint)
-    {
-        await page.SelectOptionAsync("#endpoint", endpoint);
-        await page.ClickAsync("#connect");
-        await page.Locator("#state[data-state=open]").WaitForAsync();
-    }
-
-    private static async Task DisconnectAsync(IPage page)
-    {
-        await page.ClickAsync("#disconnect");
-        await page.Locator("#state[data-state=closed]").WaitForAsync();
-        string? close = await page.Locator("#log .entry.close .m").Last.TextContentAsync();
-        Assert.Equal("code 1000, reason \"bye\", wasClean true", close);
-    }
-
-    private static async Task SendAsync(IPage page, string text, bool binary)
-    {
-        await page.FillAsync("#message", text);
-        await page.SetCheckedAsync("#binary", binary);
-        await page.ClickAsync("#send");
-    }
-
-    // The page counts what it received; the newest "message" entry of its log shows the last one.
-    private static async Task AssertLastReceivedAsync(IPage page, string expected)
-    {
-        int sent = int.Parse(await page.Locator("#sent-count").TextContentAsync() ?? "", CultureInfo.InvariantCulture);
-        await page.WaitForFunctionAsync("n => document.getElementById('received-count').textContent === String(n)", sent);
-        Assert.Equal(expected, await page.Locator("#log .entry.message .m").Last.TextContentAsync());
     }
 
     private static string Header(JsonElement headers, string name)
