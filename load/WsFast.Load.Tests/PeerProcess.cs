@@ -93,7 +93,13 @@ internal sealed partial class PeerProcess : IAsyncDisposable
             string server = WsFastServerPath();
             Assert.True(File.Exists(server), $"{server} is missing: build WsFast.sln in this configuration.");
             program = "dotnet";
-            arguments = [server, "--host", "127.0.0.1", "--port", "0", "--ping-interval", "0", "--log-level", "Information"];
+            // The client limits off, as load/server-control.sh has them for every measurement: the tool's clients
+            // come from one address and send as fast as they can, and the peers have no such limits.
+            arguments =
+            [
+                server, "--host", "127.0.0.1", "--port", "0", "--ping-interval", "0", "--log-level", "Information",
+                "--max-connections-per-address", "0", "--handshakes-per-second", "0", "--messages-per-second", "0", "--bytes-per-second", "0",
+            ];
             switch (name)
             {
                 case "wsfast":

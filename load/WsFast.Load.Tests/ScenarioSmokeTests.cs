@@ -23,6 +23,12 @@ public sealed class ScenarioSmokeTests : IAsyncLifetime
     {
         var options = new WsFastServerOptions { PingInterval = TimeSpan.Zero };
         options.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0));
+
+        // The scenarios' clients send as fast as they can from one address: the client limits would end them.
+        options.ClientLimits.MaxConnectionsPerAddress = 0;
+        options.ClientLimits.HandshakesPerSecond = 0;
+        options.ClientLimits.MessagesPerSecond = 0;
+        options.ClientLimits.BytesPerSecond = 0;
         _server = new WsFastServer(options);
         _server.Map("/echo", new Echo());
         _server.MapBroadcast("/broadcast");

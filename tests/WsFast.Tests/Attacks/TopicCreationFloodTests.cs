@@ -89,7 +89,7 @@ public class TopicCreationFloodTests
             Assert.Equal(403, await StatusOfAsync(port, ClientSupport.UpgradeRequest($"/guarded/origin-{i}", "Origin: https://evil.example\r\n")));
             Assert.Equal(400, await StatusOfAsync(port, ClientSupport.UpgradeRequest($"/topics/bad%20{i}")));
             Assert.Equal(400, await StatusOfAsync(port, $"GET /sse/{new string('s', 64)}{i} HTTP/1.1\r\nHost: a\r\n\r\n"));
-            Assert.Equal(400, await StatusOfAsync(port, $"GET /poll/bad:{i}?wait=1 HTTP/1.1\r\nHost: a\r\n\r\n"));
+            Assert.Equal(400, await StatusOfAsync(port, $"GET /poll/bad,{i}?wait=1 HTTP/1.1\r\nHost: a\r\n\r\n"));
             return i;
         });
 
