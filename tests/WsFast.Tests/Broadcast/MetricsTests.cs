@@ -1,8 +1,8 @@
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.WebSockets;
 using WsFast.Server;
 using WsFast.Tests.Server;
+using WsFast.Tests.Support;
 
 namespace WsFast.Tests.Broadcast;
 
@@ -22,39 +22,8 @@ public class MetricsTests
         await using TestServer server = await BroadcastKit.StartAsync();
         ClientWebSocket[] clients = await MakeTrafficAsync(server);
 
-        // Measurements of each WsFast meter apart: another server in the process would have its own.
-        var measured = new Dictionary<Meter, Dictionary<string, long>>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == "WsFast")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        void Record(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-        {
-            string key = instrument.Name;
-            foreach (KeyValuePair<string, object?> tag in tags)
-            {
-                key += $"|{tag.Key}={tag.Value}";
-            }
-
-            if (!measured.TryGetValue(instrument.Meter, out Dictionary<string, long>? values))
-            {
-                measured[instrument.Meter] = values = [];
-            }
-
-            values[key] = value;
-        }
-
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
-        listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Record(instrument, value, tags));
-        listener.Start();
-        listener.RecordObservableInstruments();
-
         ServerCounters counters = server.Server.Counters;
-        Dictionary<string, long> ours = Assert.Single(measured.Values,
+        Dictionary<string, long> ours = Assert.Single(WsFastMeterReadings.Read(),
             values => values.GetValueOrDefault("wsfast.connections.accepted") == counters.Accepted
                 && values.GetValueOrDefault("wsfast.publish.messages") == Published);
         Assert.Equal(server.Server.ConnectionCount, ours["wsfast.connections.open"]);

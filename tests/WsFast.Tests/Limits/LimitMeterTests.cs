@@ -1,6 +1,6 @@
-using System.Diagnostics.Metrics;
 using WsFast.Tests.Broadcast;
 using WsFast.Tests.Server;
+using WsFast.Tests.Support;
 
 namespace WsFast.Tests.Limits;
 
@@ -33,37 +33,7 @@ public class LimitMeterTests
 
         await LimitKit.AssertTooManyAsync(server.Port, LimitKit.From(21));
 
-        var measured = new Dictionary<Meter, Dictionary<string, long>>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == "WsFast")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        void Record(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-        {
-            string key = instrument.Name;
-            foreach (KeyValuePair<string, object?> tag in tags)
-            {
-                key += $"|{tag.Key}={tag.Value}";
-            }
-
-            if (!measured.TryGetValue(instrument.Meter, out Dictionary<string, long>? values))
-            {
-                measured[instrument.Meter] = values = [];
-            }
-
-            values[key] = value;
-        }
-
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
-        listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Record(instrument, value, tags));
-        listener.Start();
-        listener.RecordObservableInstruments();
-
-        Dictionary<string, long> ours = Assert.Single(measured.Values,
+        Dictionary<string, long> ours = Assert.Single(WsFastMeterReadings.Read(),
             values => values.GetValueOrDefault("wsfast.connections.accepted") == server.Server.Counters.Accepted
                 && values.GetValueOrDefault("wsfast.limits.refusals|reason=handshake_rate") == 1);
         Assert.Equal(1, ours["wsfast.limits.refusals|reason=connections_per_address"]);

@@ -75,48 +75,22 @@ internal static class ComparisonTables
     /// <summary>ws-idle runs: memory per connection, and how long the handshakes took.</summary>
     public static ReportTable Connections(ComparisonSet set)
     {
-        var headers = new List<string> { "case", "server", "clients ready", "RSS/conn", "connect s", "handshakes/s" };
-        if (set.HasRatio)
-        {
-            headers.Add($"{set.Subject}/this RSS/conn");
-            headers.Add($"{set.Subject}/this handshakes/s");
-        }
-
-        var rows = new List<string[]>();
-        foreach (ComparisonCase c in set.Cases.Where(c => c.Text(RunColumns.Scenario, set.Servers) == "ws-idle"))
-        {
-            foreach (string server in set.Servers)
-            {
-                if (c.Run(server) is not RunRecord r)
-                {
-                    continue;
-                }
-
-                var cells = new List<string>
-                {
-                    c.Name,
-                    server,
-                    $"{Count(r.Number(RunColumns.ClientsReady))}/{Count(r.Number(RunColumns.Clients))}",
-                    Figures.Bytes(r.Number(RunColumns.ServerRssPerConnection) is double b ? (long)b : null),
-                    Figures.Format(r.Number(RunColumns.ConnectSeconds), "0.000"),
-                    Figures.Format(r.Number(RunColumns.HandshakesPerSecond), "N0"),
-                };
-                if (set.HasRatio)
-                {
-                    bool subject = server == set.Subject;
-                    cells.Add(subject ? "" : Ratio(c.Ratio(RunColumns.ServerRssPerConnection, set.Subject, server)));
-                    cells.Add(subject ? "" : Ratio(c.Ratio(RunColumns.HandshakesPerSecond, set.Subject, server)));
-                }
-
-                rows.Add([.. cells]);
-            }
-        }
-
+        string[] headers = ["case", "server", "clients ready", "RSS/conn", "connect s", "handshakes/s"];
+        RatioColumn[] ratios = [new("RSS/conn", RunColumns.ServerRssPerConnection), new("handshakes/s", RunColumns.HandshakesPerSecond)];
+        var rows = EachCaseAndServer(set, set.Cases.Where(c => c.Text(RunColumns.Scenario, set.Servers) == "ws-idle"), ratios, (c, server, r) =>
+        [
+            c.Name,
+            server,
+            $"{Count(r.Number(RunColumns.ClientsReady))}/{Count(r.Number(RunColumns.Clients))}",
+            Figures.Bytes(r.Number(RunColumns.ServerRssPerConnection) is double b ? (long)b : null),
+            Figures.Format(r.Number(RunColumns.ConnectSeconds), "0.000"),
+            Figures.Format(r.Number(RunColumns.HandshakesPerSecond), "N0"),
+        ]);
         return new ReportTable(
             "Idle connections",
             "Resident memory per connection (VmRSS growth from before the first connect to the window's start, per client ready), and the time from the first connect to the last completed handshake with the clients' handshakes per second over it (every client started at once when the ramp-up is 0)" +
             (set.HasRatio ? $"; ratios are {set.Subject}'s over the row's server (RSS below 1 and handshakes above 1 favour {set.Subject})." : "."),
-            headers,
+            WithRatioHeaders(set, headers, ratios),
             rows);
     }
 
@@ -272,58 +246,34 @@ internal static class ComparisonTables
     /// </summary>
     public static ReportTable Deflate(ComparisonSet set)
     {
-        var headers = new List<string>
-        {
+        string[] headers =
+        [
             "case", "scenario", "server", "agreed", "clients agreed", "received compressed", "wire B in/delivery", "payload B/delivery",
             "server CPU µs/msg", "RSS/conn",
-        };
-        if (set.HasRatio)
-        {
-            headers.Add($"{set.Subject}/this wire B");
-            headers.Add($"{set.Subject}/this CPU");
-            headers.Add($"{set.Subject}/this RSS/conn");
-        }
-
-        var rows = new List<string[]>();
-        foreach (ComparisonCase c in set.Cases.Where(IsDeflateCase))
-        {
-            foreach (string server in set.Servers)
-            {
-                if (c.Run(server) is not RunRecord r)
-                {
-                    continue;
-                }
-
-                var cells = new List<string>
-                {
-                    c.Name,
-                    r.Text(RunColumns.Scenario) ?? "n/a",
-                    server,
-                    r.Text(RunColumns.Deflate) is { Length: > 0 } agreed ? $"`{agreed}`" : "declined",
-                    Count(r.Number(RunColumns.DeflateClients)),
-                    r.Number(RunColumns.CompressedShare) is double share ? Figures.Format(100 * share, "0.0") + "%" : "n/a",
-                    Figures.Format(r.Number(RunColumns.WireBytesInPerDelivery), "0.0"),
-                    Figures.Format(r.Number(RunColumns.PayloadBytesPerDelivery), "0.0"),
-                    Figures.Format(r.Number(RunColumns.ServerCpuPerMessage), "0.00"),
-                    Figures.Bytes(r.Number(RunColumns.ServerRssPerConnection) is double b ? (long)b : null),
-                };
-                if (set.HasRatio)
-                {
-                    bool subject = server == set.Subject;
-                    cells.Add(subject ? "" : Ratio(c.Ratio(RunColumns.WireBytesInPerDelivery, set.Subject, server)));
-                    cells.Add(subject ? "" : Ratio(c.Ratio(RunColumns.ServerCpuPerMessage, set.Subject, server)));
-                    cells.Add(subject ? "" : Ratio(c.Ratio(RunColumns.ServerRssPerConnection, set.Subject, server)));
-                }
-
-                rows.Add([.. cells]);
-            }
-        }
-
+        ];
+        RatioColumn[] ratios =
+        [
+            new("wire B", RunColumns.WireBytesInPerDelivery), new("CPU", RunColumns.ServerCpuPerMessage),
+            new("RSS/conn", RunColumns.ServerRssPerConnection),
+        ];
+        var rows = EachCaseAndServer(set, set.Cases.Where(IsDeflateCase), ratios, (c, server, r) =>
+        [
+            c.Name,
+            r.Text(RunColumns.Scenario) ?? "n/a",
+            server,
+            r.Text(RunColumns.Deflate) is { Length: > 0 } agreed ? $"`{agreed}`" : "declined",
+            Count(r.Number(RunColumns.DeflateClients)),
+            r.Number(RunColumns.CompressedShare) is double share ? Figures.Format(100 * share, "0.0") + "%" : "n/a",
+            Figures.Format(r.Number(RunColumns.WireBytesInPerDelivery), "0.0"),
+            Figures.Format(r.Number(RunColumns.PayloadBytesPerDelivery), "0.0"),
+            Figures.Format(r.Number(RunColumns.ServerCpuPerMessage), "0.00"),
+            Figures.Bytes(r.Number(RunColumns.ServerRssPerConnection) is double b ? (long)b : null),
+        ]);
         return new ReportTable(
             "permessage-deflate",
             "Cases whose clients offered permessage-deflate as Chromium does: the Sec-WebSocket-Extensions each server agreed to, the share of messages that came compressed, bytes on the wire (what the clients' sockets read, frame headers included) and payload bytes (inflated) per delivered message, server CPU per message and resident memory per connection" +
             (set.HasRatio ? $"; ratios are {set.Subject}'s over the row's server, the median of each round's own ratio (below 1 favours {set.Subject})." : "."),
-            headers,
+            WithRatioHeaders(set, headers, ratios),
             rows);
     }
 
@@ -337,43 +287,18 @@ internal static class ComparisonTables
         [
             "case", "without deflate", "server", "wire B in/delivery", "× without", "server CPU µs/msg", "× without", "RSS/conn", "× without",
         ];
-        var rows = new List<string[]>();
-        foreach (string server in set.Servers)
-        {
-            foreach (ComparisonCase c in set.Cases.Where(IsDeflateCase))
-            {
-                if (c.Run(server) is not RunRecord run)
-                {
-                    continue;
-                }
-
-                ComparisonCase? plain = set.Cases.FirstOrDefault(p => !IsDeflateCase(p) && p.Run(server) is RunRecord r
-                    && r.Text(RunColumns.Scenario) == run.Text(RunColumns.Scenario)
-                    && r.Number(RunColumns.Clients) == run.Number(RunColumns.Clients)
-                    && r.Number(RunColumns.PublishRate) == run.Number(RunColumns.PublishRate)
-                    && SameSettings(r.Text(RunColumns.Settings), run.Text(RunColumns.Settings), DeflateOffered));
-                if (plain is null)
-                {
-                    continue;
-                }
-
-                IReadOnlyList<RunRecord> these = c.Rounds(server);
-                IReadOnlyList<RunRecord> without = plain.Rounds(server);
-                rows.Add(
-                [
-                    c.Name,
-                    plain.Name,
-                    server,
-                    Figures.Format(run.Number(RunColumns.WireBytesInPerDelivery), "0.0"),
-                    Ratio(ComparisonCase.Ratio(r => r.Number(RunColumns.WireBytesInPerDelivery), these, without)),
-                    Figures.Format(run.Number(RunColumns.ServerCpuPerMessage), "0.00"),
-                    Ratio(ComparisonCase.Ratio(r => r.Number(RunColumns.ServerCpuPerMessage), these, without)),
-                    Figures.Bytes(run.Number(RunColumns.ServerRssPerConnection) is double b ? (long)b : null),
-                    Ratio(ComparisonCase.Ratio(r => r.Number(RunColumns.ServerRssPerConnection), these, without)),
-                ]);
-            }
-        }
-
+        var rows = EachAgainstPlain(set, IsDeflateCase, DeflateOffered, pair =>
+        [
+            pair.Case.Name,
+            pair.Plain.Name,
+            pair.Server,
+            Figures.Format(pair.Run.Number(RunColumns.WireBytesInPerDelivery), "0.0"),
+            pair.Times(RunColumns.WireBytesInPerDelivery),
+            Figures.Format(pair.Run.Number(RunColumns.ServerCpuPerMessage), "0.00"),
+            pair.Times(RunColumns.ServerCpuPerMessage),
+            Figures.Bytes(pair.Run.Number(RunColumns.ServerRssPerConnection) is double b ? (long)b : null),
+            pair.Times(RunColumns.ServerRssPerConnection),
+        ]);
         return new ReportTable(
             "permessage-deflate against none, per server",
             "Each permessage-deflate case against the same server's run of the same case without the offer: per delivered message the bytes on the wire and the server's CPU, and resident memory per connection, with the median of each round's own ratio (below 1: deflate costs less).",
@@ -387,57 +312,31 @@ internal static class ComparisonTables
     /// </summary>
     public static ReportTable Tls(ComparisonSet set)
     {
-        var headers = new List<string>
-        {
+        string[] headers =
+        [
             "case", "scenario", "server", "TLS agreed", "msg/s", "server CPU µs/msg", "user µs/msg", "kernel µs/msg", "server CPU µs/conn",
             "handshakes/s", "RSS/conn",
-        };
-        if (set.HasRatio)
-        {
-            headers.Add($"{set.Subject}/this CPU/msg");
-            headers.Add($"{set.Subject}/this CPU/conn");
-        }
-
-        var rows = new List<string[]>();
-        foreach (ComparisonCase c in set.Cases.Where(IsTlsCase))
-        {
-            foreach (string server in set.Servers)
-            {
-                if (c.Run(server) is not RunRecord r)
-                {
-                    continue;
-                }
-
-                var cells = new List<string>
-                {
-                    c.Name,
-                    r.Text(RunColumns.Scenario) ?? "n/a",
-                    server,
-                    r.Text(RunColumns.Tls) is { Length: > 0 } agreed ? agreed : "n/a",
-                    Figures.Format(r.Number(RunColumns.Rate), "N0"),
-                    Figures.Format(r.Number(RunColumns.ServerCpuPerMessage), "0.00"),
-                    Figures.Format(r.Number(RunColumns.ServerUserCpuPerMessage), "0.00"),
-                    Figures.Format(r.Number(RunColumns.ServerKernelCpuPerMessage), "0.00"),
-                    Figures.Format(r.Number(RunColumns.ServerCpuPerConnection), "0.0"),
-                    Figures.Format(r.Number(RunColumns.HandshakesPerSecond), "N0"),
-                    Figures.Bytes(r.Number(RunColumns.ServerRssPerConnection) is double b ? (long)b : null),
-                };
-                if (set.HasRatio)
-                {
-                    bool subject = server == set.Subject;
-                    cells.Add(subject ? "" : Ratio(c.Ratio(RunColumns.ServerCpuPerMessage, set.Subject, server)));
-                    cells.Add(subject ? "" : Ratio(c.Ratio(RunColumns.ServerCpuPerConnection, set.Subject, server)));
-                }
-
-                rows.Add([.. cells]);
-            }
-        }
-
+        ];
+        RatioColumn[] ratios = [new("CPU/msg", RunColumns.ServerCpuPerMessage), new("CPU/conn", RunColumns.ServerCpuPerConnection)];
+        var rows = EachCaseAndServer(set, set.Cases.Where(IsTlsCase), ratios, (c, server, r) =>
+        [
+            c.Name,
+            r.Text(RunColumns.Scenario) ?? "n/a",
+            server,
+            r.Text(RunColumns.Tls) is { Length: > 0 } agreed ? agreed : "n/a",
+            Figures.Format(r.Number(RunColumns.Rate), "N0"),
+            Figures.Format(r.Number(RunColumns.ServerCpuPerMessage), "0.00"),
+            Figures.Format(r.Number(RunColumns.ServerUserCpuPerMessage), "0.00"),
+            Figures.Format(r.Number(RunColumns.ServerKernelCpuPerMessage), "0.00"),
+            Figures.Format(r.Number(RunColumns.ServerCpuPerConnection), "0.0"),
+            Figures.Format(r.Number(RunColumns.HandshakesPerSecond), "N0"),
+            Figures.Bytes(r.Number(RunColumns.ServerRssPerConnection) is double b ? (long)b : null),
+        ]);
         return new ReportTable(
             "TLS",
             "Cases whose clients connected over TLS (wss://): the protocol and cipher suite each server agreed to, messages per second, server CPU per message received by the clients (user: the server's code and its TLS library; kernel: system calls and loopback TCP), server CPU per connection from before the first connect to the window's start (TCP, TLS and WebSocket handshakes, and the settle), handshakes per second (clients ready over the connect time: the pace asked for under a ramp-up, else the slower of server and load tool, whose own TLS handshakes cost it several times the server's) and resident memory per connection" +
             (set.HasRatio ? $"; ratios are {set.Subject}'s over the row's server, the median of each round's own ratio (below 1 favours {set.Subject})." : "."),
-            headers,
+            WithRatioHeaders(set, headers, ratios),
             rows);
     }
 
@@ -452,51 +351,98 @@ internal static class ComparisonTables
             "case", "plain", "server", "server CPU µs/msg", "× plain", "user × plain", "kernel × plain", "server CPU µs/conn", "× plain",
             "msg/s × plain", "RSS/conn × plain",
         ];
+        var rows = EachAgainstPlain(set, IsTlsCase, TlsMarker, pair =>
+        [
+            pair.Case.Name,
+            pair.Plain.Name,
+            pair.Server,
+            Figures.Format(pair.Run.Number(RunColumns.ServerCpuPerMessage), "0.00"),
+            pair.Times(RunColumns.ServerCpuPerMessage),
+            pair.Times(RunColumns.ServerUserCpuPerMessage),
+            pair.Times(RunColumns.ServerKernelCpuPerMessage),
+            Figures.Format(pair.Run.Number(RunColumns.ServerCpuPerConnection), "0.0"),
+            pair.Times(RunColumns.ServerCpuPerConnection),
+            pair.Times(RunColumns.Rate),
+            pair.Times(RunColumns.ServerRssPerConnection),
+        ]);
+        return new ReportTable(
+            "TLS against plain, per server",
+            "Each TLS case against the same server's run of the same case without TLS: server CPU per message (and its user and kernel parts) and per connection, messages per second and resident memory per connection, with the median of each round's own ratio (above 1: TLS costs more).",
+            headers,
+            rows);
+    }
+
+    // A column the subject is compared on in tables of one row per case and server: the header after
+    // "<subject>/this " and the figure's column.
+    private sealed record RatioColumn(string Header, string Column);
+
+    private static IReadOnlyList<string> WithRatioHeaders(ComparisonSet set, string[] headers, RatioColumn[] ratios) =>
+        set.HasRatio ? [.. headers, .. ratios.Select(r => $"{set.Subject}/this {r.Header}")] : headers;
+
+    // One row per case and server that ran it, case by case: the table's cells of the run, then, when there is a
+    // server to compare with, the subject's ratio over the row's server on each ratio column (empty on the subject's own row).
+    private static List<string[]> EachCaseAndServer(
+        ComparisonSet set, IEnumerable<ComparisonCase> cases, RatioColumn[] ratios, Func<ComparisonCase, string, RunRecord, string[]> cells)
+    {
+        var rows = new List<string[]>();
+        foreach (ComparisonCase c in cases)
+        {
+            foreach (string server in set.Servers)
+            {
+                if (c.Run(server) is not RunRecord r)
+                {
+                    continue;
+                }
+
+                var row = new List<string>(cells(c, server, r));
+                if (set.HasRatio)
+                {
+                    bool subject = server == set.Subject;
+                    row.AddRange(ratios.Select(ratio => subject ? "" : Ratio(c.Ratio(ratio.Column, set.Subject, server))));
+                }
+
+                rows.Add([.. row]);
+            }
+        }
+
+        return rows;
+    }
+
+    // A case with a feature (TLS, the deflate offer) and the same server's run of its plain twin: the same scenario,
+    // clients, publish rate and settings but for the feature's marker.
+    private sealed record PlainPair(ComparisonCase Case, ComparisonCase Plain, string Server, RunRecord Run)
+    {
+        // The median of each round's own ratio of the feature case's figure over the plain case's, as "1.23×".
+        public string Times(string column) => Ratio(ComparisonCase.Ratio(r => r.Number(column), Case.Rounds(Server), Plain.Rounds(Server)));
+    }
+
+    // One row per feature case that has a plain twin, server by server.
+    private static List<string[]> EachAgainstPlain(
+        ComparisonSet set, Func<ComparisonCase, bool> hasFeature, string marker, Func<PlainPair, string[]> cells)
+    {
         var rows = new List<string[]>();
         foreach (string server in set.Servers)
         {
-            foreach (ComparisonCase c in set.Cases.Where(IsTlsCase))
+            foreach (ComparisonCase c in set.Cases.Where(hasFeature))
             {
                 if (c.Run(server) is not RunRecord run)
                 {
                     continue;
                 }
 
-                ComparisonCase? plain = set.Cases.FirstOrDefault(p => !IsTlsCase(p) && p.Run(server) is RunRecord r
+                ComparisonCase? plain = set.Cases.FirstOrDefault(p => !hasFeature(p) && p.Run(server) is RunRecord r
                     && r.Text(RunColumns.Scenario) == run.Text(RunColumns.Scenario)
                     && r.Number(RunColumns.Clients) == run.Number(RunColumns.Clients)
                     && r.Number(RunColumns.PublishRate) == run.Number(RunColumns.PublishRate)
-                    && SameSettings(r.Text(RunColumns.Settings), run.Text(RunColumns.Settings), TlsMarker));
-                if (plain is null)
+                    && SameSettings(r.Text(RunColumns.Settings), run.Text(RunColumns.Settings), marker));
+                if (plain is not null)
                 {
-                    continue;
+                    rows.Add(cells(new PlainPair(c, plain, server, run)));
                 }
-
-                IReadOnlyList<RunRecord> these = c.Rounds(server);
-                IReadOnlyList<RunRecord> without = plain.Rounds(server);
-                string Times(string column) => Ratio(ComparisonCase.Ratio(r => r.Number(column), these, without));
-                rows.Add(
-                [
-                    c.Name,
-                    plain.Name,
-                    server,
-                    Figures.Format(run.Number(RunColumns.ServerCpuPerMessage), "0.00"),
-                    Times(RunColumns.ServerCpuPerMessage),
-                    Times(RunColumns.ServerUserCpuPerMessage),
-                    Times(RunColumns.ServerKernelCpuPerMessage),
-                    Figures.Format(run.Number(RunColumns.ServerCpuPerConnection), "0.0"),
-                    Times(RunColumns.ServerCpuPerConnection),
-                    Times(RunColumns.Rate),
-                    Times(RunColumns.ServerRssPerConnection),
-                ]);
             }
         }
 
-        return new ReportTable(
-            "TLS against plain, per server",
-            "Each TLS case against the same server's run of the same case without TLS: server CPU per message (and its user and kernel parts) and per connection, messages per second and resident memory per connection, with the median of each round's own ratio (above 1: TLS costs more).",
-            headers,
-            rows);
+        return rows;
     }
 
     // A case whose clients connected over TLS (ScenarioCommand adds the words to its settings).
