@@ -31,6 +31,8 @@ public class LimitMeterTests
         {
         }
 
+        // Gone before the next request, so that what refuses that one is the handshake rate, not the connection bound.
+        await LimitKit.WaitUntilAsync(() => server.Server.ConnectionCount == 1, "the second address's second connection to end");
         await LimitKit.AssertTooManyAsync(server.Port, LimitKit.From(21));
 
         Dictionary<string, long> ours = Assert.Single(WsFastMeterReadings.Read(),
