@@ -1,5 +1,7 @@
 using System.Net.WebSockets;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using WsFast.Tests.Server;
 using WsFast.Tests.Support;
@@ -72,6 +74,33 @@ public class ExecutableTlsTests
 
         Assert.True(await ReloadTests.WaitForSubjectAsync(server.TlsPort, "CN=second"), "the new certificate was not picked up");
         await ws.AssertEchoesAsync("still open");
+    }
+
+    [Fact]
+    public async Task A_PFX_file_with_its_password_from_the_environment_serves_wss_and_a_wrong_password_stops_the_start()
+    {
+        using TestCertificates certificates = TestCertificates.Create();
+        using (X509Certificate2 issued = certificates.IssueServerCertificate("pfx.localhost", out ECDsa key, "localhost"))
+        using (key)
+        {
+            File.WriteAllBytes(Path.Combine(certificates.Folder, "server.pfx"), issued.Export(X509ContentType.Pkcs12, "pfx-secret"));
+        }
+
+        string pfx = Path.Combine(certificates.Folder, "server.pfx");
+        await using (ServerProcess server = await ServerProcess.StartAsync(["--tls-port", "0", "--tls-pfx", pfx], ("WSFAST_TLS_PFX_PASSWORD", "pfx-secret")))
+        {
+            Assert.Equal("CN=pfx.localhost", (await TlsKit.HandshakeAsync(server.TlsPort, "localhost")).Certificate.Subject);
+            using var ws = new ClientWebSocket();
+            ws.Options.RemoteCertificateValidationCallback = (_, c, _, e) => certificates.Validate(c, e);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await ws.ConnectAsync(new Uri($"wss://localhost:{server.TlsPort}/echo"), timeout.Token);
+            await ws.AssertEchoesAsync("from a PFX");
+        }
+
+        (int exitCode, _, string stderr) = await InteropTests.RunAsync(
+            "dotnet", [ServerProcess.ExecutablePath(), "--port", "0", "--tls-port", "0", "--tls-pfx", pfx], Path.GetTempPath(), ("WSFAST_TLS_PFX_PASSWORD", "wrong"));
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("server.pfx", stderr, StringComparison.Ordinal);
     }
 
     [Theory]
