@@ -56,7 +56,6 @@ public sealed partial class WebSocketConnection : IServerConnection
         _serverSlot = serverSlot;
         Id = transport.Id;
         RemoteEndPoint = remoteEndPoint;
-        ClientAddress = AddressKey.Normalize((remoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None);
         Request = request;
         Endpoint = endpoint;
         SubProtocol = subProtocol;
@@ -98,14 +97,13 @@ public sealed partial class WebSocketConnection : IServerConnection
     /// <see cref="WsFastServerOptions.TrustedProxies"/> the address it forwarded in the handshake; IPv4-mapped
     /// IPv6 as IPv4. The address the client limits counted and the log names.
     /// </summary>
-    public IPAddress ClientAddress { get; internal init; }
+    public IPAddress ClientAddress { get; internal init; } = IPAddress.None;
 
     /// <summary>The count of <see cref="ClientAddress"/>'s connections this connection is in, released at its end.</summary>
     internal AddressState? Address { get; init; }
 
     /// <summary>Who the log names: the socket's peer with its port, or the forwarded client's address.</summary>
-    internal object? ClientForLog =>
-        RemoteEndPoint is IPEndPoint peer && !AddressKey.Normalize(peer.Address).Equals(ClientAddress) ? ClientAddress : RemoteEndPoint;
+    internal object? ClientForLog => ForwardedHeaders.ClientForLog(RemoteEndPoint, ClientAddress);
 
     /// <summary>
     /// Whether the client connected over TLS (<c>wss://</c>): to this server, or to a proxy listed in

@@ -66,9 +66,7 @@ internal sealed partial class HttpConnection : IServerConnection
     public bool IsSecure { get; private set; }
 
     /// <summary>Who the log names: the socket's peer with its port, or the forwarded client's address.</summary>
-    internal object? ClientForLog => IsForwarded ? ClientAddress : RemoteEndPoint;
-
-    private bool IsForwarded => RemoteEndPoint is IPEndPoint peer && !AddressKey.Normalize(peer.Address).Equals(ClientAddress);
+    internal object? ClientForLog => ForwardedHeaders.ClientForLog(RemoteEndPoint, ClientAddress);
 
     /// <summary>The connection's slot in the server's set, taken over by the WebSocket on upgrade.</summary>
     public int Slot { get; set; } = -1;
@@ -550,7 +548,7 @@ internal sealed partial class HttpConnection : IServerConnection
         string? subProtocol = endpoint.ChooseSubProtocol(request.Subprotocols);
         if (granted?.SubProtocol is { } chosen)
         {
-            if (!Contains(request.Subprotocols, chosen))
+            if (!request.Subprotocols.Contains(chosen))
             {
                 AuthorizerFailed(new InvalidOperationException($"The authorizer chose the subprotocol '{chosen}', which the client did not offer."), request);
                 return false;

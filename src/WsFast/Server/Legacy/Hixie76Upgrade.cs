@@ -102,7 +102,7 @@ internal static class Hixie76Upgrade
 
         // Only an accepted upgrade holds a topic: a refused one leaves nothing behind.
         Topic? topic = topicName is null ? null : server.Topics.Acquire(topicName);
-        var connection = new Hixie76Connection(server, transport, http.Slot, http.RemoteEndPoint, endpoint, topic) 
+        var connection = new Hixie76Connection(server, transport, http.Slot, http.RemoteEndPoint, endpoint, topic)
         {
             Address = http.TakeAddress(),
             ClientForLog = http.ClientForLog,

@@ -24,6 +24,13 @@ namespace WsFast.Server;
 internal static class ForwardedHeaders
 {
     /// <summary>
+    /// Who a log line names: the socket's peer with its port, or, when a trusted proxy forwarded another address,
+    /// that client's address.
+    /// </summary>
+    public static object? ClientForLog(EndPoint? peer, IPAddress client) =>
+        peer is IPEndPoint socket && !AddressKey.Normalize(socket.Address).Equals(client) ? client : peer;
+
+    /// <summary>
     /// The client's address and whether it spoke HTTPS to the first proxy (null when no proxy said) for a request
     /// that came from <paramref name="peer"/>; false when a trusted proxy sent a malformed forwarding header.
     /// </summary>
