@@ -129,9 +129,7 @@ public sealed partial class WebSocketConnection
         {
             // A broadcast endpoint without relaying only delivers: a message is refused at its first frame, before
             // any of it is assembled (closing at its end would let a client make the server hold a whole one).
-            const string Reason = "this endpoint does not take messages from clients";
-            _server.BadInput.RelayRefused(Id, ClientForLog, Reason);
-            SendClose(CloseCode.PolicyViolation, Reason);
+            RefuseClientMessage();
             return default;
         }
 
@@ -262,9 +260,7 @@ public sealed partial class WebSocketConnection
 
             if (!Endpoint.TakesClientMessages)
             {
-                const string Reason = "this endpoint does not take messages from clients";
-                _server.BadInput.RelayRefused(Id, RemoteEndPoint, Reason);
-                SendClose(CloseCode.PolicyViolation, Reason);
+                RefuseClientMessage();
                 return;
             }
 
@@ -274,6 +270,14 @@ public sealed partial class WebSocketConnection
         {
             HandlerFailed(e);
         }
+    }
+
+    // 1008 to a client that sent a message to an endpoint that takes none.
+    private void RefuseClientMessage()
+    {
+        const string Reason = "this endpoint does not take messages from clients";
+        _server.BadInput.RelayRefused(Id, ClientForLog, Reason);
+        SendClose(CloseCode.PolicyViolation, Reason);
     }
 
     private async ValueTask AwaitHandlerAsync(ValueTask handled)

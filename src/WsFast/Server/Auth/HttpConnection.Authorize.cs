@@ -46,7 +46,7 @@ internal sealed partial class HttpConnection
             {
                 _deadline = DeadlineAfter(_server.Options.CloseTimeout); // the 503's time to go out
 
-                _server.BadInput.RequestTimedOut(RemoteEndPoint);
+                _server.BadInput.RequestTimedOut(ClientForLog);
                 _server.Counters.OnRefused();
                 Respond(HttpResponses.Status(503, "authorization did not finish in time"), keepAlive: false);
             }
@@ -77,6 +77,14 @@ internal sealed partial class HttpConnection
         return result;
     }
 
+    /// <summary>
+    /// Whether the server-wide <see cref="WsFastServerOptions.Authorizer"/>, if there is one, lets this event
+    /// stream, poll or publish to <paramref name="topic"/> go on; a refusal has been answered when false.
+    /// </summary>
+    public async ValueTask<bool> IsAllowedAsync(AuthorizationRequestKind kind, HandshakeRequest request, string topic) =>
+        _server.Options.Authorizer is not { } authorizer
+        || await AuthorizeAsync(authorizer, kind, request, null, topic).ConfigureAwait(false) is not null;
+
     /// <summary>The authorizer threw, or returned what cannot be: 500, one log line (rate-limited), counted as refused.</summary>
     public AuthorizationResult? AuthorizerFailed(Exception e, HandshakeRequest request)
     {
@@ -84,19 +92,6 @@ internal sealed partial class HttpConnection
         _server.Counters.OnRefused();
         Respond(HttpResponses.Status(500, "internal error"), keepAlive: false);
         return null;
-    }
-
-    private static bool Contains(IReadOnlyList<string> offered, string protocol)
-    {
-        foreach (string candidate in offered)
-        {
-            if (candidate == protocol)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>What an accepted upgrade keeps: null when it was granted nothing beyond the acceptance.</summary>

@@ -36,8 +36,7 @@ internal static class EventStreamRoute
             return false;
         }
 
-        if (server.Options.Authorizer is { } authorizer
-            && await connection.AuthorizeAsync(authorizer, AuthorizationRequestKind.EventStream, request, null, topicName).ConfigureAwait(false) is null)
+        if (!await connection.IsAllowedAsync(AuthorizationRequestKind.EventStream, request, topicName).ConfigureAwait(false))
         {
             return false;
         }

@@ -45,8 +45,7 @@ internal static class PollRoute
             return false;
         }
 
-        if (server.Options.Authorizer is { } authorizer
-            && await connection.AuthorizeAsync(authorizer, AuthorizationRequestKind.Poll, request, null, topicName).ConfigureAwait(false) is null)
+        if (!await connection.IsAllowedAsync(AuthorizationRequestKind.Poll, request, topicName).ConfigureAwait(false))
         {
             return false;
         }
