@@ -110,17 +110,13 @@ internal sealed class HttpRouter(WsFastServer server)
             return true;
         }
 
-        string? authorization = request.GetHeader("Authorization");
-        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (BearerToken(request) is not { } given)
         {
             connection.Refuse(401, "a bearer token is required", KeyValuePair.Create("WWW-Authenticate", "Bearer"));
             return false;
         }
 
-        // Constant time, so that the comparison does not reveal how much of a guess was right.
-        byte[] expected = Encoding.UTF8.GetBytes(token);
-        byte[] given = Encoding.UTF8.GetBytes(authorization["Bearer ".Length..].Trim());
-        if (!CryptographicOperations.FixedTimeEquals(expected, given))
+        if (!SameToken(token, given))
         {
             connection.Refuse(403, "wrong token");
             return false;
@@ -130,16 +126,18 @@ internal sealed class HttpRouter(WsFastServer server)
     }
 
     /// <summary>Whether <c>Authorization: Bearer</c> carries exactly <paramref name="token"/> (never, when it is null).</summary>
-    internal static bool CarriesToken(HandshakeRequest request, string? token)
-    {
-        string? authorization = request.GetHeader("Authorization");
-        if (token is null || authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
+    internal static bool CarriesToken(HandshakeRequest request, string? token) =>
+        token is not null && BearerToken(request) is { } given && SameToken(token, given);
 
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(authorization["Bearer ".Length..].Trim()));
-    }
+    /// <summary>The token of <c>Authorization: Bearer</c>, or null when the request carries none.</summary>
+    private static string? BearerToken(HandshakeRequest request) =>
+        request.GetHeader("Authorization") is { } authorization && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? authorization["Bearer ".Length..].Trim()
+            : null;
+
+    // Constant time, so that the comparison does not reveal how much of a guess was right.
+    private static bool SameToken(string expected, string given) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(given));
 
     /// <summary>The topic of <c>{prefix}/{topic}</c>, or null when the path is not under <paramref name="prefix"/>.</summary>
     private static string? TopicOf(string path, string prefix) =>
