@@ -31,7 +31,7 @@ public class BroadcastBenchmarks
     }
 
     [Benchmark]
-    public long Publish() => _topic.Publish(WebSocketMessageType.Text, _payload).Sequence;
+    public long Publish() => _topic.Publish(MessageType.Text, _payload).Sequence;
 
     /// <summary>A subscriber whose socket sends instantly: it takes its reference and gives it back.</summary>
     private sealed class InMemorySubscriber : ITopicSubscriber

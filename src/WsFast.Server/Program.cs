@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using WsFast.Server;
+using WsFast;
 using WsFast.ServerApp;
 
 // Socket completions run inline on the I/O threads rather than hopping to the thread pool: the handlers here

@@ -100,7 +100,7 @@ internal sealed class JwtAuthorizer : RequestAuthorizer
     /// </summary>
     public override async ValueTask<bool> OnMessageAsync(WebSocketConnection connection, WebSocketMessage message)
     {
-        if (message.Type != WebSocketMessageType.Text || connection.UserState is not TokenGrant current
+        if (message.Type != MessageType.Text || connection.UserState is not TokenGrant current
             || TryReadRefresh(message.Payload) is not { } token)
         {
             return false;

@@ -1,9 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using WsFast.Server;
 
-namespace WsFast.Hosting;
+namespace WsFast;
 
 /// <summary>Runs a <see cref="WsFastServer"/> inside a .NET Generic Host.</summary>
 public static class WsFastServiceCollectionExtensions

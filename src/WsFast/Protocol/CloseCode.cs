@@ -1,4 +1,4 @@
-namespace WsFast.Protocol;
+namespace WsFast;
 
 /// <summary>
 /// Status codes of RFC 6455 section 7.4, as carried in the first two bytes of a close frame.

@@ -1,6 +1,7 @@
 using System.Text;
+using WsFast.Protocol;
 
-namespace WsFast.Protocol;
+namespace WsFast;
 
 /// <summary>
 /// One extension a client offers in <c>Sec-WebSocket-Extensions</c> (RFC 6455 section 9.1), with its

@@ -1,4 +1,4 @@
-namespace WsFast.Protocol;
+namespace WsFast;
 
 /// <summary>
 /// One <c>name[=value]</c> parameter of an extension offer (RFC 6455 section 9.1), such as

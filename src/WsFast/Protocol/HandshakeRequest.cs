@@ -1,4 +1,6 @@
-namespace WsFast.Protocol;
+using WsFast.Protocol;
+
+namespace WsFast;
 
 /// <summary>
 /// A complete, valid HTTP/1.1 request head as read by <see cref="HandshakeReader"/>: either a WebSocket

@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using WsFast.Protocol;
 
 namespace WsFast.Server;
 

@@ -1,4 +1,4 @@
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// Sends every message back to its sender, as it came. The connection's outbound bound applies: while its queue

@@ -1,6 +1,6 @@
-using WsFast.Protocol;
+using WsFast.Server;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>Running totals of what the server has done since it started, read by <c>/healthz</c> and tests.</summary>
 public sealed class ServerCounters

@@ -1,4 +1,4 @@
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>What a broadcast does to a connection whose outbound queue is at its bound.</summary>
 public enum SlowConsumerPolicy : byte

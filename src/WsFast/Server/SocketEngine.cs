@@ -1,4 +1,4 @@
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>What drives the server's sockets.</summary>
 public enum SocketEngine : byte

@@ -1,7 +1,8 @@
 using WsFast.Protocol;
 using WsFast.Transport;
+using WsFast.Server;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// The close handshake (RFC 6455 section 7) and the end: our close frame goes out once and last, the peer gets
@@ -20,7 +21,7 @@ public sealed partial class WebSocketConnection
     void IServerConnection.Abort() => _transport.Abort();
 
     /// <summary>Whether our close frame has gone out: what the connection holds is about to be freed.</summary>
-    bool IServerConnection.IsClosing => State != WebSocketState.Open;
+    bool IServerConnection.IsClosing => State != ConnectionState.Open;
 
     /// <summary>
     /// The process is over its buffer budget and this connection holds among the most: 1009 when what it holds
@@ -62,7 +63,7 @@ public sealed partial class WebSocketConnection
     /// </summary>
     private bool SendClose(CloseCode code, string reason, bool dropQueued = false)
     {
-        if (Interlocked.CompareExchange(ref _state, (int)WebSocketState.Closing, (int)WebSocketState.Open) != (int)WebSocketState.Open)
+        if (Interlocked.CompareExchange(ref _state, (int)ConnectionState.Closing, (int)ConnectionState.Open) != (int)ConnectionState.Open)
         {
             return false;
         }
@@ -105,7 +106,7 @@ public sealed partial class WebSocketConnection
         if (HttpConnection.IsConnectionLoss(e))
         {
             Log.Aborted(_server.Logger, Id, e.Message);
-            if (State == WebSocketState.Open)
+            if (State == ConnectionState.Open)
             {
                 _closeCode = CloseCode.AbnormalClosure;
                 _closeReason = "connection lost";
@@ -123,7 +124,7 @@ public sealed partial class WebSocketConnection
         // Reading is over: the transport discards whatever else arrives until the peer closes its side. What is
         // still queued gets the close timeout to go out, so a peer that stops reading cannot hold us forever.
         await _transport.Input.CompleteAsync().ConfigureAwait(false);
-        if (State != WebSocketState.Closing)
+        if (State != ConnectionState.Closing)
         {
             _deadline = DeadlineAfter(_server.Options.CloseTimeout);
             _transport.CompleteOutput();
@@ -132,7 +133,7 @@ public sealed partial class WebSocketConnection
         Volatile.Write(ref _ending, true);
 
         await _transport.Closed.ConfigureAwait(false);
-        Volatile.Write(ref _state, (int)WebSocketState.Closed);
+        Volatile.Write(ref _state, (int)ConnectionState.Closed);
         _subscriptions.Unsubscribe(Endpoint, Topic);
         _authorization?.Unsubscribe();
         if (Topic is not null)

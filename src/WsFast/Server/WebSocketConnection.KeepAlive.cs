@@ -1,6 +1,6 @@
-using WsFast.Protocol;
+using WsFast.Server;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// Heartbeats and deadlines, run by the server's timer: a ping after <see cref="WsFastServerOptions.PingInterval"/>
@@ -43,7 +43,7 @@ public sealed partial class WebSocketConnection
 
         switch (State)
         {
-            case WebSocketState.Open:
+            case ConnectionState.Open:
                 long pingSent = _pingSent;
                 if (pingSent != 0 && Volatile.Read(ref _lastReceived) < pingSent)
                 {
@@ -71,7 +71,7 @@ public sealed partial class WebSocketConnection
 
                 break;
 
-            case WebSocketState.Closing when now >= _deadline:
+            case ConnectionState.Closing when now >= _deadline:
                 DropAfterCloseTimeout();
                 break;
         }

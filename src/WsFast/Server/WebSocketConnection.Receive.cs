@@ -2,8 +2,9 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using WsFast.Protocol;
+using WsFast.Server;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>Receiving: frames read from the transport, control frames answered, messages handed to the handler.</summary>
 public sealed partial class WebSocketConnection
@@ -30,7 +31,7 @@ public sealed partial class WebSocketConnection
                 ReadResult result = await input.ReadAsync().ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 Volatile.Write(ref _lastReceived, Environment.TickCount64);
-                if (State != WebSocketState.Open && _assembler.HeldBytes > 0)
+                if (State != ConnectionState.Open && _assembler.HeldBytes > 0)
                 {
                     // After our close frame, a message still being assembled will never reach the handler: its
                     // memory goes now, not when the close handshake ends (the memory budget counts on that).
@@ -49,7 +50,7 @@ public sealed partial class WebSocketConnection
                     switch (status)
                     {
                         case FrameReadStatus.Data:
-                            if (State == WebSocketState.Open)
+                            if (State == ConnectionState.Open)
                             {
                                 await OnDataAsync(chunk).ConfigureAwait(false);
                             }
@@ -79,7 +80,7 @@ public sealed partial class WebSocketConnection
                 if (result.IsCompleted)
                 {
                     // The TCP connection ended without a close frame (1006), or our own close timed out.
-                    if (State == WebSocketState.Open)
+                    if (State == ConnectionState.Open)
                     {
                         _closeCode = CloseCode.AbnormalClosure;
                         _closeReason = "connection lost";
@@ -154,12 +155,12 @@ public sealed partial class WebSocketConnection
         if (chunk.IsMessageStart && chunk.IsMessageEnd)
         {
             // The whole message is in the read buffer: hand it on without a copy.
-            return DispatchAsync((WebSocketMessageType)chunk.Opcode, chunk.Payload);
+            return DispatchAsync((MessageType)chunk.Opcode, chunk.Payload);
         }
 
         _assembler.Append(chunk.Payload);
         return chunk.IsMessageEnd
-            ? DispatchAssembledAsync((WebSocketMessageType)chunk.Opcode)
+            ? DispatchAssembledAsync((MessageType)chunk.Opcode)
             : default;
     }
 
@@ -185,7 +186,7 @@ public sealed partial class WebSocketConnection
             if (outcome == InflateOutcome.Ok)
             {
                 _server.Counters.OnCompressedReceived(chunk.Payload.Length, _assembler.Length);
-                return DispatchAssembledAsync((WebSocketMessageType)chunk.Opcode);
+                return DispatchAssembledAsync((MessageType)chunk.Opcode);
             }
         }
 
@@ -210,7 +211,7 @@ public sealed partial class WebSocketConnection
         return default;
     }
 
-    private async ValueTask DispatchAssembledAsync(WebSocketMessageType type)
+    private async ValueTask DispatchAssembledAsync(MessageType type)
     {
         try
         {
@@ -222,7 +223,7 @@ public sealed partial class WebSocketConnection
         }
     }
 
-    private ValueTask DispatchAsync(WebSocketMessageType type, ReadOnlySequence<byte> payload)
+    private ValueTask DispatchAsync(MessageType type, ReadOnlySequence<byte> payload)
     {
         _lastMessage = Environment.TickCount64;
         _server.Counters.OnMessageReceived(payload.Length);

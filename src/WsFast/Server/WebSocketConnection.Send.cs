@@ -1,8 +1,9 @@
 using System.Buffers;
 using WsFast.Protocol;
 using WsFast.Transport;
+using WsFast.Server;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// Sending, within the outbound bounds. One rule for every kind of send: a frame is queued while the queue is
@@ -23,7 +24,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
 
     private ValueTask<bool> SendAsync(Opcode opcode, ReadOnlySpan<byte> payload)
     {
-        if (State != WebSocketState.Open)
+        if (State != ConnectionState.Open)
         {
             return new ValueTask<bool>(false);
         }
@@ -89,7 +90,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
         while (true)
         {
             await WaitForRoomAsync().ConfigureAwait(false);
-            if (State != WebSocketState.Open)
+            if (State != ConnectionState.Open)
             {
                 plain.Release();
                 return false;
@@ -131,7 +132,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
 
     private bool EnqueueFrame(SharedBuffer frame)
     {
-        if (State != WebSocketState.Open)
+        if (State != ConnectionState.Open)
         {
             frame.Release();
             return false;
@@ -151,7 +152,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
     /// <summary>Queues a topic's frame, shared with the other subscribers, under the topic's lock. Never waits.</summary>
     EnqueueResult ITopicSubscriber.Offer(TopicMessage message)
     {
-        if (State != WebSocketState.Open)
+        if (State != ConnectionState.Open)
         {
             return EnqueueResult.Closed;
         }
@@ -231,7 +232,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
     // is replaced rather than joined, so a ping flood from a peer that never reads holds one pong, not millions.
     private void SendPong(in ReadOnlySequence<byte> payload)
     {
-        if (State == WebSocketState.Open)
+        if (State == ConnectionState.Open)
         {
             _transport.EnqueueReplaceable(FrameWriting.Frame(Opcode.Pong, payload));
         }
@@ -243,7 +244,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
         Span<byte> payload = stackalloc byte[sizeof(long)];
         BitConverter.TryWriteBytes(payload, now);
         int length = FrameWriter.WritePing(frame, payload);
-        if (State == WebSocketState.Open)
+        if (State == ConnectionState.Open)
         {
             _transport.Enqueue(SharedBufferPool.Shared.Rent(frame.Slice(0, length)));
         }

@@ -2,19 +2,9 @@ using System.Net;
 using WsFast.Protocol;
 using WsFast.Protocol.Deflate;
 using WsFast.Transport;
+using WsFast.Server;
 
-namespace WsFast.Server;
-
-/// <summary>Where a WebSocket connection is in its life.</summary>
-public enum WebSocketState : byte
-{
-    /// <summary>Upgraded: messages flow both ways.</summary>
-    Open,
-    /// <summary>A close frame has been sent; nothing more will be.</summary>
-    Closing,
-    /// <summary>The TCP connection is gone.</summary>
-    Closed,
-}
+namespace WsFast;
 
 /// <summary>
 /// One upgraded client connection: what it asked for in its handshake, and the ways to send to it and close
@@ -25,7 +15,7 @@ public enum WebSocketState : byte
 /// its transport over with the 101. The partial files follow the session's concerns: receiving frames and
 /// handing messages to the handler (<c>.Receive</c>), sending within the outbound bounds (<c>.Send</c>),
 /// heartbeats and deadlines (<c>.KeepAlive</c>), and the close handshake and the end (<c>.Close</c>).</para>
-/// <para>It lives in three states (<see cref="WebSocketState"/>): open, then closing from the first close frame
+/// <para>It lives in three states (<see cref="ConnectionState"/>): open, then closing from the first close frame
 /// (ours or the peer's) after which nothing is sent, then closed once the close handshake completes or the close
 /// timeout passes. Whichever way it ends, its transport goes back to its pool exactly once.</para>
 /// </remarks>
@@ -35,7 +25,7 @@ public sealed partial class WebSocketConnection : IServerConnection
     private readonly TransportLease _transport;
     private readonly int _serverSlot;
     private readonly ConnectionDeflate? _deflate; // when permessage-deflate was agreed
-    private int _state; // WebSocketState
+    private int _state; // ConnectionState
     private ConnectionAuthorization? _authorization; // what an authorizer granted; null for most connections
 
     internal WebSocketConnection(
@@ -136,7 +126,7 @@ public sealed partial class WebSocketConnection : IServerConnection
     public Topic? Topic { get; }
 
     /// <summary>Where the connection is in its life.</summary>
-    public WebSocketState State => (WebSocketState)Volatile.Read(ref _state);
+    public ConnectionState State => (ConnectionState)Volatile.Read(ref _state);
 
     /// <summary>
     /// Anything the handler wants to keep with this connection; starts as what the endpoint's
@@ -229,7 +219,7 @@ public sealed partial class WebSocketConnection : IServerConnection
     /// <inheritdoc cref="SendTextAsync(string)"/>
     public ValueTask<bool> SendAsync(in WebSocketMessage message)
     {
-        if (State != WebSocketState.Open)
+        if (State != ConnectionState.Open)
         {
             return new ValueTask<bool>(false);
         }

@@ -1,4 +1,4 @@
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// A path that accepts WebSocket connections, the handler that serves them, and what they may negotiate.
@@ -6,7 +6,7 @@ namespace WsFast.Server;
 /// </summary>
 /// <remarks>
 /// Every open connection of the endpoint is subscribed to the endpoint's own topic (no history, no name in the
-/// registry): <see cref="Broadcast(WebSocketMessageType, ReadOnlySpan{byte})"/> is a publish to it, so the
+/// registry): <see cref="Broadcast(MessageType, ReadOnlySpan{byte})"/> is a publish to it, so the
 /// endpoint and the topics share one fan-out, framed once.
 /// </remarks>
 public sealed class WebSocketEndpoint
@@ -128,14 +128,14 @@ public sealed class WebSocketEndpoint
     /// connection and nothing waits for a slow one (see <see cref="SlowConsumerPolicy"/>).
     /// </summary>
     /// <returns>How many connections the message was queued to.</returns>
-    public int Broadcast(WebSocketMessageType type, ReadOnlySpan<byte> payload) => Everyone.Publish(type, payload).Subscribers;
+    public int Broadcast(MessageType type, ReadOnlySpan<byte> payload) => Everyone.Publish(type, payload).Subscribers;
 
     /// <summary>Sends <paramref name="text"/> to every open connection of this endpoint.</summary>
-    /// <inheritdoc cref="Broadcast(WebSocketMessageType, ReadOnlySpan{byte})"/>
+    /// <inheritdoc cref="Broadcast(MessageType, ReadOnlySpan{byte})"/>
     public int Broadcast(string text) => Everyone.Publish(text).Subscribers;
 
     /// <summary>Sends a received message on to every open connection of this endpoint.</summary>
-    /// <inheritdoc cref="Broadcast(WebSocketMessageType, ReadOnlySpan{byte})"/>
+    /// <inheritdoc cref="Broadcast(MessageType, ReadOnlySpan{byte})"/>
     public int Broadcast(in WebSocketMessage message) => Everyone.Publish(message.Type, message.Payload).Subscribers;
 
     /// <summary>The open connections, for tests and diagnostics (allocates).</summary>

@@ -1,6 +1,6 @@
-using WsFast.Protocol;
+using WsFast.Server;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// What an endpoint does with its connections: override the events you need. One handler serves every

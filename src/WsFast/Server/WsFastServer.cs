@@ -3,8 +3,9 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using WsFast.Transport;
+using WsFast.Server;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// A WebSocket server: listens, upgrades requests on mapped paths, and runs each connection through its

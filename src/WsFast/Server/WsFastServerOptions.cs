@@ -1,7 +1,8 @@
 using System.Net;
 using WsFast.Protocol;
+using WsFast.Server;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// Everything a <see cref="WsFastServer"/> can be told: where to listen, and a bound for every resource a
@@ -143,7 +144,7 @@ public sealed class WsFastServerOptions
     /// </summary>
     public TlsOptions? Tls { get; set; }
 
-    /// <summary>What drives the sockets. Default <see cref="Server.SocketEngine.Runtime"/>.</summary>
+    /// <summary>What drives the sockets. Default <see cref="WsFast.SocketEngine.Runtime"/>.</summary>
     public SocketEngine SocketEngine { get; set; } = SocketEngine.Runtime;
 
     /// <summary>Topics, publishing, Server-Sent Events and polling (active once a broadcast endpoint is mapped).</summary>

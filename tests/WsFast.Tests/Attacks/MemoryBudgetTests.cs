@@ -2,7 +2,7 @@ using WsFast.Protocol;
 using WsFast.Server;
 using WsFast.Tests.Broadcast;
 using WsFast.Tests.Server;
-using ServerMessageType = WsFast.Server.WebSocketMessageType;
+using ServerMessageType = WsFast.MessageType;
 
 namespace WsFast.Tests.Attacks;
 
@@ -92,7 +92,7 @@ public class MemoryBudgetTests
             Assert.Equal(503, refusal.Status);
             Assert.Contains("over its memory budget", refusal.Text);
 
-            WebSocketConnection[] closed = held.Keys.Where(c => c.State != WsFast.Server.WebSocketState.Open).ToArray();
+            WebSocketConnection[] closed = held.Keys.Where(c => c.State != WsFast.ConnectionState.Open).ToArray();
             WebSocketConnection[] open = held.Keys.Except(closed).ToArray();
             Assert.Equal(closed.Length, server.Server.Counters.OverBudgetCloses - closesBefore);
             Assert.All(light, s => Assert.Contains(s.Server, open));

@@ -11,8 +11,8 @@ namespace WsFast.Tests.Attacks;
 /// <summary>
 /// Attack: thousands of connections complete the handshake on <c>/echo</c> and then say nothing, read nothing
 /// and answer no ping. An idle connection costs the server a few kilobytes; after
-/// <see cref="WsFast.Server.WsFastServerOptions.PingInterval"/> of silence each is pinged, after
-/// <see cref="WsFast.Server.WsFastServerOptions.PingTimeout"/> more it is closed with 1011 "ping timeout", and at
+/// <see cref="WsFast.WsFastServerOptions.PingInterval"/> of silence each is pinged, after
+/// <see cref="WsFast.WsFastServerOptions.PingTimeout"/> more it is closed with 1011 "ping timeout", and at
 /// the close timeout it is dropped. The bystanders are served throughout.
 /// </summary>
 [Collection(AttackCollection.Name)]

@@ -112,7 +112,7 @@ public class TrickledLargeMessageTests
             ServerFrame pong = await attacker.ReadFrameAsync();
             Assert.Equal(Opcode.Pong, pong.Opcode);
             WebSocketConnection target = server.Server.Endpoints["/echo"].Connections.Single(c => attacker.LocalEndPoint.Equals(c.RemoteEndPoint));
-            Assert.Equal(WsFast.Server.WebSocketState.Open, target.State);
+            Assert.Equal(WsFast.ConnectionState.Open, target.State);
             long held = ((IServerConnection)target).BufferedBytes; // the message, and the pong if still queued
             Assert.True(held <= MaxMessageSize + FrameWriter.MaxControlFrameSize, $"The server held {held:N0} bytes for a message of {MaxMessageSize:N0}.");
 

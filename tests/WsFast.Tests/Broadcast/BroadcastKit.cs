@@ -73,7 +73,7 @@ internal static class BroadcastKit
             long sequence = (server.Server.Topics.Find(topic)?.LastSequence ?? 0) + 1;
             byte[] payload = new byte[payloadSize];
             BinaryPrimitives.WriteInt32BigEndian(payload, (int)sequence);
-            Assert.Equal(new PublishResult(sequence, 1), server.Server.Topics.Publish(topic, WsFast.Server.WebSocketMessageType.Binary, payload));
+            Assert.Equal(new PublishResult(sequence, 1), server.Server.Topics.Publish(topic, WsFast.MessageType.Binary, payload));
             if (await StallsAsync(subscriber))
             {
                 Assert.Equal(0, server.Server.Counters.Dropped);

@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using WsFast.Server;
 using WsFast.Tests.Server;
 using WsFast.Transport;
-using ServerMessageType = WsFast.Server.WebSocketMessageType;
+using ServerMessageType = WsFast.MessageType;
 
 namespace WsFast.Tests.Broadcast;
 

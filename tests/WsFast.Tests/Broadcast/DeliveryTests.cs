@@ -62,7 +62,7 @@ public class DeliveryTests
         ClientWebSocket[] clients = await BroadcastKit.SubscribeAsync(server, "/broadcast/bytes", "bytes", 3);
         byte[] payload = Enumerable.Range(0, 70_000).Select(i => (byte)(i * 7)).ToArray();
 
-        PublishResult result = server.Server.Topics.Publish("bytes", WsFast.Server.WebSocketMessageType.Binary, payload);
+        PublishResult result = server.Server.Topics.Publish("bytes", WsFast.MessageType.Binary, payload);
 
         Assert.Equal(new PublishResult(1, 3), result);
         foreach (ClientWebSocket client in clients)

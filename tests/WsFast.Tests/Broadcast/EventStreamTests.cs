@@ -79,7 +79,7 @@ public class EventStreamTests
     public void A_text_messages_event_bytes_hold_its_id_then_one_data_line_per_line_of_the_text(string text)
     {
         var frame = FrameWriting.Frame(Opcode.Text, Encoding.UTF8.GetBytes(text));
-        var message = new TopicMessage(42, WsFast.Server.WebSocketMessageType.Text, frame, FrameWriting.HeaderSizeOf(frame), DateTime.UtcNow);
+        var message = new TopicMessage(42, WsFast.MessageType.Text, frame, FrameWriting.HeaderSizeOf(frame), DateTime.UtcNow);
         try
         {
             Assert.Equal(ExpectedEvent(42, text), Encoding.UTF8.GetString(message.Event.WrittenSpan));
@@ -96,7 +96,7 @@ public class EventStreamTests
     {
         byte[] payload = [(byte)'\r', (byte)'\n', 0, 255, (byte)'\r'];
         var frame = FrameWriting.Frame(Opcode.Binary, payload);
-        var message = new TopicMessage(3, WsFast.Server.WebSocketMessageType.Binary, frame, FrameWriting.HeaderSizeOf(frame), DateTime.UtcNow);
+        var message = new TopicMessage(3, WsFast.MessageType.Binary, frame, FrameWriting.HeaderSizeOf(frame), DateTime.UtcNow);
         try
         {
             Assert.Equal($"id: 3\nevent: binary\ndata: {Convert.ToBase64String(payload)}\n\n", Encoding.ASCII.GetString(message.Event.WrittenSpan));

@@ -121,7 +121,7 @@ public class ResumeTests
         byte[] bytes = [0, 1, 2, 250, 255, (byte)'\n'];
 
         server.Server.Topics.Publish("kinds", "first line\nsecond line");
-        server.Server.Topics.Publish("kinds", WsFast.Server.WebSocketMessageType.Binary, bytes);
+        server.Server.Topics.Publish("kinds", WsFast.MessageType.Binary, bytes);
 
         Assert.Equal(new ServerSentEvent("1", null, "first line\nsecond line"), await stream.ReadAsync());
         ServerSentEvent binary = await stream.ReadAsync();
@@ -135,7 +135,7 @@ public class ResumeTests
         await using TestServer server = await BroadcastKit.StartAsync();
         using HttpClient http = BroadcastKit.HttpClient(server);
         PublishNumbered(server, "polled", 1, 5);
-        server.Server.Topics.Publish("polled", WsFast.Server.WebSocketMessageType.Binary, [1, 2, 3]);
+        server.Server.Topics.Publish("polled", WsFast.MessageType.Binary, [1, 2, 3]);
 
         PollAnswer answer = await PollAnswer.GetAsync(http, "/poll/polled?after=2&wait=0");
 

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.WebSockets;
 using WsFast.Server;
 using WsFast.Tests.Server;
-using ServerMessageType = WsFast.Server.WebSocketMessageType;
+using ServerMessageType = WsFast.MessageType;
 
 namespace WsFast.Tests.Broadcast;
 

@@ -30,7 +30,7 @@ public class BroadcastTests
         try
         {
             await WaitForSubscribersAsync(server, "quotes", 4);
-            Assert.Equal(4, server.Server.Topics.Publish("quotes", WebSocketMessageType.Text, Json).Subscribers);
+            Assert.Equal(4, server.Server.Topics.Publish("quotes", MessageType.Text, Json).Subscribers);
 
             var payloads = new List<byte[]>();
             foreach (RawClient client in compressed)
@@ -65,7 +65,7 @@ public class BroadcastTests
         int header = FrameWriter.WriteHeader(frame.Span, Opcode.Text, Json.Length);
         Json.CopyTo(frame.Span.Slice(header));
         frame.Length = header + Json.Length;
-        var message = new TopicMessage(1, WebSocketMessageType.Text, frame, header, DateTime.UtcNow);
+        var message = new TopicMessage(1, MessageType.Text, frame, header, DateTime.UtcNow);
         try
         {
             WsFast.Transport.SharedBuffer? first = message.CompressedFrameFor(new ConnectionDeflate(agreement, options));
@@ -96,7 +96,7 @@ public class BroadcastTests
         {
             Assert.DoesNotContain("server_no_context_takeover", extensions);
             await WaitForSubscribersAsync(server, "t", 1);
-            server.Server.Topics.Publish("t", WebSocketMessageType.Text, Json);
+            server.Server.Topics.Publish("t", MessageType.Text, Json);
             ServerFrame frame = await keeps.ReadFrameAsync();
             Assert.Equal(0, frame.Rsv);
             Assert.Equal(Json, frame.Payload);
@@ -116,7 +116,7 @@ public class BroadcastTests
             var sizes = new List<int>();
             for (int i = 0; i < 3; i++)
             {
-                server.Server.Topics.Publish("t", WebSocketMessageType.Text, Json);
+                server.Server.Topics.Publish("t", MessageType.Text, Json);
                 ServerFrame frame = await keeps.ReadFrameAsync();
                 Assert.Equal(4, frame.Rsv);
                 Assert.Equal(Json, DeflateClient.Inflate(inflater, frame.Payload));

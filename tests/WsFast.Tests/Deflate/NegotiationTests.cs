@@ -80,15 +80,15 @@ public class NegotiationTests
     {
         await using TestServer server = await DeflateClient.StartServerAsync();
         using ClientWebSocket client = await server.ConnectAsync("/echo", o => o.DangerousDeflateOptions = new WebSocketDeflateOptions());
-        WsFast.Server.WebSocketConnection connection = Assert.Single(server.Server.Endpoints["/echo"].Connections);
+        WsFast.WebSocketConnection connection = Assert.Single(server.Server.Endpoints["/echo"].Connections);
         Assert.StartsWith("permessage-deflate", connection.Extensions);
     }
 
     [Fact]
     public void Options_out_of_range_are_refused_naming_the_setting()
     {
-        var options = new WsFast.Server.WsFastServerOptions { PerMessageDeflate = new() { ServerMaxWindowBits = 8 } };
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new WsFast.Server.WsFastServer(options));
+        var options = new WsFast.WsFastServerOptions { PerMessageDeflate = new() { ServerMaxWindowBits = 8 } };
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new WsFast.WsFastServer(options));
         Assert.Contains("ServerMaxWindowBits", error.Message);
     }
 }

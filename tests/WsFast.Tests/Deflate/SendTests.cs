@@ -122,7 +122,7 @@ public class SendTests
             await client.SendFramesAsync(ClientFrames.Frame(WsFast.Protocol.Opcode.Text, Json));
             using MessageInflater inflater = MessageInflater.Create(12)!;
             Assert.Equal(Json, DeflateClient.Inflate(inflater, (await client.ReadFrameAsync()).Payload));
-            WsFast.Server.WebSocketConnection connection = Assert.Single(server.Server.Endpoints["/echo"].Connections);
+            WsFast.WebSocketConnection connection = Assert.Single(server.Server.Endpoints["/echo"].Connections);
             Assert.True(connection.Deflate!.HoldsOwnCompressor);
             var waited = System.Diagnostics.Stopwatch.StartNew();
             while (connection.Deflate.HoldsOwnCompressor && waited.Elapsed < TimeSpan.FromSeconds(5))

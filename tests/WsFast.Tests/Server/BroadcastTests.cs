@@ -81,7 +81,7 @@ public class BroadcastTests
         await ClientSupport.WaitUntilAsync(() => server.Server.Endpoints["/broadcast"].ConnectionCount == 2, timeout.Token);
 
         byte[] payload = EchoTests.RandomBytes(70_000);
-        Assert.Equal(2, server.Server.Endpoints["/broadcast"].Broadcast(WsFast.Server.WebSocketMessageType.Binary, payload));
+        Assert.Equal(2, server.Server.Endpoints["/broadcast"].Broadcast(WsFast.MessageType.Binary, payload));
 
         foreach (ClientWebSocket client in new[] { first, second })
         {
@@ -127,7 +127,7 @@ public class BroadcastTests
         // The fast client reads each message before the next is broadcast, so only the slow client falls behind.
         for (int i = 0; i < Messages; i++)
         {
-            endpoint!.Broadcast(WsFast.Server.WebSocketMessageType.Binary, Numbered(i, MessageSize));
+            endpoint!.Broadcast(WsFast.MessageType.Binary, Numbered(i, MessageSize));
             (WebSocketMessageType type, byte[] received) = await fast.ReceiveMessageAsync(timeout.Token);
             Assert.Equal(WebSocketMessageType.Binary, type);
             Assert.Equal(i, NumberOf(received, MessageSize));

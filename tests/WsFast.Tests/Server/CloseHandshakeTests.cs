@@ -74,12 +74,12 @@ public class CloseHandshakeTests
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
         Assert.Equal("go", reason);
         Assert.False(await handler.SendAfterClose.Task.WaitAsync(timeout.Token));
-        Assert.Equal(WsFast.Server.WebSocketState.Closing, await handler.StateAfterClose.Task.WaitAsync(timeout.Token));
+        Assert.Equal(WsFast.ConnectionState.Closing, await handler.StateAfterClose.Task.WaitAsync(timeout.Token));
 
         (CloseCode code, string disconnectReason) = await handler.Disconnected.Task.WaitAsync(timeout.Token);
         Assert.Equal(CloseCode.PolicyViolation, code);
         Assert.Equal("go", disconnectReason);
-        Assert.Equal(WsFast.Server.WebSocketState.Closed, handler.Connection!.State);
+        Assert.Equal(WsFast.ConnectionState.Closed, handler.Connection!.State);
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public class CloseHandshakeTests
         Assert.Throws<ArgumentException>(() => connection.Close(CloseCode.NormalClosure, new string('x', 124)));
 
         // None of the refused calls closed anything; a valid reason of exactly 123 bytes does.
-        Assert.Equal(WsFast.Server.WebSocketState.Open, connection.State);
+        Assert.Equal(WsFast.ConnectionState.Open, connection.State);
         connection.Close(CloseCode.NormalClosure, new string('x', 123));
         (WebSocketCloseStatus? status, string? reason) = await client.ExpectCloseAsync(timeout.Token);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, status);
@@ -167,7 +167,7 @@ public class CloseHandshakeTests
     {
         public TaskCompletionSource<bool> SendAfterClose { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public TaskCompletionSource<WsFast.Server.WebSocketState> StateAfterClose { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<WsFast.ConnectionState> StateAfterClose { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource<(CloseCode Code, string Reason)> Disconnected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -81,7 +81,7 @@ public class ConcurrencyTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         using ClientWebSocket client = await server.ConnectAsync("/recorded");
         await ClientSupport.WaitUntilAsync(() => recorder.Last is not null, timeout.Token);
-        WsFast.Server.WebSocketConnection connection = recorder.Last!;
+        WsFast.WebSocketConnection connection = recorder.Last!;
 
         // Eight threads, each sending its own numbered messages: frames may interleave by message, never inside one.
         const int Threads = 8;

@@ -4,7 +4,7 @@ using System.Net.WebSockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using PerMessageDeflateOptions = WsFast.Server.PerMessageDeflateOptions;
+using PerMessageDeflateOptions = WsFast.PerMessageDeflateOptions;
 
 namespace WsFast.Tests.Server;
 

@@ -99,7 +99,7 @@ public class HandlerFailureTests
 
     private sealed class ThrowsOnDisconnect : WebSocketHandler
     {
-        public override ValueTask OnDisconnectedAsync(WebSocketConnection connection, WsFast.Protocol.CloseCode code, string reason) =>
+        public override ValueTask OnDisconnectedAsync(WebSocketConnection connection, WsFast.CloseCode code, string reason) =>
             throw new InvalidOperationException("no");
     }
 }

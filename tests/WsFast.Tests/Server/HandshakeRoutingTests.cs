@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using WsFast.Server;
-using ServerState = WsFast.Server.WebSocketState;
+using ServerState = WsFast.ConnectionState;
 
 namespace WsFast.Tests.Server;
 

@@ -3,7 +3,6 @@ using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using WsFast.Hosting;
 using WsFast.Server;
 
 namespace WsFast.Tests.Server;

@@ -100,7 +100,7 @@ public class LimitTests
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(2), 21UL * MiB);
         WsFast.Tests.Support.ClientFrames.RfcKey.CopyTo(header, 10);
         await raw.SendAsync(header);
-        BadInputTests.AssertClose(await raw.ReadFrameAsync(), WsFast.Protocol.CloseCode.MessageTooBig, "frame exceeds the maximum size");
+        BadInputTests.AssertClose(await raw.ReadFrameAsync(), WsFast.CloseCode.MessageTooBig, "frame exceeds the maximum size");
         await raw.AssertEndsCleanlyAsync();
     }
 

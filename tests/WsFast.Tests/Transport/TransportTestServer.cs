@@ -47,7 +47,7 @@ internal sealed class TransportTestServer : IAsyncDisposable
     private static SocketTransportOptions WithEngine(SocketTransportOptions? options)
     {
         options ??= new SocketTransportOptions();
-        options.UseEpoll = WsFast.Tests.Server.TestServer.Engine == WsFast.Server.SocketEngine.Epoll;
+        options.UseEpoll = WsFast.Tests.Server.TestServer.Engine == WsFast.SocketEngine.Epoll;
         return options;
     }
 

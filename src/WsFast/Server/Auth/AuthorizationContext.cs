@@ -1,7 +1,7 @@
 using System.Net;
-using WsFast.Protocol;
+using WsFast.Server;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// What a <see cref="RequestAuthorizer"/> knows of a request: its kind, path, decoded query, headers and

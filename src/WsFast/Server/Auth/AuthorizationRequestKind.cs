@@ -1,4 +1,4 @@
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>Which kind of request a <see cref="RequestAuthorizer"/> is asked about.</summary>
 public enum AuthorizationRequestKind : byte

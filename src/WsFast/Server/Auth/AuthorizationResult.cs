@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// What a <see cref="RequestAuthorizer"/> decided: an acceptance, with what the connection is granted, or a

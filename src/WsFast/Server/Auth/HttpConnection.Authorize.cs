@@ -1,4 +1,3 @@
-using System.Net;
 using WsFast.Protocol;
 
 namespace WsFast.Server;

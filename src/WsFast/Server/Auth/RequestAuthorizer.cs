@@ -1,4 +1,4 @@
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// Decides, before the server answers, whether a request may go on: a WebSocket upgrade before its 101, and

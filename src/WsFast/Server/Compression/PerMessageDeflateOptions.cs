@@ -1,6 +1,7 @@
 using WsFast.Protocol.Deflate;
+using WsFast.Server;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// How an endpoint negotiates and uses permessage-deflate (RFC 7692). The defaults keep no compression state

@@ -20,7 +20,7 @@ internal static class EventStreamRoute
         "\r\n" +
         "retry: 2000\n\n");
 
-    public static async ValueTask<bool> ServeAsync(WsFastServer server, HttpConnection connection, Protocol.HandshakeRequest request, string topicName)
+    public static async ValueTask<bool> ServeAsync(WsFastServer server, HttpConnection connection, HandshakeRequest request, string topicName)
     {
         if (!TopicRegistry.IsValidName(topicName))
         {

@@ -25,7 +25,7 @@ internal static class PollRoute
         SkipValidation = true,
     };
 
-    public static async ValueTask<bool> ServeAsync(WsFastServer server, HttpConnection connection, Protocol.HandshakeRequest request, string topicName, bool keepAlive)
+    public static async ValueTask<bool> ServeAsync(WsFastServer server, HttpConnection connection, HandshakeRequest request, string topicName, bool keepAlive)
     {
         if (!TopicRegistry.IsValidName(topicName))
         {
@@ -123,7 +123,7 @@ internal static class PollRoute
                     TopicMessage message = polled.Message;
                     json.WriteStartObject();
                     json.WriteNumber("sequence", message.Sequence);
-                    if (message.Type == WebSocketMessageType.Text)
+                    if (message.Type == MessageType.Text)
                     {
                         json.WriteString("type", "text");
                         json.WriteString("data", message.Payload);

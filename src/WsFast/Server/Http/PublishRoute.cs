@@ -63,7 +63,7 @@ internal static class PublishRoute
             return false;
         }
 
-        WebSocketMessageType type = isText ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+        MessageType type = isText ? MessageType.Text : MessageType.Binary;
         if (server.Topics.TryPublish(topicName, type, body.Span, out PublishResult result) == PublishStatus.TopicLimit)
         {
             connection.Refuse(503, "the topic limit is reached: no new topic may hold history", KeyValuePair.Create("Retry-After", "60"));

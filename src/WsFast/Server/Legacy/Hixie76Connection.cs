@@ -22,7 +22,7 @@ namespace WsFast.Server;
 /// outbound queue bounds make an echo wait and a broadcast apply the slow-consumer policy, the idle, send-stall and
 /// close timeouts apply, and so does the memory budget. The draft has no ping, so no heartbeat is sent.</para>
 /// <para>Closing (section 7.1 of the draft, <c>0xFF 0x00</c> each way) follows the states of
-/// <see cref="WebSocketState"/>: whoever leaves Open first queues our closing frame as the last bytes (or, after a
+/// <see cref="ConnectionState"/>: whoever leaves Open first queues our closing frame as the last bytes (or, after a
 /// violation, just the FIN), and the transport returns to its pool once both directions are done.</para>
 /// </remarks>
 internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
@@ -38,7 +38,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
     private Hixie76FrameReader _frames;
     private MessageAssembler _assembler;
     private TokenBucket _relayAllowance;
-    private int _state;           // WebSocketState
+    private int _state;           // ConnectionState
     private Subscriptions _subscriptions;
     private long _lastMessage;    // Environment.TickCount64 of the last message either way
     private long _deadline;       // of the closing handshake, or of the end's drain
@@ -73,11 +73,11 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
     /// <summary>Who the log names: the socket's peer, or behind a trusted proxy the client's address.</summary>
     internal object? ClientForLog { get; init; }
 
-    public WebSocketState State => (WebSocketState)Volatile.Read(ref _state);
+    public ConnectionState State => (ConnectionState)Volatile.Read(ref _state);
 
     long IServerConnection.BufferedBytes => _transport.QueuedBytes + _assembler.HeldBytes;
 
-    bool IServerConnection.IsClosing => State != WebSocketState.Open;
+    bool IServerConnection.IsClosing => State != ConnectionState.Open;
 
     // Whether what the client sends goes anywhere: echoed, or relayed to its topic.
     private bool TakesMessages => _echoes || _endpoint.RelaysClientMessages;
@@ -99,7 +99,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
             {
                 ReadResult result = await input.ReadAsync().ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = result.Buffer;
-                if (State != WebSocketState.Open && _assembler.HeldBytes > 0)
+                if (State != ConnectionState.Open && _assembler.HeldBytes > 0)
                 {
                     // After our closing frame a message being assembled will never be used: its memory goes now.
                     _assembler.Release();
@@ -116,7 +116,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
                             break;
 
                         case Hixie76ReadStatus.Text:
-                            if (State == WebSocketState.Open)
+                            if (State == ConnectionState.Open)
                             {
                                 await OnTextAsync(chunk).ConfigureAwait(false);
                             }
@@ -149,7 +149,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
 
                 if (result.IsCompleted)
                 {
-                    if (State == WebSocketState.Open)
+                    if (State == ConnectionState.Open)
                     {
                         Log.Aborted(_server.Logger, Id, "the draft-76 client closed TCP without a closing frame");
                     }
@@ -175,12 +175,12 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
     /// <summary>Queues a topic's draft-76 frame, shared with the other draft-76 subscribers, under the topic's lock. Never waits.</summary>
     public EnqueueResult Offer(TopicMessage message)
     {
-        if (State != WebSocketState.Open)
+        if (State != ConnectionState.Open)
         {
             return EnqueueResult.Closed;
         }
 
-        if (message.Type != WebSocketMessageType.Text)
+        if (message.Type != MessageType.Text)
         {
             return EnqueueResult.Skipped;
         }
@@ -227,7 +227,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
             return;
         }
 
-        if (Volatile.Read(ref _ending) || State == WebSocketState.Closing)
+        if (Volatile.Read(ref _ending) || State == ConnectionState.Closing)
         {
             if (now >= Volatile.Read(ref _deadline))
             {
@@ -237,7 +237,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
             return;
         }
 
-        if (State == WebSocketState.Open && options.IdleTimeout > TimeSpan.Zero
+        if (State == ConnectionState.Open && options.IdleTimeout > TimeSpan.Zero
             && now - Volatile.Read(ref _lastMessage) >= (long)options.IdleTimeout.TotalMilliseconds)
         {
             SendClose();
@@ -310,7 +310,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
         {
             RefuseRelay("relay rate exceeded");
         }
-        else if (_topic!.TryPublish(WebSocketMessageType.Text, FrameWriting.Frame(Opcode.Text, text), out _) == PublishStatus.TopicLimit)
+        else if (_topic!.TryPublish(MessageType.Text, FrameWriting.Frame(Opcode.Text, text), out _) == PublishStatus.TopicLimit)
         {
             RefuseRelay("the topic limit is reached");
         }
@@ -327,7 +327,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
             await _transport.WaitForDrainAsync(_maxQueuedBytes - 1, _maxQueuedMessages - 1).ConfigureAwait(false);
         }
 
-        if (State != WebSocketState.Open)
+        if (State != ConnectionState.Open)
         {
             frame.Release();
             return;
@@ -353,7 +353,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
     /// </summary>
     private bool SendClose(bool dropQueued = false)
     {
-        if (Interlocked.CompareExchange(ref _state, (int)WebSocketState.Closing, (int)WebSocketState.Open) != (int)WebSocketState.Open)
+        if (Interlocked.CompareExchange(ref _state, (int)ConnectionState.Closing, (int)ConnectionState.Open) != (int)ConnectionState.Open)
         {
             return false;
         }
@@ -375,7 +375,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
     /// <summary>Leaves Open without a closing frame (a violation, the end of TCP): what is queued goes out, then FIN.</summary>
     private void EndOutput()
     {
-        if (Interlocked.CompareExchange(ref _state, (int)WebSocketState.Closing, (int)WebSocketState.Open) == (int)WebSocketState.Open)
+        if (Interlocked.CompareExchange(ref _state, (int)ConnectionState.Closing, (int)ConnectionState.Open) == (int)ConnectionState.Open)
         {
             Volatile.Write(ref _deadline, DeadlineAfter(_server.Options.CloseTimeout));
             _transport.CompleteOutput();
@@ -412,7 +412,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
         EndOutput();
         Volatile.Write(ref _ending, true);
         await _transport.Closed.ConfigureAwait(false);
-        Volatile.Write(ref _state, (int)WebSocketState.Closed);
+        Volatile.Write(ref _state, (int)ConnectionState.Closed);
         _subscriptions.Unsubscribe(_endpoint, _topic);
         if (_topic is not null)
         {

@@ -39,6 +39,6 @@ internal static class Hixie76Framing
     /// message (a draft-76 client reads text frames only), or text that is not valid UTF-8, which
     /// <c>POST /publish</c> does not check and whose 0xFF bytes would end the frame early.
     /// </summary>
-    public static SharedBuffer? TryFrame(WebSocketMessageType type, ReadOnlySpan<byte> payload) =>
-        type == WebSocketMessageType.Text && Utf8Validator.IsValid(payload) ? Frame(payload) : null;
+    public static SharedBuffer? TryFrame(MessageType type, ReadOnlySpan<byte> payload) =>
+        type == MessageType.Text && Utf8Validator.IsValid(payload) ? Frame(payload) : null;
 }

@@ -1,4 +1,4 @@
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// What one client may take of the server: connections and handshakes per client address, messages and bytes per

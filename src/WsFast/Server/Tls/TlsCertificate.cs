@@ -2,7 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// Where a server certificate and its private key come from: PEM files, a PFX (PKCS#12) file, or a certificate

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Authentication;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// TLS (<c>wss://</c> and <c>https://</c>) on endpoints of their own, beside or instead of the plain ones: the

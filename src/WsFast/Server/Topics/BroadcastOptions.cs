@@ -1,4 +1,4 @@
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>Settings of topics and of their HTTP routes: publishing, Server-Sent Events and polling.</summary>
 public sealed class BroadcastOptions

@@ -1,7 +1,8 @@
 using WsFast.Protocol;
 using WsFast.Transport;
+using WsFast.Server;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>The outcome of a publish: the message's sequence number and how many subscribers it reached.</summary>
 /// <param name="Sequence">The topic's sequence number given to the message.</param>
@@ -72,7 +73,7 @@ public sealed class Topic
     /// <exception cref="InvalidOperationException">
     /// The topic has no history yet and <see cref="BroadcastOptions.MaxTopics"/> other topics hold history.
     /// </exception>
-    public PublishResult Publish(WebSocketMessageType type, ReadOnlySpan<byte> payload)
+    public PublishResult Publish(MessageType type, ReadOnlySpan<byte> payload)
     {
         switch (TryPublish(type, FrameWriting.Frame((Opcode)type, payload), out PublishResult result))
         {
@@ -87,8 +88,8 @@ public sealed class Topic
     }
 
     /// <summary>Publishes a message whose payload is a sequence, such as a received message.</summary>
-    /// <inheritdoc cref="Publish(WebSocketMessageType, ReadOnlySpan{byte})"/>
-    public PublishResult Publish(WebSocketMessageType type, in System.Buffers.ReadOnlySequence<byte> payload)
+    /// <inheritdoc cref="Publish(MessageType, ReadOnlySpan{byte})"/>
+    public PublishResult Publish(MessageType type, in System.Buffers.ReadOnlySequence<byte> payload)
     {
         switch (TryPublish(type, FrameWriting.Frame((Opcode)type, payload), out PublishResult result))
         {
@@ -102,15 +103,15 @@ public sealed class Topic
     }
 
     /// <summary>Publishes a text message.</summary>
-    /// <inheritdoc cref="Publish(WebSocketMessageType, ReadOnlySpan{byte})"/>
-    public PublishResult Publish(string text) => Publish(WebSocketMessageType.Text, System.Text.Encoding.UTF8.GetBytes(text));
+    /// <inheritdoc cref="Publish(MessageType, ReadOnlySpan{byte})"/>
+    public PublishResult Publish(string text) => Publish(MessageType.Text, System.Text.Encoding.UTF8.GetBytes(text));
 
     /// <summary>
     /// Publishes <paramref name="frame"/> (a message framed by <see cref="FrameWriting"/>, whose reference this
     /// takes over) unless the topic was retired or a first message would exceed the topic limit. Framing copies
     /// the payload: callers do it before, outside the lock.
     /// </summary>
-    internal PublishStatus TryPublish(WebSocketMessageType type, SharedBuffer frame, out PublishResult result)
+    internal PublishStatus TryPublish(MessageType type, SharedBuffer frame, out PublishResult result)
     {
         int headerSize = FrameWriting.HeaderSizeOf(frame);
         lock (_lock)

@@ -27,7 +27,7 @@ internal sealed class TopicMessage
     private SharedBuffer? _hixie76Frame;
     private bool _hixie76Built;
 
-    internal TopicMessage(long sequence, WebSocketMessageType type, SharedBuffer frame, int headerSize, DateTime publishedUtc)
+    internal TopicMessage(long sequence, MessageType type, SharedBuffer frame, int headerSize, DateTime publishedUtc)
     {
         Sequence = sequence;
         Type = type;
@@ -41,7 +41,7 @@ internal sealed class TopicMessage
     public long Sequence { get; }
 
     /// <summary>Text or binary.</summary>
-    public WebSocketMessageType Type { get; }
+    public MessageType Type { get; }
 
     /// <summary>When it was published.</summary>
     public DateTime PublishedUtc { get; }
@@ -158,9 +158,9 @@ internal sealed class TopicMessage
     private SharedBuffer BuildEvent()
     {
         ReadOnlySpan<byte> payload = Payload;
-        int dataLength = Type == WebSocketMessageType.Text ? payload.Length : Base64.GetMaxEncodedToUtf8Length(payload.Length);
+        int dataLength = Type == MessageType.Text ? payload.Length : Base64.GetMaxEncodedToUtf8Length(payload.Length);
         int lines = 1;
-        if (Type == WebSocketMessageType.Text)
+        if (Type == MessageType.Text)
         {
             // A CR or an LF each end at most one line (a CRLF pair ends one).
             lines += payload.Count((byte)'\n') + payload.Count((byte)'\r');
@@ -172,7 +172,7 @@ internal sealed class TopicMessage
         Sequence.TryFormat(span.Slice(length), out int written);
         length += written;
         length = Append(span, length, "\n");
-        if (Type == WebSocketMessageType.Binary)
+        if (Type == MessageType.Binary)
         {
             length = Append(span, length, "event: binary\ndata: ");
             Base64.EncodeToUtf8(payload, span.Slice(length), out _, out written);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using WsFast.Server;
 
-namespace WsFast.Server;
+namespace WsFast;
 
 /// <summary>
 /// The server's topics. Publish here from a backend, a handler or a timer; clients receive over WebSocket
@@ -78,7 +79,7 @@ public sealed class TopicRegistry
     /// <exception cref="InvalidOperationException">
     /// The topic holds no history and <see cref="BroadcastOptions.MaxTopics"/> others do.
     /// </exception>
-    public PublishResult Publish(string name, WebSocketMessageType type, ReadOnlySpan<byte> payload)
+    public PublishResult Publish(string name, MessageType type, ReadOnlySpan<byte> payload)
     {
         if (!IsValidName(name))
         {
@@ -91,12 +92,12 @@ public sealed class TopicRegistry
     }
 
     /// <summary>Publishes a text message to <paramref name="name"/>, creating the topic if needed.</summary>
-    /// <inheritdoc cref="Publish(string, WebSocketMessageType, ReadOnlySpan{byte})"/>
+    /// <inheritdoc cref="Publish(string, MessageType, ReadOnlySpan{byte})"/>
     public PublishResult Publish(string name, string text) =>
-        Publish(name, WebSocketMessageType.Text, System.Text.Encoding.UTF8.GetBytes(text));
+        Publish(name, MessageType.Text, System.Text.Encoding.UTF8.GetBytes(text));
 
     /// <summary>Publishes to a valid name; <see cref="PublishStatus.TopicLimit"/> when a new topic would exceed the limit.</summary>
-    internal PublishStatus TryPublish(string name, WebSocketMessageType type, ReadOnlySpan<byte> payload, out PublishResult result)
+    internal PublishStatus TryPublish(string name, MessageType type, ReadOnlySpan<byte> payload, out PublishResult result)
     {
         while (true)
         {

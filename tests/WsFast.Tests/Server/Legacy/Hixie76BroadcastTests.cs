@@ -66,7 +66,7 @@ public class Hixie76BroadcastTests
         using Hixie76Client hixie = await SubscribeAsync(server, "mixed");
         ClientWebSocket[] rfc = await BroadcastKit.SubscribeAsync(server, "/broadcast/mixed", "mixed", 1);
 
-        PublishResult binary = server.Server.Topics.Publish("mixed", WsFast.Server.WebSocketMessageType.Binary, [1, 2, 0xFF]);
+        PublishResult binary = server.Server.Topics.Publish("mixed", WsFast.MessageType.Binary, [1, 2, 0xFF]);
         server.Server.Topics.Publish("mixed", "text after binary");
 
         Assert.Equal(1, binary.Subscribers);   // the RFC 6455 client only
@@ -112,7 +112,7 @@ public class Hixie76BroadcastTests
         }
 
         Assert.True(topic.DroppedMessages > 0, $"{published} messages published, none dropped");
-        Assert.Equal(WsFast.Server.WebSocketState.Open, connection.State);
+        Assert.Equal(WsFast.ConnectionState.Open, connection.State);
         Assert.Equal(0, server.Server.Counters.SlowConsumerDisconnects);
     }
 
@@ -161,6 +161,6 @@ public class Hixie76BroadcastTests
         Assert.Equal(1, ticker!.Broadcast("tick 1"));
 
         Assert.Equal("tick 1", await client.ReadAsync());
-        Assert.Equal(0, ticker.Broadcast(WsFast.Server.WebSocketMessageType.Binary, Encoding.UTF8.GetBytes("tock")));
+        Assert.Equal(0, ticker.Broadcast(WsFast.MessageType.Binary, Encoding.UTF8.GetBytes("tock")));
     }
 }
