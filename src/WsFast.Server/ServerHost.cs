@@ -88,12 +88,14 @@ internal static class ServerHost
         string[] keyArguments = KeyArguments(parse.UnmatchedTokens);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
-            ContentRootPath = AppContext.BaseDirectory,
+            // appsettings.json is read beside the executable, wherever it is started from; DOTNET_CONTENTROOT
+            // names another folder, as it does for any .NET host.
+            ContentRootPath = Environment.GetEnvironmentVariable("DOTNET_CONTENTROOT") is { Length: > 0 } root ? root : AppContext.BaseDirectory,
             EnvironmentName = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is { Length: > 0 } name ? name : Environments.Production,
         });
 
         ConfigurationManager configuration = builder.Configuration;
-        configuration.SetBasePath(AppContext.BaseDirectory);
+        configuration.SetBasePath(builder.Environment.ContentRootPath);
         configuration.AddInMemoryCollection(ServerSettings.Defaults());
         configuration.AddJsonFile("appsettings.json", optional: true, reloadOnChange: false);
         configuration.AddJsonFile($"appsettings.{builder.Environment.EnvironmentName}.json", optional: true, reloadOnChange: false);
