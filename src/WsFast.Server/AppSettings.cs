@@ -6,7 +6,7 @@ namespace WsFast.ServerApp;
 /// <summary>
 /// The executable's own settings, the configuration's <c>Server</c> section: what it serves and how it is
 /// reached. The library's options are the <c>WsFast</c> section; <see cref="Apply"/> adds to them what only the
-/// executable knows how to make (addresses from host and port, certificate files, the JWT authorizer, proxies).
+/// executable knows how to make (URLs from host and ports, certificate files, the JWT authorizer).
 /// </summary>
 internal sealed class AppSettings
 {
@@ -26,7 +26,6 @@ internal sealed class AppSettings
     public bool NoDeflate { get; set; }
     public List<string> NoDeflateOn { get; } = [];
     public bool LegacyHixie76 { get; set; }
-    public List<string> TrustedProxies { get; } = [];
     public TlsFiles Tls { get; } = new();
     public JwtSettings Jwt { get; } = new();
 
@@ -103,6 +102,12 @@ internal sealed class AppSettings
             throw new FormatException("--tls-port (Server:TlsPort) needs either --tls-cert (Server:Tls:Certificate; with --tls-key unless the key is in the same file) or --tls-pfx (Server:Tls:Pfx)");
         }
 
+        if (Port is < 0 or > 65535 || TlsPort is < 0 or > 65535)
+        {
+            throw new FormatException($"port (Server:Port, Server:TlsPort) {(Port is < 0 or > 65535 ? Port : TlsPort)} is not between 0 and 65535");
+        }
+
+        _ = ListenHosts();
         if (Jwt.ClockSkew is < 0 or > 300 || double.IsNaN(Jwt.ClockSkew))
         {
             throw new FormatException($"jwt-clock-skew (Server:Jwt:ClockSkew) {Jwt.ClockSkew} is not between 0 and 300 seconds");
@@ -116,32 +121,35 @@ internal sealed class AppSettings
 
     /// <summary>
     /// Sets on <paramref name="options"/> (bound from the <c>WsFast</c> section) what the executable's settings
-    /// make: the listen addresses when <c>--host</c>, <c>--port</c> or <c>--tls-port</c> is given, TLS, the JWT
-    /// authorizer, the trusted proxies, and no permessage-deflate with <c>--no-deflate</c>.
+    /// make: <c>--host</c>, <c>--port</c> and <c>--tls-port</c>, when any is given, as the URLs to listen on in place
+    /// of <c>WsFast:Urls</c>; TLS from certificate files; the JWT authorizer; no permessage-deflate with
+    /// <c>--no-deflate</c>.
     /// </summary>
-    /// <exception cref="FormatException">A host, port, proxy, SNI entry or JWT key that is not valid.</exception>
+    /// <exception cref="FormatException">A TLS SNI entry or a JWT key that is not valid.</exception>
     public void Apply(WsFastServerOptions options)
     {
-        string host = Host ?? "127.0.0.1";
-        if (Host is not null || Port is not null || TlsPort is not null || options.Endpoints.Count == 0)
+        if (Host is not null || Port is not null || TlsPort is not null)
         {
+            options.Urls.Clear();
             options.Endpoints.Clear();
-            options.Endpoints.AddRange(ParseEndpoints(host, Port ?? 8080));
+            foreach (string host in ListenHosts())
+            {
+                options.Urls.Add($"http://{host}:{Port ?? 8080}");
+                if (TlsPort is int tlsPort)
+                {
+                    options.Urls.Add($"https://{host}:{tlsPort}");
+                }
+            }
         }
 
-        if (TlsPort is int tlsPort)
+        if (TlsPort is not null)
         {
-            options.Tls = Tls.Options(ParseEndpoints(host, tlsPort));
+            options.Tls = Tls.Options();
         }
 
         if (NoDeflate)
         {
             options.PerMessageDeflate = null;
-        }
-
-        foreach (string proxy in TrustedProxies)
-        {
-            options.TrustedProxies.Add(ParseNetwork(proxy));
         }
 
         if (Jwt.Key is { Length: > 0 } key)
@@ -151,48 +159,23 @@ internal sealed class AppSettings
         }
     }
 
-    private static IReadOnlyList<IPEndPoint> ParseEndpoints(string host, int port)
+    // The hosts of the listen URLs: 'any' is every IPv4 and every IPv6 address, 'localhost' the IPv4 loopback.
+    private string[] ListenHosts()
     {
-        if (port is < 0 or > 65535)
-        {
-            throw new FormatException($"port {port} is not between 0 and 65535");
-        }
-
+        string host = Host ?? "127.0.0.1";
         if (host.Equals("any", StringComparison.OrdinalIgnoreCase))
         {
-            return [new IPEndPoint(IPAddress.Any, port), new IPEndPoint(IPAddress.IPv6Any, port)];
+            return ["0.0.0.0", "[::]"];
         }
 
         if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
         {
-            host = "127.0.0.1";
+            return ["127.0.0.1"];
         }
 
         return IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address)
-            ? [new IPEndPoint(address, port)]
+            ? [address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString()]
             : throw new FormatException($"host (Server:Host) '{host}' is not an IP address (or 'any', 'localhost')");
-    }
-
-    /// <summary>An address (a network of one) or a network in CIDR notation, IPv4 or IPv6.</summary>
-    private static IPNetwork ParseNetwork(string text)
-    {
-        if (text.Contains('/'))
-        {
-            // A network with bits set after its prefix (10.0.0.1/8) is a typo either way: refused, not guessed at.
-            return IPNetwork.TryParse(text, out IPNetwork network)
-                && IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/')), out IPAddress? written) && written.Equals(network.BaseAddress)
-                ? network
-                : throw new FormatException($"trusted-proxy (Server:TrustedProxies) '{text}' is not a network (e.g. 10.0.0.0/8, fd00::/8)");
-        }
-
-        if (IPAddress.TryParse(text.Trim('[', ']'), out IPAddress? address) && address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4(); // the server compares peers in their IPv4 form
-        }
-
-        return address is not null
-            ? new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
-            : throw new FormatException($"trusted-proxy (Server:TrustedProxies) '{text}' is not an IP address or network");
     }
 
     /// <summary>The certificate files (<c>Server:Tls</c>).</summary>
@@ -204,14 +187,13 @@ internal sealed class AppSettings
         public string? PfxPassword { get; set; }
         public List<string> Sni { get; } = [];
 
-        public TlsOptions Options(IReadOnlyList<IPEndPoint> endpoints)
+        public TlsOptions Options()
         {
             var tls = new TlsOptions
             {
                 Certificate = Pfx is not null ? TlsCertificate.FromPfxFile(Pfx, PfxPassword) : TlsCertificate.FromPemFiles(Certificate!, Key),
                 WatchCertificateFiles = true,
             };
-            tls.Endpoints.AddRange(endpoints);
 
             // HOST=CERT,KEY. An environment variable or JSON list splits at commas too, so an item without '=' is
             // the key file of the host before it.

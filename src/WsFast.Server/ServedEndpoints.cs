@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace WsFast.ServerApp;
 
-/// <summary>What the executable serves, mapped on the server when the host makes it; kept for the banner and the ticker.</summary>
+/// <summary>What the executable serves, mapped through the library's builder when the host makes the server; kept for the banner and the ticker.</summary>
 internal sealed class ServedEndpoints
 {
     /// <summary>The server, once the host has made it.</summary>
@@ -11,38 +11,55 @@ internal sealed class ServedEndpoints
     /// <summary>The ticker's endpoint; null when it is not served.</summary>
     public WebSocketEndpoint? Ticker { get; private set; }
 
-    public void Map(WsFastServer server, AppSettings settings)
+    /// <summary>Maps the endpoints the settings ask for on the library's builder; <paramref name="publishToken"/> turns the relay's default off.</summary>
+    public void Map(WsFastBuilder builder, AppSettings settings, bool publishToken)
     {
-        Server = server;
         if (settings.ServesEcho)
         {
-            WebSocketEndpoint echo = server.Map(settings.EchoPath, new EchoHandler());
-            echo.SubProtocols.AddRange(settings.SubProtocols);
-            echo.LegacyHixie76 = settings.LegacyHixie76;
+            builder.Map(settings.EchoPath, new EchoHandler(), endpoint =>
+            {
+                endpoint.SubProtocols.AddRange(settings.SubProtocols);
+                endpoint.LegacyHixie76 = settings.LegacyHixie76;
+                Compression(endpoint, settings);
+            });
         }
 
         if (settings.ServesBroadcast)
         {
             // Anyone who can connect could publish through a relay: it is on by default only for the demo set-up,
             // which has no publish token to bypass.
-            bool relay = settings.Relay ?? (!settings.Dedicated && server.Options.Broadcast.PublishToken is null);
-            WebSocketEndpoint broadcast = server.MapBroadcast(settings.BroadcastPathOrDefault, relay);
-            broadcast.SubProtocols.AddRange(settings.SubProtocols);
-            broadcast.SlowConsumerPolicy = settings.SlowConsumerPolicy;
-            broadcast.LegacyHixie76 = settings.LegacyHixie76;
+            bool relay = settings.Relay ?? (!settings.Dedicated && !publishToken);
+            builder.MapBroadcast(settings.BroadcastPathOrDefault, relay, configure: endpoint =>
+            {
+                endpoint.SubProtocols.AddRange(settings.SubProtocols);
+                endpoint.SlowConsumerPolicy = settings.SlowConsumerPolicy;
+                endpoint.LegacyHixie76 = settings.LegacyHixie76;
+                Compression(endpoint, settings);
+            });
         }
 
         if (settings.ServesTicker)
         {
-            Ticker = server.Map(settings.TickerPath, new TickerHandler());
+            builder.Map(settings.TickerPath, new TickerHandler(), endpoint =>
+            {
+                Ticker = endpoint;
+                Compression(endpoint, settings);
+            });
         }
 
-        foreach (string path in settings.NoDeflateOn)
+        builder.Configure((server, _) =>
         {
-            server.Endpoints[path].PerMessageDeflate = null;
-        }
+            Server = server;
+            server.MapContent("/", "text/html; charset=utf-8", ReadDemoPage());
+        });
+    }
 
-        server.MapContent("/", "text/html; charset=utf-8", ReadDemoPage());
+    private static void Compression(WebSocketEndpoint endpoint, AppSettings settings)
+    {
+        if (settings.NoDeflateOn.Contains(endpoint.Path))
+        {
+            endpoint.PerMessageDeflate = null;
+        }
     }
 
     private static byte[] ReadDemoPage()

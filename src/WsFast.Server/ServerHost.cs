@@ -128,19 +128,20 @@ internal static class ServerHost
 
     private static void AddServer(HostApplicationBuilder builder, AppSettings settings, ServedEndpoints served)
     {
+        // The library's options, validated when the host starts; then what the executable's own settings add.
         IConfigurationSection section = builder.Configuration.GetSection("WsFast");
-        builder.Services.AddWsFast(
-            options =>
-            {
-                section.Bind(options);
-                settings.Apply(options);
-            },
-            (server, _) => served.Map(server, settings));
+        WsFastBuilder server = builder.Services.AddWsFast(section);
+        builder.Services.PostConfigure<WsFastServerOptions>(settings.Apply);
+        served.Map(server, settings, publishToken: section["Broadcast:PublishToken"] is { Length: > 0 });
 
         // The host waits for the graceful shutdown (1001 to every client, their close handshakes) to finish.
-        TimeSpan serverShutdown = section.GetValue("ShutdownTimeout", TimeSpan.FromSeconds(5)) + section.GetValue("CloseTimeout", TimeSpan.FromSeconds(5));
+        TimeSpan serverShutdown = Seconds(section["ShutdownTimeout"], 5) + Seconds(section["CloseTimeout"], 5);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = Max(host.ShutdownTimeout, serverShutdown + TimeSpan.FromSeconds(5)));
     }
+
+    // A TimeSpan setting as the binder reads it; one it cannot read is the validation's to report.
+    private static TimeSpan Seconds(string? text, double fallback) =>
+        TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out TimeSpan value) && value > TimeSpan.Zero ? value : TimeSpan.FromSeconds(fallback);
 
     // The standard command-line form of configuration keys (--WsFast:MaxConnections=10, or its value as the
     // next argument); anything else is a flag that does not exist.
@@ -172,7 +173,7 @@ internal static class ServerHost
     private static Exception Unwrap(Exception e) => e is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : e;
 
     private static string Addresses(WsFastServer? server) => server is null ? "its addresses"
-        : string.Join(", ", [.. server.Options.Endpoints, .. server.Options.Tls?.Endpoints ?? []]);
+        : string.Join(", ", [.. server.Options.Urls, .. server.Options.Endpoints.Select(e => e.ToString()), .. server.Options.Tls?.Endpoints.Select(e => e.ToString()) ?? []]);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

@@ -106,7 +106,6 @@ internal static class ServerSettings
         Setting.To(NoDeflate, "Server:NoDeflate"),
         Setting.List(NoDeflateOn, "Server:NoDeflateOn"),
         Setting.To(LegacyHixie76, "Server:LegacyHixie76"),
-        Setting.List(TrustedProxies, "Server:TrustedProxies"),
         Setting.To(TlsCert, "Server:Tls:Certificate"),
         Setting.To(TlsKey, "Server:Tls:Key"),
         Setting.To(TlsPfx, "Server:Tls:Pfx"),
@@ -131,6 +130,7 @@ internal static class ServerSettings
         Setting.Seconds(SendStallTimeout, "WsFast:SendStallTimeout"),
         Setting.List(AllowedOrigins, "WsFast:AllowedOrigins"),
         Setting.List(AllowedHosts, "WsFast:AllowedHosts"),
+        Setting.List(TrustedProxies, "WsFast:TrustedProxies"),
         Setting.To(MetricsTopics, "WsFast:MetricsIncludeTopics"),
         Setting.To(MetricsRequireToken, "WsFast:MetricsRequireToken"),
         Setting.Engine(SocketEngineOption, "WsFast:SocketEngine"),
@@ -166,7 +166,7 @@ internal static class ServerSettings
     public static Dictionary<string, string?> Defaults() => new()
     {
         ["WsFast:SocketEngine"] = EpollAvailable ? "Epoll" : "Runtime",
-        ["WsFast:PerMessageDeflate:CompressionLevel"] = "6",
+        ["WsFast:PerMessageDeflate"] = "true",
         ["Logging:LogLevel:Default"] = "Information",
 
         // A start that fails is told in one line on stderr (wsfast: ...); the host's own report of it is a stack trace.

@@ -48,6 +48,23 @@ public class ConfigurationTests
         await server.LineAsync(line => line.StartsWith($"WebSocket endpoint: ws://127.0.0.1:{port}/legacy-broadcast and", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task WsFast_Urls_in_appsettings_json_are_listened_on_and_host_and_port_flags_replace_them()
+    {
+        string folder = HostedExecutable.SettingsFolder(("appsettings.json", """{ "WsFast": { "Urls": [ "http://127.0.0.2:0" ] } }"""));
+        await using (HostedExecutable fromFile = HostedExecutable.Start([], folder))
+        {
+            string line = await fromFile.LineAsync(line => line.StartsWith("WsFast demo page:", StringComparison.Ordinal));
+            Assert.StartsWith("WsFast demo page:  http://127.0.0.2:", line, StringComparison.Ordinal);
+        }
+
+        await using HostedExecutable fromFlags = HostedExecutable.Start(["--host", "127.0.0.3", "--port", "0"], folder);
+        string flagged = await fromFlags.LineAsync(line => line.StartsWith("WsFast demo page:", StringComparison.Ordinal));
+        Assert.StartsWith("WsFast demo page:  http://127.0.0.3:", flagged, StringComparison.Ordinal);
+        await fromFlags.LineAsync(line => line.StartsWith("Authentication:", StringComparison.Ordinal)); // the last line of its addresses
+        Assert.DoesNotContain(fromFlags.Stdout, line => line.Contains("127.0.0.2", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("appsettings.json", "")]
     [InlineData("WsFast__MaxMessageSize", "16")]
@@ -111,6 +128,6 @@ public class ConfigurationTests
         await using HostedExecutable server = HostedExecutable.Start(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
 
         Assert.Equal(1, await server.ExitCodeAsync());
-        Assert.StartsWith($"wsfast: cannot listen on 127.0.0.1:{port}", server.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith($"wsfast: cannot listen on http://127.0.0.1:{port}", server.Stderr, StringComparison.Ordinal);
     }
 }
