@@ -166,7 +166,7 @@ internal static class ServerHost
 
     private static int Invalid(string message)
     {
-        Console.Error.WriteLine($"wsfast: {message}");
+        Console.Error.WriteLine($"wsfast: {message.ReplaceLineEndings(" ")}");
         return 2;
     }
 
