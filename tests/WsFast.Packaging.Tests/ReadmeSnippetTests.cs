@@ -37,7 +37,7 @@ public partial class ReadmeSnippetTests
 
         // One build of all the blocks, in parallel; a failure names each error by its line in README.md.
         (int exitCode, string output) = await Command.RunAsync(
-            "dotnet", ["build", folder["readme.slnx"], "--disable-build-servers", "-v", "quiet", "-nologo"],
+            "dotnet", ["build", folder["readme.slnx"], "-v", "quiet", "-nologo"],
             folder.Path, BuildTimeout);
         if (exitCode != 0)
         {

@@ -78,7 +78,7 @@ public class SampleAppTests(Packages packages)
         // package under test (and a stale copy there could not stand in for it).
         var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = folder["packages"] };
         await Command.DotnetAsync(BuildTimeout, app, environment,
-            "build", "-c", "Release", "--disable-build-servers", "-nologo", "-v", "quiet");
+            "build", "-c", "Release", "-nologo", "-v", "quiet");
 
         // The package came from the local folder.
         string metadata = Path.Combine(folder["packages"], "wsfast", Repository.Version, ".nupkg.metadata");

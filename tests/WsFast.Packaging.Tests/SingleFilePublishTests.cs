@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
 using WsFast.Packaging.Tests.Support;
 
 namespace WsFast.Packaging.Tests;
@@ -22,20 +23,21 @@ public class SingleFilePublishTests
         // that the source tree's build output, which other tests run, is not touched.
         await Command.DotnetAsync(PublishTimeout, Repository.Root, null,
             "publish", Repository.ServerProject, "-c", "Release", "-r", "linux-x64", "--self-contained",
-            "-p:PublishSingleFile=true", "-o", folder["out"], "--artifacts-path", folder["artifacts"],
-            "--disable-build-servers");
+            "-p:PublishSingleFile=true", "-o", folder["out"], "--artifacts-path", folder["artifacts"]);
 
         // One executable; beside it only the symbols, which stack traces read when present.
         string[] published = [.. Directory.EnumerateFileSystemEntries(folder["out"]).Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
         Assert.Equal(["WsFast.Server", "WsFast.Server.pdb", "WsFast.pdb"], published);
 
-        // Nothing of the machine's .NET: DOTNET_ROOT points nowhere, and the file still runs.
         int port = RunningServer.FreePort();
-        var environment = new Dictionary<string, string> { ["DOTNET_ROOT"] = folder["no-dotnet-here"] };
         await using RunningServer server = await RunningServer.StartAsync(
-            folder["out/WsFast.Server"], ["--port", port.ToString(CultureInfo.InvariantCulture)], folder.Path, port, "/echo",
-            environment);
+            folder["out/WsFast.Server"], ["--port", port.ToString(CultureInfo.InvariantCulture)], folder.Path, port, "/echo");
         await server.AssertEchoesAsync("/echo", "hello from the single file");
+
+        // The runtime it runs on is its own: nothing from the machine's .NET installation is mapped into it.
+        string installation = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        string[] mapped = [.. File.ReadLines($"/proc/{server.Id}/maps").Where(line => line.Contains(installation, StringComparison.Ordinal))];
+        Assert.True(mapped.Length == 0, $"mapped from {installation}:\n{string.Join('\n', mapped)}");
 
         (HttpStatusCode status, string page) = await server.GetAsync("/");
         Assert.Equal(HttpStatusCode.OK, status);

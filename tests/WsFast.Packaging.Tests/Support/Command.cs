@@ -47,8 +47,9 @@ internal static class Command
 
     /// <summary>
     /// How every process of these tests starts: without the MSBuild variables that <c>dotnet test</c> sets for its
-    /// own build (they would point a nested <c>dotnet build</c> at the outer one's state), and without telemetry
-    /// or first-run messages.
+    /// own build (they would point a nested <c>dotnet build</c> at the outer one's state); without build servers
+    /// (MSBuild nodes, the compiler server), which would outlive the command and could not be stopped by a PID of
+    /// the test's; without telemetry or first-run messages.
     /// </summary>
     public static ProcessStartInfo StartInfo(
         string program, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment)
@@ -74,6 +75,9 @@ internal static class Command
             }
         }
 
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        start.Environment["UseSharedCompilation"] = "false";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";

@@ -29,6 +29,9 @@ internal sealed class RunningServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The server's process id.</summary>
+    public int Id => _process.Id;
+
     /// <summary>What the server has printed so far (standard output and error).</summary>
     public string Output
     {
