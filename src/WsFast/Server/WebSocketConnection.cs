@@ -56,6 +56,12 @@ public sealed partial class WebSocketConnection : IServerConnection
             Extensions = agreement.ToHeaderValue();
         }
 
+        if (server.Options.PoisonReceiveBuffers)
+        {
+            _messageLifetime = new MessageLifetime();
+            _assembler = new MessageAssembler(poison: true);
+        }
+
         _maxQueuedBytes = server.Options.MaxQueuedOutboundBytes;
         _maxQueuedMessages = server.Options.MaxQueuedOutboundMessages;
         // Where clients send nothing, a connection that can refresh its authorization still sends that, and no more.
@@ -217,34 +223,7 @@ public sealed partial class WebSocketConnection : IServerConnection
 
     /// <summary>Queues a message of the given type, for example a received one sent back.</summary>
     /// <inheritdoc cref="SendTextAsync(string)"/>
-    public ValueTask<bool> SendAsync(in WebSocketMessage message)
-    {
-        if (State != ConnectionState.Open)
-        {
-            return new ValueTask<bool>(false);
-        }
-
-        if (message.Payload.IsSingleSegment)
-        {
-            return SendAsync((Opcode)message.Type, message.Payload.FirstSpan);
-        }
-
-        SharedBuffer frame = FrameWriting.Frame((Opcode)message.Type, message.Payload);
-        if (_deflate is null)
-        {
-            return EnqueueAsync(frame);
-        }
-
-        // Rare (a message received in pieces): compressed from the copy.
-        try
-        {
-            return SendAsync((Opcode)message.Type, frame.WrittenSpan.Slice(FrameWriting.HeaderSizeOf(frame)));
-        }
-        finally
-        {
-            frame.Release();
-        }
-    }
+    public ValueTask<bool> SendAsync(in WebSocketMessage message) => SendAsync((Opcode)message.Type, message.Payload);
 
     /// <summary>
     /// Starts the closing handshake: sends a close frame with <paramref name="code"/> and
