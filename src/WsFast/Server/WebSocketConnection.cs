@@ -13,8 +13,9 @@ namespace WsFast;
 /// <remarks>
 /// <para>The session only: the HTTP connection that read the handshake (<c>Server/Http/HttpConnection</c>) hands
 /// its transport over with the 101. The partial files follow the session's concerns: receiving frames and
-/// handing messages to the handler (<c>.Receive</c>), sending within the outbound bounds (<c>.Send</c>),
-/// heartbeats and deadlines (<c>.KeepAlive</c>), and the close handshake and the end (<c>.Close</c>).</para>
+/// handing messages to the handler (<c>.Receive</c>), sending within the outbound bounds (<c>.Send</c>), streaming
+/// a message as fragments (<c>.Fragments</c>), heartbeats and deadlines (<c>.KeepAlive</c>), and the close
+/// handshake and the end (<c>.Close</c>).</para>
 /// <para>It lives in three states (<see cref="ConnectionState"/>): open, then closing from the first close frame
 /// (ours or the peer's) after which nothing is sent, then closed once the close handshake completes or the close
 /// timeout passes. Whichever way it ends, its transport goes back to its pool exactly once.</para>
