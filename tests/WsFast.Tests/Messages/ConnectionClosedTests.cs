@@ -50,11 +50,13 @@ public class ConnectionClosedTests
                 connection.Close(CloseCode.NormalClosure, "done");
                 Assert.Equal(Opcode.Close, (await client.ReadFrameAsync()).Opcode);
                 await client.SendAsync(ClientFrames.Close(1000));
+                client.ShutdownSend();
                 break;
             case Ending.ServerStop:
                 Task stopping = server.Server.StopAsync(timeout.Token);
                 Assert.Equal((ushort)1001, (await client.ReadFrameAsync()).CloseCode);
                 await client.SendAsync(ClientFrames.Close(1001));
+                client.ShutdownSend();
                 await stopping;
                 break;
         }
