@@ -115,9 +115,21 @@ public sealed partial class WebSocketConnection
 
         _server.Counters.OnOpened();
         Log.Opened(_server.Logger, Id, ClientForLog, Endpoint.Path);
+        if (_handler is Hosting.ScopedHandler scoped)
+        {
+            _handlerLease = await scoped.LeaseAsync(this).ConfigureAwait(false);
+            if (_handlerLease is null)
+            {
+                SendClose(CloseCode.InternalServerError, "internal error");
+                return;
+            }
+
+            _handler = _handlerLease.Handler;
+        }
+
         try
         {
-            await Endpoint.Handler.OnConnectedAsync(this).ConfigureAwait(false);
+            await _handler.OnConnectedAsync(this).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -255,7 +267,7 @@ public sealed partial class WebSocketConnection
         ValueTask handled;
         try
         {
-            handled = Endpoint.Handler.OnMessageAsync(this, message);
+            handled = _handler.OnMessageAsync(this, message);
         }
         catch (Exception e)
         {
@@ -285,7 +297,7 @@ public sealed partial class WebSocketConnection
                 return;
             }
 
-            await Endpoint.Handler.OnMessageAsync(this, message).ConfigureAwait(false);
+            await _handler.OnMessageAsync(this, message).ConfigureAwait(false);
         }
         catch (Exception e)
         {

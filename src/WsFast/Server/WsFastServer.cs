@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using WsFast.Hosting;
 using WsFast.Transport;
 using WsFast.Server;
 
@@ -26,6 +28,7 @@ public sealed class WsFastServer : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly Stopwatch _uptime = new();
     private readonly WsFastMetrics _metrics;
+    private readonly IServiceProvider? _services;
     private SocketListener? _listener;
     private SocketListener? _tlsListener;
     private TlsCertificates? _certificates;
@@ -41,6 +44,7 @@ public sealed class WsFastServer : IAsyncDisposable
 
     /// <summary>Creates a server with the given options; nothing listens until <see cref="StartAsync"/>.</summary>
     /// <exception cref="ArgumentException">An option is out of its range (the message names it).</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload taking an IServiceProvider is not an extension of this one: its logger factory comes from the services.")]
     public WsFastServer(WsFastServerOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -53,6 +57,17 @@ public sealed class WsFastServer : IAsyncDisposable
         Topics = new TopicRegistry(options.Broadcast, Counters);
         _metrics = new WsFastMetrics(this);
         Addresses = options.ClientLimits.LimitsAddresses ? new AddressTable(options.ClientLimits) : null;
+    }
+
+    /// <summary>
+    /// Creates a server whose handlers may come from <paramref name="services"/> (<see cref="Map{THandler}"/>),
+    /// logging through its <see cref="ILoggerFactory"/>; <c>AddWsFast</c> makes servers this way.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is out of its range (the message names it).</exception>
+    public WsFastServer(WsFastServerOptions options, IServiceProvider services)
+        : this(options, (services ?? throw new ArgumentNullException(nameof(services))).GetService<ILoggerFactory>())
+    {
+        _services = services;
     }
 
     /// <summary>The options the server was created with. Do not change them once started.</summary>
@@ -116,6 +131,23 @@ public sealed class WsFastServer : IAsyncDisposable
     }
 
     /// <summary>
+    /// Serves WebSocket connections on <paramref name="path"/> with a <typeparamref name="THandler"/> of their own,
+    /// made from the server's services in a service scope that lives as long as the connection (as ASP.NET Core
+    /// SignalR does for hubs): registered services are resolved, an unregistered <typeparamref name="THandler"/> is
+    /// constructed with its dependencies. The scope is disposed after the handler's
+    /// <see cref="WebSocketHandler.OnDisconnectedAsync"/>. A connection whose handler cannot be made is closed with
+    /// 1011, and the failure logged.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server has no services: it was not made by <c>AddWsFast</c> or with an <see cref="IServiceProvider"/>.</exception>
+    public WebSocketEndpoint Map<THandler>(string path)
+        where THandler : WebSocketHandler
+    {
+        IServiceProvider services = _services ?? throw new InvalidOperationException(
+            $"Map<{typeof(THandler).Name}>(\"{path}\") makes its handlers from services, and this server has none: make it with AddWsFast, or with the constructor that takes an IServiceProvider, or map an instance with Map(path, handler).");
+        return Map(path, new ScopedHandler<THandler>(services, Logger));
+    }
+
+    /// <summary>
     /// Serves topics over WebSocket: <paramref name="path"/> subscribes to <paramref name="defaultTopic"/>, and
     /// <c>{path}/{topic}</c> to any other topic. Also turns on the HTTP routes of
     /// <see cref="WsFastServerOptions.Broadcast"/>: publishing, Server-Sent Events and polling.
@@ -172,9 +204,7 @@ public sealed class WsFastServer : IAsyncDisposable
         }
 
         TlsOptions? tls = Options.Tls;
-        IPEndPoint[] endpoints = Options.Endpoints.Count > 0 ? [.. Options.Endpoints]
-            : tls is null ? [new IPEndPoint(IPAddress.Loopback, 8080)]
-            : [];
+        (IPEndPoint[] endpoints, IPEndPoint[] tlsEndpoints) = ListenUrls.Resolve(Options);
         _certificates = tls is null ? null : new TlsCertificates(tls, Logger);
         _started = true;
         try
@@ -189,7 +219,7 @@ public sealed class WsFastServer : IAsyncDisposable
             {
                 SocketTransportOptions transport = TransportOptions();
                 transport.Tls = new Transport.Tls.TlsServerContext(_certificates!.SelectAsync, OnTlsHandshakeFailed);
-                _tlsListener = new SocketListener(tls.Endpoints, OnAccepted, transport, _loggerFactory.CreateLogger<SocketListener>());
+                _tlsListener = new SocketListener(tlsEndpoints, OnAccepted, transport, _loggerFactory.CreateLogger<SocketListener>());
                 _tlsListener.Start();
                 if (tls.WatchCertificateFiles)
                 {
