@@ -56,14 +56,14 @@ public sealed partial class WebSocketConnection
         bool waiting = false;
         try
         {
-            if (_messageOpen && type != _openMessageType)
-            {
-                throw new ArgumentException($"The message being sent is {_openMessageType}: its fragments are too.", nameof(type));
-            }
-
             if (State != ConnectionState.Open)
             {
                 return new ValueTask<bool>(false);
+            }
+
+            if (_messageOpen && type != _openMessageType)
+            {
+                throw new ArgumentException($"The message being sent is {_openMessageType}: its fragments are too.", nameof(type));
             }
 
             if (IsFragmentQueueFull)

@@ -97,6 +97,31 @@ public class FragmentSendTests
     }
 
     [Fact]
+    public async Task Sends_arriving_mid_message_past_the_outbound_bound_wait_for_the_message_to_end_and_then_follow_in_order()
+    {
+        var captured = new Captured();
+        await using TestServer server = await TestServer.StartAsync(o => o.MaxQueuedOutboundMessages = 2, s => s.Map("/captured", captured));
+        await using RawClient client = await RawClient.OpenAsync(server.Port, "/captured");
+        WebSocketConnection connection = await captured.NextAsync();
+        Assert.True(await connection.SendFragmentAsync(MessageType.Text, "one "u8.ToArray(), endOfMessage: false));
+        Assert.Equal(Opcode.Text, (await client.ReadFrameAsync()).Opcode);
+
+        // Two wait behind the message, which is the bound; the third send waits, and a broadcast is dropped.
+        Assert.True(await connection.SendTextAsync("a"));
+        Assert.True(await connection.SendTextAsync("b"));
+        Task<bool> third = connection.SendTextAsync("c").AsTask();
+        Assert.Equal(0, connection.Endpoint.Broadcast("dropped"));
+        await Task.Delay(50);
+        Assert.False(third.IsCompleted);
+
+        // What waits behind the message does not hold its own fragments back.
+        Assert.True(await connection.SendFragmentAsync(MessageType.Text, "two"u8.ToArray(), endOfMessage: true));
+        Assert.True(await third.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal("two", (await client.ReadFrameAsync()).Text);
+        Assert.Equal(["a", "b", "c"], [(await client.ReadFrameAsync()).Text, (await client.ReadFrameAsync()).Text, (await client.ReadFrameAsync()).Text]);
+    }
+
+    [Fact]
     public async Task A_client_that_does_not_read_makes_fragment_sends_wait_within_the_outbound_bounds_and_they_resume_when_it_reads()
     {
         const long Bound = 256 * 1024;
