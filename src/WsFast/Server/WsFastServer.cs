@@ -235,6 +235,11 @@ public sealed class WsFastServer : IAsyncDisposable
         }
 
         _uptime.Start();
+        if (Options.PoisonReceiveBuffers)
+        {
+            Log.PoisonReceiveBuffersOn(Logger);
+        }
+
         foreach (IPEndPoint endpoint in EndPoints)
         {
             Log.Listening(Logger, endpoint);
@@ -492,6 +497,7 @@ public sealed class WsFastServer : IAsyncDisposable
         InputPauseThreshold = Options.MaxUnreadInputBytes,
         InputResumeThreshold = Options.MaxUnreadInputBytes / 2,
         UseEpoll = Options.SocketEngine == SocketEngine.Epoll,
+        PoisonReturnedBlocks = Options.PoisonReceiveBuffers,
     };
 
     // A handshake the client broke: one rate-limited line with the innermost reason (OpenSSL's own words, such
