@@ -11,9 +11,11 @@ internal interface ITopicSubscriber
 
     /// <summary>
     /// Told, before catching up from history, that messages <paramref name="first"/> to <paramref name="last"/>
-    /// are no longer held: its cursor is older than the history.
+    /// of <paramref name="topic"/> are no longer held: its cursor is older than the history. With
+    /// <paramref name="reset"/>, the cursor was of another epoch: what followed it there is lost as well, and
+    /// <paramref name="first"/> is 1.
     /// </summary>
-    void OnGap(long first, long last)
+    void OnGap(Topic topic, long first, long last, bool reset)
     {
     }
 }
