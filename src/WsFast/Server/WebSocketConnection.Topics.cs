@@ -123,6 +123,13 @@ public sealed partial class WebSocketConnection
         _server.Connections.Remove(this);
     }
 
+    /// <summary>
+    /// A message of the history while resuming: at the queue's bound the catch-up stops and the client is told of
+    /// the gap, rather than the policy dropping or closing a connection whose 101 may still be queued.
+    /// </summary>
+    EnqueueResult ITopicSubscriber.OfferFromHistory(TopicMessage message) =>
+        IsQueueFull ? EnqueueResult.Full : ((ITopicSubscriber)this).Offer(message);
+
     /// <summary>An enveloped client resuming from a cursor older than the history (or of another epoch) is told first.</summary>
     void ITopicSubscriber.OnGap(Topic topic, long first, long last, bool reset)
     {

@@ -8,7 +8,8 @@ namespace WsFast.Tests.Groups;
 
 /// <summary>
 /// A chat with rooms written on the public API only, as a user would: a topic per room. A client names its first
-/// rooms in the query (<c>/chat?rooms=a,b</c>) and then sends <c>join:room</c>, <c>leave:room</c> (each answered
+/// rooms in the query (<c>/chat?rooms=a,b</c>) and then sends <c>join:room</c> (or <c>join:room:epoch:sequence</c>
+/// to resume from a cursor), <c>leave:room</c> (each answered
 /// with <c>joined:room:true|false</c> or <c>left:room:true|false</c>) and <c>say:room:text</c>, which goes to every
 /// member of the room but the sender.
 /// </summary>
@@ -36,7 +37,9 @@ internal sealed class ChatRooms : WebSocketHandler
         switch (parts[0])
         {
             case "join":
-                await connection.SendTextAsync($"joined:{parts[1]}:{(connection.Subscribe(parts[1]) ? "true" : "false")}");
+                // join:room, or join:room:epoch:sequence to resume from a cursor the client kept.
+                bool joined = parts.Length == 3 ? connection.Subscribe(parts[1], parts[2]) : connection.Subscribe(parts[1]);
+                await connection.SendTextAsync($"joined:{parts[1]}:{(joined ? "true" : "false")}");
                 break;
             case "leave":
                 await connection.SendTextAsync($"left:{parts[1]}:{(connection.Unsubscribe(parts[1]) ? "true" : "false")}");

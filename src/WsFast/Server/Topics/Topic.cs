@@ -248,9 +248,11 @@ public sealed class Topic
 
             for (int i = 0; i < _history.Count; i++)
             {
-                if (_history[i].Sequence > after)
+                if (_history[i].Sequence > after && subscriber.OfferFromHistory(_history[i]) == EnqueueResult.Full)
                 {
-                    subscriber.Offer(_history[i]);
+                    // A catch-up larger than the subscriber's queue: it is told what it did not get, then goes on live.
+                    subscriber.OnGap(this, _history[i].Sequence, _sequence, reset: false);
+                    break;
                 }
             }
 
