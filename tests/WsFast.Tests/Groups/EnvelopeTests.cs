@@ -77,6 +77,37 @@ public class EnvelopeTests
     }
 
     [Fact]
+    public async Task An_envelope_is_built_once_per_message_and_only_when_a_subscriber_asked_for_envelopes()
+    {
+        await using TestServer server = await BroadcastKit.StartAsync();
+        ClientWebSocket[] plain = await BroadcastKit.SubscribeAsync(server, "/broadcast/once", "once", 3);
+        long epoch = server.Server.Topics.Find("once")!.Epoch;
+
+        // The history counts the bytes each message holds: its frame (2 + 5 bytes) and nothing else.
+        server.Server.Topics.Publish("once", "hello");
+        Assert.Equal(7, server.Server.Topics.HistoryBytes);
+
+        var enveloped = new List<ClientWebSocket>();
+        for (int i = 0; i < 3; i++)
+        {
+            enveloped.Add(await server.ConnectAsync("/broadcast/once", AskForEnvelopes));
+        }
+
+        await BroadcastKit.WaitUntilAsync(() => server.Server.Topics.SubscriberCount("once") == 6, "every subscriber");
+        server.Server.Topics.Publish("once", "world");
+        string json = $$"""{"topic":"once","epoch":{{epoch}},"seq":2,"data":"world"}""";
+
+        // Two frames and one envelope (whose frame header is 2 bytes), however many subscribers share them.
+        Assert.Equal(7 + 7 + 2 + json.Length, server.Server.Topics.HistoryBytes);
+        foreach (ClientWebSocket client in enveloped)
+        {
+            Assert.Equal(json, await BroadcastKit.ReceiveTextAsync(client));
+        }
+
+        await BroadcastKit.CloseAllAsync([.. plain, .. enveloped]);
+    }
+
+    [Fact]
     public async Task A_client_resuming_from_a_cursor_while_messages_are_published_gets_each_message_once_in_order()
     {
         await using TestServer server = await BroadcastKit.StartAsync(options => options.Broadcast.HistorySize = 1000);

@@ -77,6 +77,15 @@ public class SubscribeTests
         Assert.Equal(1, server.Server.Connections.Count);
         Assert.False(server.Server.Connections.TryGet(id + 1_000_000, out _));
 
+        // A lookup allocates nothing.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            server.Server.Connections.TryGet(id, out _);
+        }
+
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+
         server.Server.Topics.Publish("alerts", "after");
         Assert.Equal("after", await BroadcastKit.ReceiveTextAsync(client));
 
