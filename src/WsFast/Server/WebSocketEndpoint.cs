@@ -71,7 +71,12 @@ public sealed class WebSocketEndpoint
     {
         foreach (string protocol in offered)
         {
-            if (SubProtocols.Contains(protocol) || (envelopes && protocol == TopicEnvelope.SubProtocol))
+            if (envelopes && protocol == TopicEnvelope.SubProtocol)
+            {
+                return TopicEnvelope.SubProtocol; // the constant itself: each publish compares the connection's by reference
+            }
+
+            if (SubProtocols.Contains(protocol))
             {
                 return protocol;
             }
