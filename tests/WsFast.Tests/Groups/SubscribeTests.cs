@@ -116,6 +116,27 @@ public class SubscribeTests
     }
 
     [Fact]
+    public async Task A_topic_object_of_this_server_can_be_subscribed_and_one_of_another_server_is_refused()
+    {
+        (TestServer server, ChatRooms chat) = await GroupsKit.StartAsync();
+        await using TestServer running = server;
+        (ClientWebSocket client, WebSocketConnection connection) = await GroupsKit.ConnectAsync(server, chat, "");
+        server.Server.Topics.Publish("kept", "m1");
+        Topic kept = server.Server.Topics.Find("kept")!;
+
+        Assert.True(connection.Subscribe(kept));
+        Assert.False(connection.Subscribe(kept));
+        kept.Publish("m2");
+        Assert.Equal("m2", await BroadcastKit.ReceiveTextAsync(client));
+        Assert.True(connection.Unsubscribe(kept));
+
+        await using var other = new WsFastServer(new WsFastServerOptions());
+        other.Topics.Publish("kept", "elsewhere");
+        Assert.Throws<ArgumentException>(() => connection.Subscribe(other.Topics.Find("kept")!));
+        await BroadcastKit.CloseAllAsync([client]);
+    }
+
+    [Fact]
     public async Task Every_subscription_ends_with_the_connection_and_topics_without_history_go_with_it()
     {
         (TestServer server, ChatRooms chat) = await GroupsKit.StartAsync();
