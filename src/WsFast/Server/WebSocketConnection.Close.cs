@@ -79,6 +79,7 @@ public sealed partial class WebSocketConnection
             // It leaves its topics now, not when its close handshake ends: it is no subscriber any more.
             _subscriptions.Unsubscribe(Endpoint, Topic);
             _authorization?.Unsubscribe();
+            StopReceivingGroups();
             _server.Counters.OnSlowConsumerDisconnected();
         }
     }
@@ -196,6 +197,7 @@ public sealed partial class WebSocketConnection
         }
 
         _authorization?.Release();
+        OnEndedForGroups();
 
         _assembler.Release();
         _deflate?.Dispose();

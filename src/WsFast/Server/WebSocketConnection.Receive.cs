@@ -110,8 +110,9 @@ public sealed partial class WebSocketConnection
 
     private async ValueTask OpenAsync()
     {
-        _subscriptions.Subscribe(this, Endpoint, Topic);
+        _subscriptions.Subscribe(this, Endpoint, Topic, ResumeFrom);
         _authorization?.Subscribe(this);
+        OnOpenedForGroups();
 
         _server.Counters.OnOpened();
         Log.Opened(_server.Logger, Id, ClientForLog, Endpoint.Path);

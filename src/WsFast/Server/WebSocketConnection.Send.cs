@@ -211,6 +211,13 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
             return EnqueueResult.Full;
         }
 
+        if (UsesEnvelopes && message.EnvelopeFrame is { } envelope)
+        {
+            // Built once per message for every enveloped subscriber; sent uncompressed (TopicEnvelope).
+            envelope.AddReference();
+            return EnqueueOffered(envelope);
+        }
+
         SharedBuffer frame = message.Frame;
         if (_deflate is not null)
         {

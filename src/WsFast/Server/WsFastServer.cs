@@ -97,6 +97,9 @@ public sealed class WsFastServer : IAsyncDisposable
     /// <summary>The topics: publish to them, count their subscribers.</summary>
     public TopicRegistry Topics { get; }
 
+    /// <summary>The open WebSocket connections, to find one by its id.</summary>
+    public WebSocketConnections Connections { get; } = new();
+
     /// <summary>True once a broadcast endpoint is mapped: the publish, event stream and poll routes answer.</summary>
     public bool HasBroadcast { get; private set; }
 

@@ -43,6 +43,13 @@ public sealed class BroadcastOptions
     /// </summary>
     public int RelayRate { get; set; } = 20;
 
+    /// <summary>
+    /// Most topics one WebSocket connection may join from server code (<see cref="WebSocketConnection.Subscribe(string)"/>),
+    /// beside its path's topic and those its authorizer joined it to; one more throws
+    /// <see cref="InvalidOperationException"/>. Each costs a slot in the topic and a few dozen bytes. Default 64.
+    /// </summary>
+    public int MaxTopicsPerConnection { get; set; } = 64;
+
     /// <summary>How long a long poll waits for a message before answering with none. Default 25 s.</summary>
     public TimeSpan LongPollTimeout { get; set; } = TimeSpan.FromSeconds(25);
 
@@ -57,7 +64,7 @@ public sealed class BroadcastOptions
 
     internal void Validate()
     {
-        if (HistorySize < 0 || HistoryBytes < 0 || MaxHistoryBytes < 0 || MaxTopics < 1 || MaxPublishBytes < 1 || RelayRate < 1
+        if (HistorySize < 0 || HistoryBytes < 0 || MaxHistoryBytes < 0 || MaxTopics < 1 || MaxTopicsPerConnection < 0 || MaxPublishBytes < 1 || RelayRate < 1
             || LongPollTimeout < TimeSpan.Zero || TopicTimeToLive < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(HistorySize),
