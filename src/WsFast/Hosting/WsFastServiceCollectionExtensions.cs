@@ -25,7 +25,7 @@ public static class WsFastServiceCollectionExtensions
         {
             var options = new WsFastServerOptions();
             configure(options);
-            var server = new WsFastServer(options, provider.GetService<ILoggerFactory>());
+            var server = new WsFastServer(options, provider.GetService<ILoggerFactory>(), provider.GetService<System.Diagnostics.Metrics.IMeterFactory>());
             map(server, provider);
             return server;
         });

@@ -21,6 +21,7 @@ public sealed partial class WebSocketConnection
     /// </summary>
     internal async Task RunAsync()
     {
+        using ConnectionObservation observed = ConnectionObservation.Begin(this);
         try
         {
             await OpenAsync().ConfigureAwait(false);
@@ -113,6 +114,7 @@ public sealed partial class WebSocketConnection
         _authorization?.Subscribe(this);
 
         _server.Counters.OnOpened();
+        _transport.MeasureQueueDelay(_server.Metrics.QueueDelayOf(Endpoint));
         Log.Opened(_server.Logger, Id, ClientForLog, Endpoint.Path);
         try
         {
@@ -227,12 +229,14 @@ public sealed partial class WebSocketConnection
     {
         _lastMessage = Environment.TickCount64;
         _server.Counters.OnMessageReceived(payload.Length);
+        _server.Metrics.MessageReceived(payload.Length, Endpoint);
         if (_authorization is { Refreshable: true } authorization)
         {
             return DispatchToAuthorizerAsync(authorization.Authorizer!, new WebSocketMessage(type, payload));
         }
 
         ValueTask handled;
+        long started = _server.Metrics.HandlerStarted();
         try
         {
             handled = Endpoint.Handler.OnMessageAsync(this, new WebSocketMessage(type, payload));
@@ -243,7 +247,13 @@ public sealed partial class WebSocketConnection
             return default;
         }
 
-        return handled.IsCompletedSuccessfully ? default : AwaitHandlerAsync(handled);
+        if (handled.IsCompletedSuccessfully)
+        {
+            _server.Metrics.HandlerEnded(started, Endpoint);
+            return default;
+        }
+
+        return AwaitHandlerAsync(handled, started);
     }
 
     /// <summary>
@@ -281,11 +291,12 @@ public sealed partial class WebSocketConnection
         SendClose(CloseCode.PolicyViolation, Reason);
     }
 
-    private async ValueTask AwaitHandlerAsync(ValueTask handled)
+    private async ValueTask AwaitHandlerAsync(ValueTask handled, long started)
     {
         try
         {
             await handled.ConfigureAwait(false);
+            _server.Metrics.HandlerEnded(started, Endpoint);
         }
         catch (Exception e)
         {

@@ -146,6 +146,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
         }
 
         _server.Counters.OnMessageSent(length);
+        _server.Metrics.MessageSent(length, Endpoint);
         return true;
     }
 
@@ -194,6 +195,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
 
         _lastMessage = Environment.TickCount64;
         _server.Counters.OnMessageSent(length);
+        _server.Metrics.MessageSent(length, Endpoint);
         return EnqueueResult.Queued;
     }
 

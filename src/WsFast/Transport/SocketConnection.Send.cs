@@ -39,6 +39,7 @@ internal sealed partial class SocketConnection
     private bool _sendingGathered;
 
     private Task<bool> _outputClosed = s_notStarted;
+    private QueueDelayRecorder? _queueDelay; // the current client's, when its owner measures it
     private long _progressAt; // Environment.TickCount64 when the queue last became non-empty or a send completed
 
     /// <summary>Bytes queued and not yet sent (a snapshot; other threads may be changing it).</summary>
@@ -93,6 +94,7 @@ internal sealed partial class SocketConnection
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, buffer.Capacity - count);
 
         bool last = mode is EnqueueMode.Last or EnqueueMode.LastDroppingQueued;
+        long queuedAt = _queueDelay is { Enabled: true } ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         bool queued = false;
         bool wake = false;
         SharedBuffer? superseded = null;
@@ -117,7 +119,7 @@ internal sealed partial class SocketConnection
                             Volatile.Write(ref _progressAt, Environment.TickCount64);
                         }
 
-                        _queue.Enqueue(buffer, offset, count, mode == EnqueueMode.Replaceable);
+                        _queue.Enqueue(buffer, offset, count, mode == EnqueueMode.Replaceable, queuedAt);
                     }
                 }
 
@@ -149,6 +151,18 @@ internal sealed partial class SocketConnection
         }
 
         return queued;
+    }
+
+    /// <summary>Measures how long client <paramref name="id"/>'s buffers wait in the queue from now on; null stops it.</summary>
+    internal void MeasureQueueDelay(long id, QueueDelayRecorder? recorder)
+    {
+        lock (_sync)
+        {
+            if (id == _id)
+            {
+                _queueDelay = recorder;
+            }
+        }
     }
 
     /// <summary>
@@ -363,6 +377,15 @@ internal sealed partial class SocketConnection
     // Called under _sync with a non-empty queue: points the next send at the first queued bytes.
     private void PrepareSend()
     {
+        PointSend();
+        if (_queueDelay is { } recorder)
+        {
+            _queue.ReportQueueDelays(_queue.InFlight, recorder);
+        }
+    }
+
+    private void PointSend()
+    {
         if (_queue.Count == 1)
         {
             _queue.InFlight = 1;
@@ -509,5 +532,6 @@ internal sealed partial class SocketConnection
         _drainBytes = 0;
         _drainCount = 0;
         _progressAt = 0;
+        _queueDelay = null;
     }
 }

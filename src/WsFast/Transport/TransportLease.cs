@@ -85,6 +85,9 @@ internal readonly struct TransportLease
     /// <summary>Drops what waits in the queue and completes the output: the peer gets what is being sent, then EOF.</summary>
     public void CompleteOutputDroppingQueued() => _connection.CompleteOutput(Id, dropQueued: true);
 
+    /// <inheritdoc cref="SocketConnection.MeasureQueueDelay"/>
+    public void MeasureQueueDelay(QueueDelayRecorder? recorder) => _connection.MeasureQueueDelay(Id, recorder);
+
     /// <inheritdoc cref="SocketConnection.Abort"/>
     public void Abort() => _connection.Abort(Id);
 

@@ -114,6 +114,7 @@ public sealed class Topic
     internal PublishStatus TryPublish(MessageType type, SharedBuffer frame, out PublishResult result)
     {
         int headerSize = FrameWriting.HeaderSizeOf(frame);
+        using System.Diagnostics.Activity? publishActivity = WsFastTracing.StartPublish(Name, frame.Length - headerSize);
         lock (_lock)
         {
             result = default;
@@ -133,6 +134,7 @@ public sealed class Topic
 
             var message = new TopicMessage(_sequence + 1, type, frame, headerSize, DateTime.UtcNow);
             Interlocked.Exchange(ref _sequence, message.Sequence);
+            long fanoutStarted = _counters.OnPublishing();
             int reached = 0;
             foreach (ITopicSubscriber? subscriber in _subscribers.Snapshot())
             {
@@ -156,9 +158,10 @@ public sealed class Topic
                 message.Release();
             }
 
-            _counters.OnPublished(reached);
+            _counters.OnPublished(reached, fanoutStarted);
             RetireIfUnusedLocked();
             result = new PublishResult(message.Sequence, reached);
+            WsFastTracing.Published(publishActivity, result);
             return PublishStatus.Published;
         }
     }
