@@ -182,20 +182,19 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
         }
 
         frame.AddReference();
-        return EnqueueOffered(frame);
+        return EnqueueOffered(frame, message.QueuedAt);
     }
 
-    private EnqueueResult EnqueueOffered(SharedBuffer frame)
+    private EnqueueResult EnqueueOffered(SharedBuffer frame, long queuedAt)
     {
         int length = frame.Length;
-        if (!_transport.EnqueueDispatched(frame))
+        if (!_transport.EnqueueDispatched(frame, queuedAt))
         {
             return EnqueueResult.Closed;
         }
 
         _lastMessage = Environment.TickCount64;
         _server.Counters.OnMessageSent(length);
-        _server.Metrics.MessageSent(length, Endpoint);
         return EnqueueResult.Queued;
     }
 
@@ -216,7 +215,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
                 compressed.AddReference();
             }
 
-            return EnqueueOffered(compressed);
+            return EnqueueOffered(compressed, message.QueuedAt);
         }
     }
 

@@ -109,12 +109,14 @@ internal sealed class OutboundQueue
     /// </summary>
     public void ReportQueueDelays(int count, QueueDelayRecorder recorder)
     {
+        long now = 0; // one clock read for the whole send
         for (int i = 0; i < count; i++)
         {
             ref Entry entry = ref _entries[(_head + i) & (_entries.Length - 1)];
             if (entry.QueuedAt != 0)
             {
-                recorder.Record(entry.QueuedAt);
+                now = now != 0 ? now : System.Diagnostics.Stopwatch.GetTimestamp();
+                recorder.Record(entry.QueuedAt, now);
                 entry = entry with { QueuedAt = 0 };
             }
         }

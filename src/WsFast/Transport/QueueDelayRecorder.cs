@@ -10,6 +10,6 @@ internal abstract class QueueDelayRecorder
     /// <summary>Whether anything listens now.</summary>
     public abstract bool Enabled { get; }
 
-    /// <summary>A buffer queued at <paramref name="queuedAt"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp) starts going out.</summary>
-    public abstract void Record(long queuedAt);
+    /// <summary>A buffer queued at <paramref name="queuedAt"/> starts going out at <paramref name="now"/> (<see cref="System.Diagnostics.Stopwatch"/> timestamps).</summary>
+    public abstract void Record(long queuedAt, long now);
 }

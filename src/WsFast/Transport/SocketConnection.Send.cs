@@ -86,7 +86,7 @@ internal sealed partial class SocketConnection
     /// <see cref="QueuedCount"/> and <see cref="WaitForDrainAsync"/>. The bytes must not change until sent.
     /// Invalid arguments throw without taking the reference.
     /// </remarks>
-    internal bool Enqueue(long id, SharedBuffer buffer, int offset, int count, EnqueueMode mode)
+    internal bool Enqueue(long id, SharedBuffer buffer, int offset, int count, EnqueueMode mode, long queuedAt = 0)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -94,7 +94,8 @@ internal sealed partial class SocketConnection
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, buffer.Capacity - count);
 
         bool last = mode is EnqueueMode.Last or EnqueueMode.LastDroppingQueued;
-        long queuedAt = _queueDelay is { Enabled: true } ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        // The queue delay's start: given (a publish's, one clock read for all its subscribers), now, or none at all.
+        queuedAt = _queueDelay is not { Enabled: true } ? 0 : queuedAt != 0 ? queuedAt : System.Diagnostics.Stopwatch.GetTimestamp();
         bool queued = false;
         bool wake = false;
         SharedBuffer? superseded = null;
@@ -378,7 +379,7 @@ internal sealed partial class SocketConnection
     private void PrepareSend()
     {
         PointSend();
-        if (_queueDelay is { } recorder)
+        if (_queueDelay is { Enabled: true } recorder)
         {
             _queue.ReportQueueDelays(_queue.InFlight, recorder);
         }

@@ -65,7 +65,9 @@ internal readonly struct TransportLease
     public bool Enqueue(SharedBuffer buffer, int offset, int count) => _connection.Enqueue(Id, buffer, offset, count, EnqueueMode.Append);
 
     /// <summary>Queues a buffer; an idle connection starts sending on a thread-pool thread (<see cref="EnqueueMode.Dispatched"/>).</summary>
-    public bool EnqueueDispatched(SharedBuffer buffer) => _connection.Enqueue(Id, buffer, 0, buffer.Length, EnqueueMode.Dispatched);
+    /// <param name="buffer">The bytes, whose reference the connection takes.</param>
+    /// <param name="queuedAt">When it counts as queued, for the queue delay (a timestamp shared by a publish's subscribers); 0: now.</param>
+    public bool EnqueueDispatched(SharedBuffer buffer, long queuedAt = 0) => _connection.Enqueue(Id, buffer, 0, buffer.Length, EnqueueMode.Dispatched, queuedAt);
 
     /// <summary>Queues the last bytes this connection sends (<see cref="EnqueueMode.Last"/>).</summary>
     public bool EnqueueLast(SharedBuffer buffer) => _connection.Enqueue(Id, buffer, 0, buffer.Length, EnqueueMode.Last);

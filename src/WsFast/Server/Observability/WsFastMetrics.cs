@@ -78,7 +78,7 @@ internal sealed class WsFastMetrics : IDisposable
 
         ConnectionDuration = Add(_meter.CreateHistogram("wsfast.connection.duration", "s", "How long WebSocket connections lasted, from the 101 to the end, by endpoint", null, Buckets(ConnectionDurations)));
         MessageReceivedSize = Add(_meter.CreateHistogram("wsfast.message.received.size", "By", "Size of each message received (its payload, inflated), by endpoint", null, Buckets(Sizes)));
-        MessageSentSize = Add(_meter.CreateHistogram("wsfast.message.sent.size", "By", "Size of each message queued to a connection (its frame, as wsfast.bytes.sent counts it), by endpoint", null, Buckets(Sizes)));
+        MessageSentSize = Add(_meter.CreateHistogram("wsfast.message.sent.size", "By", "Size of each message sent to one connection (its frame, as wsfast.bytes.sent counts it), by endpoint; a publish's deliveries are counted by wsfast.publish.fanout instead", null, Buckets(Sizes)));
         HandlerDuration = Add(_meter.CreateHistogram("wsfast.handler.duration", "s", "Time a handler's OnMessageAsync took, to the completion of the task it returned, by endpoint", null, Buckets(ShortDurations)));
         PublishDuration = Add(_meter.CreateHistogram("wsfast.publish.duration", "s", "Time a publish took to offer its message to every subscriber (the fan-out, under the topic's lock)", null, Buckets(ShortDurations)));
         QueueDelay = Add(_meter.CreateHistogram("wsfast.send.queue_delay", "s", "Time a message waited in its connection's queue, from being queued to the start of the send that carried it, by endpoint", null, Buckets(ShortDurations)));
@@ -208,6 +208,6 @@ internal sealed class WsFastMetrics : IDisposable
     {
         public override bool Enabled => histogram.Enabled;
 
-        public override void Record(long queuedAt) => histogram.Record(Stopwatch.GetElapsedTime(queuedAt).TotalSeconds, tag);
+        public override void Record(long queuedAt, long now) => histogram.Record(Stopwatch.GetElapsedTime(queuedAt, now).TotalSeconds, tag);
     }
 }

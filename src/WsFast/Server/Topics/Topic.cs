@@ -135,6 +135,7 @@ public sealed class Topic
             var message = new TopicMessage(_sequence + 1, type, frame, headerSize, DateTime.UtcNow);
             Interlocked.Exchange(ref _sequence, message.Sequence);
             long fanoutStarted = _counters.OnPublishing();
+            message.QueuedAt = fanoutStarted;
             int reached = 0;
             foreach (ITopicSubscriber? subscriber in _subscribers.Snapshot())
             {
@@ -149,6 +150,7 @@ public sealed class Topic
                 }
             }
 
+            message.QueuedAt = 0;
             if (keep)
             {
                 _history.Add(message);
