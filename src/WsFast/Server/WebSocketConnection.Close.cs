@@ -153,11 +153,23 @@ public sealed partial class WebSocketConnection
         _server.Counters.OnClosed(_closeCode);
         try
         {
-            await Endpoint.Handler.OnDisconnectedAsync(this, _closeCode, _closeReason).ConfigureAwait(false);
+            await _handler.OnDisconnectedAsync(this, _closeCode, _closeReason).ConfigureAwait(false);
         }
         catch (Exception e)
         {
             _server.BadInput.HandlerFailed(e, Endpoint.Path, Id);
+        }
+
+        if (_handlerLease is not null)
+        {
+            try
+            {
+                await _handlerLease.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                _server.BadInput.HandlerFailed(e, Endpoint.Path, Id);
+            }
         }
 
         _transport.Dispose();

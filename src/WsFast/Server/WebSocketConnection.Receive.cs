@@ -116,9 +116,21 @@ public sealed partial class WebSocketConnection
         _server.Counters.OnOpened();
         _transport.MeasureQueueDelay(_server.Metrics.QueueDelayOf(Endpoint));
         Log.Opened(_server.Logger, Id, ClientForLog, Endpoint.Path);
+        if (_handler is Hosting.ScopedHandler scoped)
+        {
+            _handlerLease = await scoped.LeaseAsync(this).ConfigureAwait(false);
+            if (_handlerLease is null)
+            {
+                SendClose(CloseCode.InternalServerError, "internal error");
+                return;
+            }
+
+            _handler = _handlerLease.Handler;
+        }
+
         try
         {
-            await Endpoint.Handler.OnConnectedAsync(this).ConfigureAwait(false);
+            await _handler.OnConnectedAsync(this).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -239,7 +251,7 @@ public sealed partial class WebSocketConnection
         long started = _server.Metrics.HandlerStarted();
         try
         {
-            handled = Endpoint.Handler.OnMessageAsync(this, new WebSocketMessage(type, payload));
+            handled = _handler.OnMessageAsync(this, new WebSocketMessage(type, payload));
         }
         catch (Exception e)
         {
@@ -275,7 +287,7 @@ public sealed partial class WebSocketConnection
                 return;
             }
 
-            await Endpoint.Handler.OnMessageAsync(this, message).ConfigureAwait(false);
+            await _handler.OnMessageAsync(this, message).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -27,6 +27,8 @@ public sealed partial class WebSocketConnection : IServerConnection
     private readonly ConnectionDeflate? _deflate; // when permessage-deflate was agreed
     private int _state; // ConnectionState
     private ConnectionAuthorization? _authorization; // what an authorizer granted; null for most connections
+    private WebSocketHandler _handler; // the endpoint's, or this connection's own (Map<THandler>) once open
+    private Hosting.HandlerLease? _handlerLease; // the scope of this connection's own handler
 
     internal WebSocketConnection(
         WsFastServer server,
@@ -48,6 +50,7 @@ public sealed partial class WebSocketConnection : IServerConnection
         RemoteEndPoint = remoteEndPoint;
         Request = request;
         Endpoint = endpoint;
+        _handler = endpoint.Handler;
         SubProtocol = subProtocol;
         Topic = topic;
         if (deflate is { } agreement)

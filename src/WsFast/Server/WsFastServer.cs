@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using WsFast.Hosting;
 using WsFast.Transport;
 using WsFast.Server;
 
@@ -27,6 +29,7 @@ public sealed class WsFastServer : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly Stopwatch _uptime = new();
     private readonly WsFastMetrics _metrics;
+    private readonly IServiceProvider? _services;
     private SocketListener? _listener;
     private SocketListener? _tlsListener;
     private SocketListener? _adminListener;
@@ -46,6 +49,7 @@ public sealed class WsFastServer : IAsyncDisposable
     /// <param name="loggerFactory">Where the server logs, and whose scopes carry each connection's id to the handlers' loggers; none: no logging.</param>
     /// <param name="meterFactory">Makes the <c>WsFast</c> meter (in a host, the host's); none: the server makes its own.</param>
     /// <exception cref="ArgumentException">An option is out of its range (the message names it).</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload taking an IServiceProvider is not an extension of this one: its logger and meter factories come from the services.")]
     public WsFastServer(WsFastServerOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -60,6 +64,18 @@ public sealed class WsFastServer : IAsyncDisposable
         Counters.Metrics = _metrics;
         Scrape = new PrometheusScrape(_metrics);
         Addresses = options.ClientLimits.LimitsAddresses ? new AddressTable(options.ClientLimits) : null;
+    }
+
+    /// <summary>
+    /// Creates a server whose handlers may come from <paramref name="services"/> (<see cref="Map{THandler}"/>),
+    /// logging through its <see cref="ILoggerFactory"/> and measured by a meter of its <see cref="IMeterFactory"/>;
+    /// <c>AddWsFast</c> makes servers this way.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is out of its range (the message names it).</exception>
+    public WsFastServer(WsFastServerOptions options, IServiceProvider services)
+        : this(options, (services ?? throw new ArgumentNullException(nameof(services))).GetService<ILoggerFactory>(), services.GetService<IMeterFactory>())
+    {
+        _services = services;
     }
 
     /// <summary>The options the server was created with. Do not change them once started.</summary>
@@ -147,6 +163,23 @@ public sealed class WsFastServer : IAsyncDisposable
     }
 
     /// <summary>
+    /// Serves WebSocket connections on <paramref name="path"/> with a <typeparamref name="THandler"/> of their own,
+    /// made from the server's services in a service scope that lives as long as the connection (as ASP.NET Core
+    /// SignalR does for hubs): registered services are resolved, an unregistered <typeparamref name="THandler"/> is
+    /// constructed with its dependencies. The scope is disposed after the handler's
+    /// <see cref="WebSocketHandler.OnDisconnectedAsync"/>. A connection whose handler cannot be made is closed with
+    /// 1011, and the failure logged.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server has no services: it was not made by <c>AddWsFast</c> or with an <see cref="IServiceProvider"/>.</exception>
+    public WebSocketEndpoint Map<THandler>(string path)
+        where THandler : WebSocketHandler
+    {
+        IServiceProvider services = _services ?? throw new InvalidOperationException(
+            $"Map<{typeof(THandler).Name}>(\"{path}\") makes its handlers from services, and this server has none: make it with AddWsFast, or with the constructor that takes an IServiceProvider, or map an instance with Map(path, handler).");
+        return Map(path, new ScopedHandler<THandler>(services, Logger));
+    }
+
+    /// <summary>
     /// Serves topics over WebSocket: <paramref name="path"/> subscribes to <paramref name="defaultTopic"/>, and
     /// <c>{path}/{topic}</c> to any other topic. Also turns on the HTTP routes of
     /// <see cref="WsFastServerOptions.Broadcast"/>: publishing, Server-Sent Events and polling.
@@ -203,9 +236,7 @@ public sealed class WsFastServer : IAsyncDisposable
         }
 
         TlsOptions? tls = Options.Tls;
-        IPEndPoint[] endpoints = Options.Endpoints.Count > 0 ? [.. Options.Endpoints]
-            : tls is null ? [new IPEndPoint(IPAddress.Loopback, 8080)]
-            : [];
+        (IPEndPoint[] endpoints, IPEndPoint[] tlsEndpoints) = ListenUrls.Resolve(Options);
         _certificates = tls is null ? null : new TlsCertificates(tls, Logger);
         _started = true;
         try
@@ -226,7 +257,7 @@ public sealed class WsFastServer : IAsyncDisposable
             {
                 SocketTransportOptions transport = TransportOptions();
                 transport.Tls = new Transport.Tls.TlsServerContext(_certificates!.SelectAsync, OnTlsHandshakeFailed);
-                _tlsListener = new SocketListener(tls.Endpoints, OnAccepted, transport, _loggerFactory.CreateLogger<SocketListener>());
+                _tlsListener = new SocketListener(tlsEndpoints, OnAccepted, transport, _loggerFactory.CreateLogger<SocketListener>());
                 _tlsListener.Start();
                 if (tls.WatchCertificateFiles)
                 {

@@ -10,8 +10,22 @@ namespace WsFast;
 /// </summary>
 public sealed class WsFastServerOptions
 {
-    /// <summary>Addresses to listen on without TLS. Default: 127.0.0.1:8080, unless <see cref="Tls"/> is set (then none).</summary>
+    /// <summary>
+    /// Addresses to listen on without TLS, beside those of <see cref="Urls"/>. Default, when neither lists any and
+    /// <see cref="Tls"/> is not set: 127.0.0.1:8080.
+    /// </summary>
     public List<IPEndPoint> Endpoints { get; } = [];
+
+    /// <summary>
+    /// Addresses to listen on as URLs, as Kestrel's <c>Urls</c>: <c>http://0.0.0.0:8080</c>, <c>https://*:8443</c>,
+    /// <c>http://localhost:9000</c>, <c>http://[::1]:80</c>. <c>https</c> (or <c>wss</c>) listens with TLS and needs
+    /// <see cref="TlsOptions.Certificate"/>; <c>http</c> (or <c>ws</c>) without. The host is <c>*</c> or <c>+</c>
+    /// (every IPv4 and IPv6 address), <c>localhost</c> (both loopback addresses), or an IP address; port 0 picks a
+    /// free port (<see cref="WsFastServer.EndPoints"/> tells which) on a single address. A path or a host name is
+    /// refused when the server is made: the server serves its paths on every address, and names to answer to go in
+    /// <see cref="AllowedHosts"/>. Adds to <see cref="Endpoints"/> and <see cref="TlsOptions.Endpoints"/>.
+    /// </summary>
+    public List<string> Urls { get; } = [];
 
     /// <summary>
     /// Time a client has to send an HTTP request, head and body, from the moment the connection is ready for it
@@ -170,12 +184,38 @@ public sealed class WsFastServerOptions
     /// </summary>
     public PerMessageDeflateOptions? PerMessageDeflate { get; set; }
 
+    /// <summary>Settings that could not be read from configuration (<c>AddWsFast</c>), listed by <see cref="Validate"/>.</summary>
+    internal List<string> ConfigurationProblems { get; } = [];
+
     internal void Validate()
     {
+        if (ConfigurationProblems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", ConfigurationProblems));
+        }
+
         Broadcast.Validate();
         PerMessageDeflate?.Validate();
         ClientLimits.Validate();
         Tls?.Validate();
+        foreach (string url in Urls)
+        {
+            if (!ListenUrls.TryParse(url, out bool secure, out _, out string? problem))
+            {
+                throw new ArgumentException($"{nameof(Urls)}: '{url}' {problem}.");
+            }
+
+            if (secure && Tls?.Certificate is null)
+            {
+                throw new ArgumentException($"{nameof(Urls)}: '{url}' listens with TLS and needs a certificate: set {nameof(Tls)}.{nameof(TlsOptions.Certificate)}.");
+            }
+        }
+
+        if (Tls is not null && ListenUrls.Resolve(this).Secure.Length == 0)
+        {
+            throw new ArgumentException($"{nameof(Tls)} needs at least one address: {nameof(Tls)}.{nameof(TlsOptions.Endpoints)} or an https URL in {nameof(Urls)}.");
+        }
+
         OriginAllowList.Validate(AllowedOrigins, nameof(AllowedOrigins));
         Positive(HandshakeTimeout, nameof(HandshakeTimeout));
         Positive(CloseTimeout, nameof(CloseTimeout));

@@ -127,8 +127,8 @@ public class HealthTests
 
                 // 4 s deadlines: the timer that judges the budget ticks once a second.
                 options.HandshakeTimeout = options.CloseTimeout = options.SendStallTimeout = TimeSpan.FromSeconds(4);
-            },
-            (server, _) => server.Map("/echo", new TestServer.Echo()));
+            })
+            .Map("/echo", new TestServer.Echo());
         services.AddHealthChecks().AddWsFast();
         await using ServiceProvider provider = services.BuildServiceProvider();
         HealthCheckService health = provider.GetRequiredService<HealthCheckService>();

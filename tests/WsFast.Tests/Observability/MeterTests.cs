@@ -34,7 +34,8 @@ public class MeterTests
     {
         var services = new ServiceCollection();
         services.AddMetrics();
-        services.AddWsFast(options => options.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0)), (_, _) => { });
+        services.AddLogging();
+        services.AddWsFast(options => options.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0)));
         await using ServiceProvider provider = services.BuildServiceProvider();
 
         WsFastServer server = provider.GetRequiredService<WsFastServer>();

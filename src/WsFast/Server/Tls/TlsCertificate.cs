@@ -30,10 +30,13 @@ public sealed class TlsCertificate
     /// certificates of its chain (sent to clients with it); <paramref name="keyPath"/> its private key (PKCS#8,
     /// PKCS#1 or SEC1), or null when the key is in the certificate file too.
     /// </summary>
-    public static TlsCertificate FromPemFiles(string certificatePath, string? keyPath = null)
+    public static TlsCertificate FromPemFiles(string certificatePath, string? keyPath = null) => FromPemFiles(certificatePath, keyPath, password: null);
+
+    /// <summary>A certificate in PEM whose private key may be encrypted with <paramref name="password"/> (PKCS#8).</summary>
+    internal static TlsCertificate FromPemFiles(string certificatePath, string? keyPath, string? password)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(certificatePath);
-        return new TlsCertificate(Path.GetFullPath(certificatePath), keyPath is null ? null : Path.GetFullPath(keyPath), null, null, null);
+        return new TlsCertificate(Path.GetFullPath(certificatePath), keyPath is null ? null : Path.GetFullPath(keyPath), null, password, null);
     }
 
     /// <summary>
@@ -86,7 +89,7 @@ public sealed class TlsCertificate
         try
         {
             (X509Certificate2 leaf, X509Certificate2Collection chain) = _pfxPath is not null ? ReadPfx(_pfxPath, _password)
-                : _certificatePath is not null ? ReadPem(_certificatePath, _keyPath)
+                : _certificatePath is not null ? ReadPem(_certificatePath, _keyPath, _password)
                 : (_certificate!, []);
 
             // offline: intermediates come from the file or the system's store, never fetched over the network.
@@ -98,9 +101,11 @@ public sealed class TlsCertificate
         }
     }
 
-    private static (X509Certificate2 Leaf, X509Certificate2Collection Chain) ReadPem(string certificatePath, string? keyPath)
+    private static (X509Certificate2 Leaf, X509Certificate2Collection Chain) ReadPem(string certificatePath, string? keyPath, string? password)
     {
-        X509Certificate2 leaf = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+        X509Certificate2 leaf = password is null
+            ? X509Certificate2.CreateFromPemFile(certificatePath, keyPath)
+            : X509Certificate2.CreateFromEncryptedPemFile(certificatePath, password, keyPath);
         if (OperatingSystem.IsWindows())
         {
             // Windows' TLS needs the key in a key store, not the ephemeral one a PEM import makes.

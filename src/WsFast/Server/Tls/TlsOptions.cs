@@ -15,7 +15,10 @@ namespace WsFast;
 /// </example>
 public sealed class TlsOptions
 {
-    /// <summary>Addresses to listen on with TLS; at least one.</summary>
+    /// <summary>
+    /// Addresses to listen on with TLS, beside the <c>https</c> ones of <see cref="WsFastServerOptions.Urls"/>;
+    /// together, at least one.
+    /// </summary>
     public List<IPEndPoint> Endpoints { get; } = [];
 
     /// <summary>
@@ -42,11 +45,6 @@ public sealed class TlsOptions
 
     internal void Validate()
     {
-        if (Endpoints.Count == 0)
-        {
-            throw new ArgumentException($"{nameof(TlsOptions)}.{nameof(Endpoints)} needs at least one address.");
-        }
-
         if (Certificate is null)
         {
             throw new ArgumentException($"{nameof(TlsOptions)}.{nameof(Certificate)} is required.");

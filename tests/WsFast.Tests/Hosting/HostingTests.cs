@@ -2,27 +2,25 @@ using System.Net;
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using WsFast.Server;
+using WsFast.Tests.Server;
 
-namespace WsFast.Tests.Server;
+namespace WsFast.Tests.Hosting;
 
-/// <summary>The server inside a .NET Generic Host, registered with <c>AddWsFast</c>.</summary>
+/// <summary>The server inside a .NET Generic Host, registered with <c>AddWsFast</c>: its life follows the host's.</summary>
 public class HostingTests
 {
     [Fact]
     public async Task Starting_the_host_starts_the_server_and_stopping_it_closes_clients_with_1001()
     {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
+        HostApplicationBuilder builder = TestHost.Create();
         builder.Services.AddSingleton<TestServer.Echo>();
-        builder.Services.AddWsFast(
-            options =>
+        builder.Services.AddWsFast(options =>
             {
-                options.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0));
+                options.Urls.Add("http://127.0.0.1:0");
                 options.ShutdownTimeout = TimeSpan.FromSeconds(3);
-            },
-            (server, services) => server.Map("/echo", services.GetRequiredService<TestServer.Echo>()));
+                options.SocketEngine = TestServer.Engine;
+            })
+            .Configure((server, services) => server.Map("/echo", services.GetRequiredService<TestServer.Echo>()));
         using IHost host = builder.Build();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
 
@@ -31,8 +29,7 @@ public class HostingTests
         Assert.Single(server.EndPoints);
         Assert.NotEqual(0, server.EndPoints[0].Port);
 
-        using var client = new ClientWebSocket();
-        await client.ConnectAsync(new Uri($"ws://127.0.0.1:{server.EndPoints[0].Port}/echo"), timeout.Token);
+        using ClientWebSocket client = await TestHost.ConnectAsync(new Uri($"ws://127.0.0.1:{server.EndPoints[0].Port}/echo"), timeout.Token);
         await client.SendTextAsync("hosted", timeout.Token);
         Assert.Equal("hosted", await client.ReceiveTextAsync(timeout.Token));
 
@@ -47,11 +44,13 @@ public class HostingTests
     [Fact]
     public async Task The_server_is_a_singleton_and_after_the_host_stops_new_connections_are_refused()
     {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddWsFast(
-            options => options.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0)),
-            (server, _) => server.Map("/echo", new TestServer.Echo()));
+        HostApplicationBuilder builder = TestHost.Create();
+        builder.Services.AddWsFast(options =>
+            {
+                options.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 0));
+                options.SocketEngine = TestServer.Engine;
+            })
+            .Map("/echo", new TestServer.Echo());
         using IHost host = builder.Build();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
 

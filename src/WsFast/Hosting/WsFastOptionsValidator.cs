@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+
+namespace WsFast.Hosting;
+
+/// <summary>
+/// Validates one server's options when the host starts (<c>ValidateOnStart</c>) with the server's own checks, so
+/// that a setting out of its range stops the host before anything listens. Settings are named as configured:
+/// under the configuration section's path (<c>WsFast:MaxMessageSize</c>) when the options came from one.
+/// </summary>
+internal sealed class WsFastOptionsValidator(string name, string sectionPath) : IValidateOptions<WsFastServerOptions>
+{
+    public ValidateOptionsResult Validate(string? optionsName, WsFastServerOptions options)
+    {
+        if ((optionsName ?? Options.DefaultName) != name)
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
+        try
+        {
+            options.Validate();
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException e)
+        {
+            return ValidateOptionsResult.Fail(sectionPath.Length == 0 ? e.Message : $"{sectionPath}: {e.Message}");
+        }
+    }
+}
