@@ -16,6 +16,7 @@ internal sealed class AppSettings
     public string? Host { get; set; }
     public int? Port { get; set; }
     public int? TlsPort { get; set; }
+    public int? AdminPort { get; set; }
     public string Mode { get; set; } = "all";
     public string EchoPath { get; set; } = "/echo";
     public string BroadcastPath { get; set; } = "/broadcast";
@@ -145,6 +146,15 @@ internal sealed class AppSettings
         if (TlsPort is not null)
         {
             options.Tls = Tls.Options();
+        }
+
+        if (AdminPort is int adminPort)
+        {
+            // /metrics and the detailed /healthz, on the hosts of the public port.
+            foreach (string host in ListenHosts())
+            {
+                options.AdminEndpoints.Add(new IPEndPoint(IPAddress.Parse(host.Trim('[', ']')), adminPort));
+            }
         }
 
         if (NoDeflate)

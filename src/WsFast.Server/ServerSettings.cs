@@ -45,7 +45,8 @@ internal static class ServerSettings
     public static readonly Option<long> MaxHistoryBytes = new("--max-history-bytes") { Description = "Bytes all topics' histories may hold together.", DefaultValueFactory = _ => 64L * 1024 * 1024 };
     public static readonly Option<double> TopicTtl = new("--topic-ttl") { Description = "Seconds a message stays in its topic's history; a topic with no subscribers and no history is gone. 0 keeps history until it is pushed out.", DefaultValueFactory = _ => 300 };
     public static readonly Option<bool> MetricsTopics = new("--metrics-topics") { Description = "List every topic by name in /metrics (names are chosen by clients)." };
-    public static readonly Option<bool> MetricsRequireToken = new("--metrics-require-token") { Description = "/metrics requires the publish token (WSFAST_PUBLISH_TOKEN), as publishing does." };
+    public static readonly Option<bool> MetricsRequireToken = new("--metrics-require-token") { Description = "/metrics and /healthz?details require the publish token (WSFAST_PUBLISH_TOKEN), as publishing does. Without effect with --admin-port." };
+    public static readonly Option<int> AdminPort = new("--admin-port") { Description = "TCP port (plain HTTP, on the same host(s) as --port) serving /metrics and /healthz with its details, to anyone who reaches it: firewall it. The public port then answers /metrics with 404 and /healthz with a status word only." };
     public static readonly Option<string> SlowConsumer = new("--slow-consumer") { Description = "What happens to a WebSocket subscriber that cannot keep up: 'drop' (it skips messages; drops are counted) or 'disconnect' (closed with 1008).", DefaultValueFactory = _ => "drop" };
     public static readonly Option<int> MaxPublishBytes = new("--max-publish-bytes") { Description = "Largest POST /publish body (larger gets 413) and largest relayed message (larger closes with 1009).", DefaultValueFactory = _ => 1024 * 1024 };
     public static readonly Option<double> LongPollTimeout = new("--long-poll-timeout") { Description = "Seconds a long poll waits for a message before answering with none.", DefaultValueFactory = _ => 25 };
@@ -83,7 +84,7 @@ internal static class ServerSettings
         MaxHeaderBytes, MaxConnections, MaxQueuedBytes, PingInterval, PingTimeout, IdleTimeout, HandshakeTimeout,
         CloseTimeout, SendStallTimeout, MaxUnreadInput, MemoryBudget, AllowedHosts, Mode, Relay, RelayRate, HistorySize,
         HistoryBytes, MaxHistoryBytes, TopicTtl, MaxTopics, MaxQueuedMessages, SlowConsumer, MaxPublishBytes, LongPollTimeout,
-        MetricsTopics, MetricsRequireToken, SocketEngineOption, NoDeflate, NoDeflateOn, DeflateLevel, DeflateWindowBits, LegacyHixie76, LogLevelOption, LogFormat,
+        MetricsTopics, MetricsRequireToken, AdminPort, SocketEngineOption, NoDeflate, NoDeflateOn, DeflateLevel, DeflateWindowBits, LegacyHixie76, LogLevelOption, LogFormat,
         JwtKeyOption, JwtAudience, JwtIssuer, JwtCookie, JwtClockSkew,
         MaxConnectionsPerAddress, HandshakesPerSecond, MessagesPerSecond, BytesPerSecond, TrustedProxies,
         TlsPort, TlsCert, TlsKey, TlsPfx, TlsSni,
@@ -133,6 +134,7 @@ internal static class ServerSettings
         Setting.List(TrustedProxies, "WsFast:TrustedProxies"),
         Setting.To(MetricsTopics, "WsFast:MetricsIncludeTopics"),
         Setting.To(MetricsRequireToken, "WsFast:MetricsRequireToken"),
+        Setting.To(AdminPort, "Server:AdminPort"),
         Setting.Engine(SocketEngineOption, "WsFast:SocketEngine"),
         Setting.To(DeflateLevel, "WsFast:PerMessageDeflate:CompressionLevel"),
         Setting.To(DeflateWindowBits, "WsFast:PerMessageDeflate:ServerMaxWindowBits"),

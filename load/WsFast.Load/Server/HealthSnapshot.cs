@@ -5,11 +5,15 @@ namespace WsFast.Load.Server;
 /// <summary>The counters of the server's <c>/healthz</c> answer.</summary>
 public sealed record HealthSnapshot(long Connections, long MessagesIn, long MessagesOut, long AllocatedBytes)
 {
-    /// <summary>Fetches <c>/healthz</c> from the server at <paramref name="baseUrl"/> (http://host:port).</summary>
+    /// <summary>
+    /// Fetches <c>/healthz?details</c> from the server at <paramref name="baseUrl"/> (http://host:port): WsFast gives
+    /// its counters only when asked (a plain <c>/healthz</c> has the status alone); the peers and WsFast builds from
+    /// before that ignore the query and give them anyway.
+    /// </summary>
     public static async Task<HealthSnapshot> FetchAsync(HttpClient http, Uri baseUrl)
     {
         ArgumentNullException.ThrowIfNull(http);
-        using HttpResponseMessage response = await http.GetAsync(new Uri(baseUrl, "/healthz")).ConfigureAwait(false);
+        using HttpResponseMessage response = await http.GetAsync(new Uri(baseUrl, "/healthz?details=1")).ConfigureAwait(false);
         response.EnsureSuccessStatusCode();
         return Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
     }

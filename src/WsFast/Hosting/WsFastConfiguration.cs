@@ -25,6 +25,7 @@ internal static class WsFastConfiguration
     [
         nameof(WsFastServerOptions.Urls),
         nameof(WsFastServerOptions.Endpoints),
+        nameof(WsFastServerOptions.AdminEndpoints),
         nameof(WsFastServerOptions.TrustedProxies),
         $"{nameof(WsFastServerOptions.Tls)}:{nameof(TlsOptions.Endpoints)}",
         $"{nameof(WsFastServerOptions.Tls)}:{nameof(TlsOptions.Certificate)}",
@@ -90,6 +91,7 @@ internal static class WsFastConfiguration
 
         ReadUrls(configuration.GetSection(nameof(WsFastServerOptions.Urls)), options.Urls);
         ReadEndPoints(configuration.GetSection(nameof(WsFastServerOptions.Endpoints)), options.Endpoints, problems);
+        ReadEndPoints(configuration.GetSection(nameof(WsFastServerOptions.AdminEndpoints)), options.AdminEndpoints, problems);
         foreach (IConfigurationSection item in configuration.GetSection(nameof(WsFastServerOptions.TrustedProxies)).GetChildren())
         {
             if (ParseNetwork(item.Value) is { } network)

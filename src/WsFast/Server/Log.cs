@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(60, LogLevel.Warning, "TLS handshake with {Remote} failed: {Reason}{More}")]
     public static partial void TlsHandshakeFailed(ILogger logger, EndPoint? remote, string reason, string more);
 
+    [LoggerMessage(140, LogLevel.Information, "WsFast serving /metrics and /healthz details on {Endpoint}")]
+    public static partial void ListeningAdmin(ILogger logger, EndPoint endpoint);
+
     [LoggerMessage(61, LogLevel.Information, "TLS certificates reloaded")]
     public static partial void CertificatesReloaded(ILogger logger);
 

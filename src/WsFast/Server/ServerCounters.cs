@@ -2,7 +2,7 @@ using WsFast.Server;
 
 namespace WsFast;
 
-/// <summary>Running totals of what the server has done since it started, read by <c>/healthz</c> and tests.</summary>
+/// <summary>Running totals of what the server has done since it started, read by the <c>WsFast</c> meter, <c>/healthz</c> and tests.</summary>
 public sealed class ServerCounters
 {
     private long _accepted;
@@ -147,10 +147,17 @@ public sealed class ServerCounters
 
     internal void OnSlowConsumerDisconnected() => Interlocked.Increment(ref _slowConsumerDisconnects);
 
-    internal void OnPublished(int reached)
+    /// <summary>The server's instruments, for what a total cannot tell (the histograms); null for counters of no server.</summary>
+    internal WsFastMetrics? Metrics { get; set; }
+
+    /// <summary>A publish starts its fan-out: a timestamp for <see cref="OnPublished"/>, 0 while nothing measures it.</summary>
+    internal long OnPublishing() => Metrics?.PublishStarted() ?? 0;
+
+    internal void OnPublished(int reached, long started = 0)
     {
         Interlocked.Increment(ref _publishes);
         Interlocked.Add(ref _fanout, reached);
+        Metrics?.PublishEnded(started);
     }
 
     internal void OnAccepted() => Interlocked.Increment(ref _accepted);

@@ -41,6 +41,9 @@ public sealed partial class WebSocketConnection
         }
     }
 
+    /// <summary>The close code the connection ended (or is ending) with: 1006 until a close frame says otherwise.</summary>
+    internal CloseCode EndCode => _closeCode;
+
     /// <summary>Graceful shutdown: 1001.</summary>
     void IServerConnection.Shutdown() => SendClose(CloseCode.GoingAway, "server shutting down");
 

@@ -22,6 +22,7 @@ public sealed partial class WebSocketConnection
     /// </summary>
     internal async Task RunAsync()
     {
+        using ConnectionObservation observed = ConnectionObservation.Begin(this);
         try
         {
             await OpenAsync().ConfigureAwait(false);
@@ -115,6 +116,7 @@ public sealed partial class WebSocketConnection
         OnOpenedForGroups();
 
         _server.Counters.OnOpened();
+        _transport.MeasureQueueDelay(_server.Metrics.QueueDelayOf(Endpoint));
         Log.Opened(_server.Logger, Id, ClientForLog, Endpoint.Path);
         if (_handler is Hosting.ScopedHandler scoped)
         {
@@ -260,12 +262,14 @@ public sealed partial class WebSocketConnection
     {
         _lastMessage = Environment.TickCount64;
         _server.Counters.OnMessageReceived(message.Payload.Length);
+        _server.Metrics.MessageReceived(message.Payload.Length, Endpoint);
         if (_authorization is { Refreshable: true } authorization)
         {
             return DispatchToAuthorizerAsync(authorization.Authorizer!, message);
         }
 
         ValueTask handled;
+        long started = _server.Metrics.HandlerStarted();
         try
         {
             handled = _handler.OnMessageAsync(this, message);
@@ -276,7 +280,13 @@ public sealed partial class WebSocketConnection
             return default;
         }
 
-        return handled.IsCompletedSuccessfully ? default : AwaitHandlerAsync(handled);
+        if (handled.IsCompletedSuccessfully)
+        {
+            _server.Metrics.HandlerEnded(started, Endpoint);
+            return default;
+        }
+
+        return AwaitHandlerAsync(handled, started);
     }
 
     /// <summary>
@@ -314,11 +324,12 @@ public sealed partial class WebSocketConnection
         SendClose(CloseCode.PolicyViolation, Reason);
     }
 
-    private async ValueTask AwaitHandlerAsync(ValueTask handled)
+    private async ValueTask AwaitHandlerAsync(ValueTask handled, long started)
     {
         try
         {
             await handled.ConfigureAwait(false);
+            _server.Metrics.HandlerEnded(started, Endpoint);
         }
         catch (Exception e)
         {

@@ -194,6 +194,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
         }
 
         _server.Counters.OnMessageSent(length);
+        _server.Metrics.MessageSent(length, Endpoint);
         return true;
     }
 
@@ -215,7 +216,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
         {
             // Built once per message for every enveloped subscriber; sent uncompressed (TopicEnvelope).
             envelope.AddReference();
-            return EnqueueOffered(envelope);
+            return EnqueueOffered(envelope, message.QueuedAt);
         }
 
         SharedBuffer frame = message.Frame;
@@ -236,13 +237,13 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
         }
 
         frame.AddReference();
-        return EnqueueOffered(frame);
+        return EnqueueOffered(frame, message.QueuedAt);
     }
 
-    private EnqueueResult EnqueueOffered(SharedBuffer frame)
+    private EnqueueResult EnqueueOffered(SharedBuffer frame, long queuedAt)
     {
         int length = frame.Length;
-        if (!_transport.EnqueueDispatched(frame))
+        if (!_transport.EnqueueDispatched(frame, queuedAt))
         {
             return EnqueueResult.Closed;
         }
@@ -269,7 +270,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
                 compressed.AddReference();
             }
 
-            return EnqueueOffered(compressed);
+            return EnqueueOffered(compressed, message.QueuedAt);
         }
     }
 

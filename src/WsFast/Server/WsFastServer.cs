@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,7 @@ public sealed class WsFastServer : IAsyncDisposable
     private readonly IServiceProvider? _services;
     private SocketListener? _listener;
     private SocketListener? _tlsListener;
+    private SocketListener? _adminListener;
     private TlsCertificates? _certificates;
     private bool _started;
     private CancellationTokenSource? _timerStop;
@@ -43,9 +45,12 @@ public sealed class WsFastServer : IAsyncDisposable
     private volatile bool _stopping;
 
     /// <summary>Creates a server with the given options; nothing listens until <see cref="StartAsync"/>.</summary>
+    /// <param name="options">Addresses, limits, timeouts.</param>
+    /// <param name="loggerFactory">Where the server logs, and whose scopes carry each connection's id to the handlers' loggers; none: no logging.</param>
+    /// <param name="meterFactory">Makes the <c>WsFast</c> meter (in a host, the host's); none: the server makes its own.</param>
     /// <exception cref="ArgumentException">An option is out of its range (the message names it).</exception>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload taking an IServiceProvider is not an extension of this one: its logger factory comes from the services.")]
-    public WsFastServer(WsFastServerOptions options, ILoggerFactory? loggerFactory = null)
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload taking an IServiceProvider is not an extension of this one: its logger and meter factories come from the services.")]
+    public WsFastServer(WsFastServerOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -55,17 +60,20 @@ public sealed class WsFastServer : IAsyncDisposable
         BadInput = new BadInputLog(Logger);
         Router = new HttpRouter(this);
         Topics = new TopicRegistry(options.Broadcast, Counters);
-        _metrics = new WsFastMetrics(this);
+        _metrics = new WsFastMetrics(this, meterFactory);
+        Counters.Metrics = _metrics;
+        Scrape = new PrometheusScrape(_metrics);
         Addresses = options.ClientLimits.LimitsAddresses ? new AddressTable(options.ClientLimits) : null;
     }
 
     /// <summary>
     /// Creates a server whose handlers may come from <paramref name="services"/> (<see cref="Map{THandler}"/>),
-    /// logging through its <see cref="ILoggerFactory"/>; <c>AddWsFast</c> makes servers this way.
+    /// logging through its <see cref="ILoggerFactory"/> and measured by a meter of its <see cref="IMeterFactory"/>;
+    /// <c>AddWsFast</c> makes servers this way.
     /// </summary>
     /// <exception cref="ArgumentException">An option is out of its range (the message names it).</exception>
     public WsFastServer(WsFastServerOptions options, IServiceProvider services)
-        : this(options, (services ?? throw new ArgumentNullException(nameof(services))).GetService<ILoggerFactory>())
+        : this(options, (services ?? throw new ArgumentNullException(nameof(services))).GetService<ILoggerFactory>(), services.GetService<IMeterFactory>())
     {
         _services = services;
     }
@@ -81,6 +89,12 @@ public sealed class WsFastServer : IAsyncDisposable
 
     /// <summary>The addresses actually listened on with TLS (<see cref="WsFastServerOptions.Tls"/>); empty without.</summary>
     public IReadOnlyList<IPEndPoint> TlsEndPoints => _tlsListener?.EndPoints ?? [];
+
+    /// <summary>
+    /// The addresses actually listened on for <c>/metrics</c> and the detailed <c>/healthz</c>
+    /// (<see cref="WsFastServerOptions.AdminEndpoints"/>); empty without.
+    /// </summary>
+    public IReadOnlyList<IPEndPoint> AdminEndPoints => _adminListener?.EndPoints ?? [];
 
     /// <summary>Connections held now, upgraded or still reading HTTP requests.</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
@@ -116,6 +130,24 @@ public sealed class WsFastServer : IAsyncDisposable
     internal AddressTable? Addresses { get; }
 
     internal bool IsStopping => _stopping;
+
+    /// <summary>Whether the buffered bytes were over <see cref="WsFastServerOptions.MemoryBudget"/> at the last tick.</summary>
+    internal bool IsOverBudget => _overBudget;
+
+    /// <summary>Whether <see cref="StartAsync"/> has run.</summary>
+    internal bool IsStarted => _started;
+
+    /// <summary>Whether the logger factory may write anything (a scope per connection is pointless otherwise).</summary>
+    internal bool Logs => _loggerFactory is not NullLoggerFactory;
+
+    /// <summary>The server's instruments.</summary>
+    internal WsFastMetrics Metrics => _metrics;
+
+    /// <summary><c>/metrics</c>: the instruments in the Prometheus text format.</summary>
+    internal PrometheusScrape Scrape { get; }
+
+    /// <summary>Whether <c>/metrics</c> and the detailed <c>/healthz</c> are served on an admin port rather than the public ones.</summary>
+    internal bool HasAdminEndpoints => Options.AdminEndpoints.Count > 0;
 
     /// <summary>The pools of the plain listener's connections, once started.</summary>
     internal SocketConnectionPool? ConnectionPool => _listener?.Pool;
@@ -218,6 +250,12 @@ public sealed class WsFastServer : IAsyncDisposable
                 _listener.Start();
             }
 
+            if (HasAdminEndpoints)
+            {
+                _adminListener = new SocketListener([.. Options.AdminEndpoints], OnAdminAccepted, TransportOptions(), _loggerFactory.CreateLogger<SocketListener>());
+                _adminListener.Start();
+            }
+
             if (tls is not null)
             {
                 SocketTransportOptions transport = TransportOptions();
@@ -234,6 +272,7 @@ public sealed class WsFastServer : IAsyncDisposable
         {
             _listener?.Dispose();
             _tlsListener?.Dispose();
+            _adminListener?.Dispose();
             throw;
         }
 
@@ -251,6 +290,11 @@ public sealed class WsFastServer : IAsyncDisposable
         foreach (IPEndPoint endpoint in TlsEndPoints)
         {
             Log.ListeningTls(Logger, endpoint);
+        }
+
+        foreach (IPEndPoint endpoint in AdminEndPoints)
+        {
+            Log.ListeningAdmin(Logger, endpoint);
         }
 
         _timerStop = new CancellationTokenSource();
@@ -316,6 +360,9 @@ public sealed class WsFastServer : IAsyncDisposable
 
         _timerStop?.Cancel();
         await _timer.ConfigureAwait(false);
+
+        // The admin port answered /healthz with 503 through the drain; there is nothing left to report.
+        _adminListener?.StopAccepting();
         Log.Stopped(Logger);
     }
 
@@ -325,8 +372,10 @@ public sealed class WsFastServer : IAsyncDisposable
         await StopAsync().ConfigureAwait(false);
         _listener?.Dispose();
         _tlsListener?.Dispose();
+        _adminListener?.Dispose();
         _certificates?.Dispose();
         _timerStop?.Dispose();
+        Scrape.Dispose();
         _metrics.Dispose();
 
         // The histories' references to their messages' buffers are the server's own (queued sends hold theirs).
@@ -468,11 +517,16 @@ public sealed class WsFastServer : IAsyncDisposable
         }
     }
 
-    private void OnAccepted(SocketConnection socket)
+    private void OnAccepted(SocketConnection socket) => Accept(socket, admin: false);
+
+    private void OnAdminAccepted(SocketConnection socket) => Accept(socket, admin: true);
+
+    private void Accept(SocketConnection socket, bool admin)
     {
         Counters.OnAccepted();
         TransportLease transport = socket.Lease();
-        string? refusal = _stopping ? "server shutting down"
+        // The admin port stays open through the drain, for /healthz to say so.
+        string? refusal = _stopping && !admin ? "server shutting down"
             : _overBudget ? "server busy: over its memory budget"
             : null;
         if (refusal is null && Interlocked.Increment(ref _connectionCount) > Options.MaxConnections)
@@ -489,7 +543,7 @@ public sealed class WsFastServer : IAsyncDisposable
             return;
         }
 
-        var connection = new HttpConnection(this, transport);
+        var connection = new HttpConnection(this, transport) { IsAdmin = admin };
         connection.Slot = Track(connection);
         _ = connection.RunAsync();
     }

@@ -149,8 +149,20 @@ public sealed class WsFastServerOptions
     /// <summary>Whether <c>/metrics</c> lists each topic by name (names are chosen by clients). Default false.</summary>
     public bool MetricsIncludeTopics { get; set; }
 
-    /// <summary>Whether <c>/metrics</c> requires the publish token (<see cref="BroadcastOptions.PublishToken"/>), as publishing does. Default false.</summary>
+    /// <summary>
+    /// Whether <c>/metrics</c> and <c>/healthz?details</c> require the publish token
+    /// (<see cref="BroadcastOptions.PublishToken"/>), as publishing does, on the public endpoints. Default false.
+    /// Without effect with <see cref="AdminEndpoints"/>, where they are served to anyone who reaches the port.
+    /// </summary>
     public bool MetricsRequireToken { get; set; }
+
+    /// <summary>
+    /// Addresses of an admin port (plain HTTP) serving <c>/metrics</c> and the detailed <c>/healthz</c>; the public
+    /// endpoints then answer <c>/metrics</c> with 404 and <c>/healthz</c> with a status word only. It stays open
+    /// while the server drains on <see cref="WsFastServer.StopAsync"/>, answering <c>/healthz</c> with 503. Keep it
+    /// on a private network or loopback: it takes no token. Default: none.
+    /// </summary>
+    public List<IPEndPoint> AdminEndpoints { get; } = [];
 
     /// <summary>
     /// TLS endpoints (<c>wss://</c>, <c>https://</c>) and their certificates; they serve the same routes as the

@@ -40,14 +40,14 @@ internal sealed class OutboundQueue
     /// Adds an entry at the back. A <paramref name="replaceable"/> one may later be superseded by
     /// <see cref="TryReplace"/> as long as it waits.
     /// </summary>
-    public void Enqueue(SharedBuffer buffer, int offset, int count, bool replaceable = false)
+    public void Enqueue(SharedBuffer buffer, int offset, int count, bool replaceable = false, long queuedAt = 0)
     {
         if (_count == _entries.Length)
         {
             Grow();
         }
 
-        _entries[(_head + _count) & (_entries.Length - 1)] = new Entry(buffer, offset, count);
+        _entries[(_head + _count) & (_entries.Length - 1)] = new Entry(buffer, offset, count, queuedAt);
         _count++;
         _bytes += count;
         if (replaceable)
@@ -116,6 +116,25 @@ internal sealed class OutboundQueue
         ref Entry entry = ref _entries[(_head + index) & (_entries.Length - 1)];
         int skip = index == 0 ? _headSent : 0;
         return new ArraySegment<byte>(entry.Buffer.Array, entry.Offset + skip, entry.Count - skip);
+    }
+
+    /// <summary>
+    /// Tells <paramref name="recorder"/> how long each of the first <paramref name="count"/> entries waited, for
+    /// those queued with a timestamp; each is told once (its timestamp is cleared), however many sends it takes.
+    /// </summary>
+    public void ReportQueueDelays(int count, QueueDelayRecorder recorder)
+    {
+        long now = 0; // one clock read for the whole send
+        for (int i = 0; i < count; i++)
+        {
+            ref Entry entry = ref _entries[(_head + i) & (_entries.Length - 1)];
+            if (entry.QueuedAt != 0)
+            {
+                now = now != 0 ? now : System.Diagnostics.Stopwatch.GetTimestamp();
+                recorder.Record(entry.QueuedAt, now);
+                entry = entry with { QueuedAt = 0 };
+            }
+        }
     }
 
     /// <summary>Marks <paramref name="sent"/> bytes from the front as sent, releasing every entry fully sent.</summary>
@@ -190,5 +209,6 @@ internal sealed class OutboundQueue
         _head = 0;
     }
 
-    private readonly record struct Entry(SharedBuffer Buffer, int Offset, int Count);
+    // QueuedAt: a Stopwatch timestamp when the queue delay is measured, else 0.
+    private readonly record struct Entry(SharedBuffer Buffer, int Offset, int Count, long QueuedAt = 0);
 }

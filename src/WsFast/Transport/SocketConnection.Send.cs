@@ -45,6 +45,7 @@ internal sealed partial class SocketConnection
     private bool _sendingGathered;
 
     private Task<bool> _outputClosed = s_notStarted;
+    private QueueDelayRecorder? _queueDelay; // the current client's, when its owner measures it
     private long _progressAt; // Environment.TickCount64 when the queue last became non-empty or a send completed
 
     /// <summary>
@@ -97,7 +98,7 @@ internal sealed partial class SocketConnection
     /// <see cref="QueuedCount"/> and <see cref="WaitForDrainAsync"/>. The bytes must not change until sent.
     /// Invalid arguments throw without taking the reference.
     /// </remarks>
-    internal bool Enqueue(long id, SharedBuffer buffer, int offset, int count, EnqueueMode mode)
+    internal bool Enqueue(long id, SharedBuffer buffer, int offset, int count, EnqueueMode mode, long queuedAt = 0)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -105,6 +106,8 @@ internal sealed partial class SocketConnection
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, buffer.Capacity - count);
 
         bool last = mode is EnqueueMode.Last or EnqueueMode.LastDroppingQueued;
+        // The queue delay's start: given (a publish's, one clock read for all its subscribers), now, or none at all.
+        queuedAt = _queueDelay is not { Enabled: true } ? 0 : queuedAt != 0 ? queuedAt : System.Diagnostics.Stopwatch.GetTimestamp();
         bool queued = false;
         bool held = false;
         bool wake = false;
@@ -141,7 +144,7 @@ internal sealed partial class SocketConnection
                             Volatile.Write(ref _progressAt, Environment.TickCount64);
                         }
 
-                        _queue.Enqueue(buffer, offset, count, mode == EnqueueMode.Replaceable);
+                        _queue.Enqueue(buffer, offset, count, mode == EnqueueMode.Replaceable, queuedAt);
                     }
                 }
 
@@ -183,6 +186,18 @@ internal sealed partial class SocketConnection
         }
 
         return queued;
+    }
+
+    /// <summary>Measures how long client <paramref name="id"/>'s buffers wait in the queue from now on; null stops it.</summary>
+    internal void MeasureQueueDelay(long id, QueueDelayRecorder? recorder)
+    {
+        lock (_sync)
+        {
+            if (id == _id)
+            {
+                _queueDelay = recorder;
+            }
+        }
     }
 
     /// <summary>
@@ -456,6 +471,15 @@ internal sealed partial class SocketConnection
     // Called under _sync with a non-empty queue: points the next send at the first queued bytes.
     private void PrepareSend()
     {
+        PointSend();
+        if (_queueDelay is { Enabled: true } recorder)
+        {
+            _queue.ReportQueueDelays(_queue.InFlight, recorder);
+        }
+    }
+
+    private void PointSend()
+    {
         if (_queue.Count == 1)
         {
             _queue.InFlight = 1;
@@ -626,5 +650,6 @@ internal sealed partial class SocketConnection
         _drainBytes = 0;
         _drainCount = 0;
         _progressAt = 0;
+        _queueDelay = null;
     }
 }

@@ -69,7 +69,9 @@ internal readonly struct TransportLease
     public bool Enqueue(SharedBuffer buffer, int offset, int count) => _connection.Enqueue(Id, buffer, offset, count, EnqueueMode.Append);
 
     /// <summary>Queues a buffer; an idle connection starts sending on a thread-pool thread (<see cref="EnqueueMode.Dispatched"/>).</summary>
-    public bool EnqueueDispatched(SharedBuffer buffer) => _connection.Enqueue(Id, buffer, 0, buffer.Length, EnqueueMode.Dispatched);
+    /// <param name="buffer">The bytes, whose reference the connection takes.</param>
+    /// <param name="queuedAt">When it counts as queued, for the queue delay (a timestamp shared by a publish's subscribers); 0: now.</param>
+    public bool EnqueueDispatched(SharedBuffer buffer, long queuedAt = 0) => _connection.Enqueue(Id, buffer, 0, buffer.Length, EnqueueMode.Dispatched, queuedAt);
 
     /// <summary>Queues the last bytes this connection sends (<see cref="EnqueueMode.Last"/>).</summary>
     public bool EnqueueLast(SharedBuffer buffer) => _connection.Enqueue(Id, buffer, 0, buffer.Length, EnqueueMode.Last);
@@ -101,6 +103,9 @@ internal readonly struct TransportLease
 
     /// <summary>Drops what waits in the queue and completes the output: the peer gets what is being sent, then EOF.</summary>
     public void CompleteOutputDroppingQueued() => _connection.CompleteOutput(Id, dropQueued: true);
+
+    /// <inheritdoc cref="SocketConnection.MeasureQueueDelay"/>
+    public void MeasureQueueDelay(QueueDelayRecorder? recorder) => _connection.MeasureQueueDelay(Id, recorder);
 
     /// <inheritdoc cref="SocketConnection.Abort"/>
     public void Abort() => _connection.Abort(Id);

@@ -37,10 +37,10 @@ public class LimitMeterTests
 
         Dictionary<string, long> ours = Assert.Single(WsFastMeterReadings.Read(),
             values => values.GetValueOrDefault("wsfast.connections.accepted") == server.Server.Counters.Accepted
-                && values.GetValueOrDefault("wsfast.limits.refusals|reason=handshake_rate") == 1);
-        Assert.Equal(1, ours["wsfast.limits.refusals|reason=connections_per_address"]);
-        Assert.Equal(0, ours["wsfast.limits.refusals|reason=message_rate"]);
-        Assert.Equal(2, ours["wsfast.limits.tracked_addresses"]);
+                && values.GetValueOrDefault("wsfast.limit.refusals|reason=handshake_rate") == 1);
+        Assert.Equal(1, ours["wsfast.limit.refusals|reason=connections_per_address"]);
+        Assert.Equal(0, ours["wsfast.limit.refusals|reason=message_rate"]);
+        Assert.Equal(2, ours["wsfast.limit.tracked_addresses"]);
 
         // /metrics is asked from 127.0.0.1, a third address.
         Assert.Equal(3, await LimitKit.MetricAsync(server, "wsfast_limit_tracked_addresses"));

@@ -10,14 +10,14 @@ namespace WsFast.Tests.Server;
 public class HttpTests
 {
     [Fact]
-    public async Task GET_healthz_is_200_json_counting_every_connection_held_including_its_own()
+    public async Task GET_healthz_details_is_200_json_counting_every_connection_held_including_its_own()
     {
         await using TestServer server = await TestServer.StartAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         using ClientWebSocket client = await server.ConnectAsync();
         using var http = new HttpClient();
 
-        using HttpResponseMessage response = await http.GetAsync(server.Http("/healthz"), timeout.Token);
+        using HttpResponseMessage response = await http.GetAsync(server.Http("/healthz?details"), timeout.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -114,7 +114,7 @@ public class HttpTests
 
         for (int i = 0; i < 3; i++)
         {
-            using HttpResponseMessage response = await http.GetAsync(server.Http("/healthz"), timeout.Token);
+            using HttpResponseMessage response = await http.GetAsync(server.Http("/healthz?details"), timeout.Token);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.False(response.Headers.ConnectionClose ?? false);
             using JsonDocument health = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token));

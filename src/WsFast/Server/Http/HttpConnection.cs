@@ -68,6 +68,9 @@ internal sealed partial class HttpConnection : IServerConnection
     /// <summary>Who the log names: the socket's peer with its port, or the forwarded client's address.</summary>
     internal object? ClientForLog => ForwardedHeaders.ClientForLog(RemoteEndPoint, ClientAddress);
 
+    /// <summary>Whether it came to the admin port: only <c>/metrics</c> and <c>/healthz</c> are served, nothing upgrades.</summary>
+    public bool IsAdmin { get; init; }
+
     /// <summary>The connection's slot in the server's set, taken over by the WebSocket on upgrade.</summary>
     public int Slot { get; set; } = -1;
 
@@ -130,6 +133,7 @@ internal sealed partial class HttpConnection : IServerConnection
     {
         _server.BadInput.RequestRefused(ClientForLog, status, reason);
         _server.Counters.OnRefused();
+        WsFastTracing.Refused(status);
         Respond(response, keepAlive: false);
     }
 
@@ -401,12 +405,12 @@ internal sealed partial class HttpConnection : IServerConnection
                 return false;
             }
 
-            if (status == HandshakeStatus.Upgrade)
+            if (status == HandshakeStatus.Upgrade && !IsAdmin)
             {
                 return await UpgradeAsync(request).ConfigureAwait(false);
             }
 
-            if (status == HandshakeStatus.Hixie76Upgrade)
+            if (status == HandshakeStatus.Hixie76Upgrade && !IsAdmin)
             {
                 if (!TryStartHandshake())
                 {
@@ -491,11 +495,31 @@ internal sealed partial class HttpConnection : IServerConnection
         _server.BadInput.LimitRefused(kind, ClientForLog, status, reason);
         _server.Counters.OnRefused();
         _server.Counters.OnLimitRefused(kind);
+        WsFastTracing.Refused(status);
         Respond(HttpResponses.Status(status, reason, headers), keepAlive: false);
     }
 
+    /// <summary>Routes an upgrade request and answers it; within the handshake's activity while something listens (<see cref="WsFastTracing"/>).</summary>
+    private ValueTask<bool> UpgradeAsync(HandshakeRequest request) =>
+        WsFastTracing.HasListeners ? TracedUpgradeAsync(request) : TryUpgradeAsync(request);
+
+    private async ValueTask<bool> TracedUpgradeAsync(HandshakeRequest request)
+    {
+        System.Diagnostics.Activity? handshake = WsFastTracing.StartHandshake(request, ClientAddress);
+        bool upgraded = false;
+        try
+        {
+            upgraded = await TryUpgradeAsync(request).ConfigureAwait(false);
+            return upgraded;
+        }
+        finally
+        {
+            WsFastTracing.EndHandshake(handshake, upgraded);
+        }
+    }
+
     /// <summary>Routes an upgrade request and answers it: 101 and hand over, or a refusal and close.</summary>
-    private async ValueTask<bool> UpgradeAsync(HandshakeRequest request)
+    private async ValueTask<bool> TryUpgradeAsync(HandshakeRequest request)
     {
         if (_server.IsStopping)
         {

@@ -9,8 +9,17 @@ namespace WsFast.Server;
 /// <summary>
 /// Answers plain HTTP requests that arrive on the WebSocket port: registered content, <c>/healthz</c>,
 /// <c>/metrics</c>, and once a broadcast endpoint is mapped, publishing, event streams and polling. A plain GET
-/// on a WebSocket path gets 426, anything else 404.
+/// on a WebSocket path gets 426, anything else 404. On the admin port, only <c>/healthz</c> (with its details)
+/// and <c>/metrics</c>.
 /// </summary>
+/// <remarks>
+/// <c>/healthz</c> tells a load balancer whether to send traffic here: 200 with <c>{"status":"ok"}</c> (or
+/// <c>"degraded"</c> over the memory budget), 503 with <c>{"status":"stopping"}</c> while the server drains, and
+/// nothing more. Its details (connections, counters, buffered and allocated bytes) are an operator's, served
+/// where <c>/metrics</c> is: <c>/healthz</c> on the admin port; without one, <c>/healthz?details</c> on the
+/// public port, under the same rule as <c>/metrics</c> (the publish token with
+/// <see cref="WsFastServerOptions.MetricsRequireToken"/>).
+/// </remarks>
 internal sealed class HttpRouter(WsFastServer server)
 {
     private readonly Dictionary<string, (string ContentType, byte[] Body)> _content = new(StringComparer.Ordinal);
@@ -22,6 +31,11 @@ internal sealed class HttpRouter(WsFastServer server)
     {
         // HTTP/1.1 connections persist unless the client says otherwise (RFC 7230 section 6.3).
         bool keepAlive = !HasToken(request.GetHeader("Connection"), "close");
+        if (connection.IsAdmin)
+        {
+            return ServeAdmin(connection, request, keepAlive);
+        }
+
         BroadcastOptions broadcast = server.Options.Broadcast;
 
         if (server.HasBroadcast && TopicOf(request.Path, broadcast.PublishPath) is { } publishTopic)
@@ -65,15 +79,19 @@ internal sealed class HttpRouter(WsFastServer server)
 
         switch (request.Path)
         {
+            case "/healthz" when QueryValue(request.Query, "details") is null:
+                return SendHealth(connection, details: false, keepAlive);
+            case "/healthz" or "/metrics" when server.HasAdminEndpoints:
+                // Served on the admin port only.
+                break;
             case "/healthz":
-                return Send(connection, 200, "application/json", HealthJson(), keepAlive);
+                return server.Options.MetricsRequireToken && !IsAuthorized(connection, request, server.Options.Broadcast.PublishToken)
+                    ? new ValueTask<bool>(false)
+                    : SendHealth(connection, details: true, keepAlive);
             case "/metrics":
-                if (server.Options.MetricsRequireToken && !IsAuthorized(connection, request, server.Options.Broadcast.PublishToken))
-                {
-                    return new ValueTask<bool>(false);
-                }
-
-                return Send(connection, 200, "text/plain; version=0.0.4; charset=utf-8", MetricsRoute.Render(server), keepAlive);
+                return server.Options.MetricsRequireToken && !IsAuthorized(connection, request, server.Options.Broadcast.PublishToken)
+                    ? new ValueTask<bool>(false)
+                    : SendMetrics(connection, keepAlive);
         }
 
         if (_content.TryGetValue(request.Path, out (string ContentType, byte[] Body) content))
@@ -91,6 +109,42 @@ internal sealed class HttpRouter(WsFastServer server)
         connection.Finish(404, "not found");
         return new ValueTask<bool>(false);
     }
+
+    /// <summary>The admin port: <c>/healthz</c> with its details and <c>/metrics</c>, to anyone who reaches it.</summary>
+    private ValueTask<bool> ServeAdmin(HttpConnection connection, HandshakeRequest request, bool keepAlive)
+    {
+        if (request.Method != "GET")
+        {
+            connection.Refuse(405, "method not allowed", KeyValuePair.Create("Allow", "GET"));
+            return new ValueTask<bool>(false);
+        }
+
+        if (request.ContentLength is > 0)
+        {
+            connection.Refuse(400, "unexpected request body");
+            return new ValueTask<bool>(false);
+        }
+
+        // While draining, each answer ends its connection, so that a probe does not hold the drain up.
+        keepAlive &= !server.IsStopping;
+        switch (request.Path)
+        {
+            case "/healthz":
+                return SendHealth(connection, details: true, keepAlive);
+            case "/metrics":
+                return SendMetrics(connection, keepAlive);
+            default:
+                connection.Finish(404, "not found");
+                return new ValueTask<bool>(false);
+        }
+    }
+
+    private ValueTask<bool> SendMetrics(HttpConnection connection, bool keepAlive) =>
+        Send(connection, 200, "text/plain; version=0.0.4; charset=utf-8", server.Scrape.Render(), keepAlive);
+
+    // 503 while draining, so that a load balancer sends no new clients; 200 otherwise.
+    private ValueTask<bool> SendHealth(HttpConnection connection, bool details, bool keepAlive) =>
+        Send(connection, server.IsStopping ? 503 : 200, "application/json", HealthJson(details), keepAlive);
 
     /// <summary>Sends a response; true when the connection stays open.</summary>
     internal static ValueTask<bool> Send(HttpConnection connection, int status, string contentType, ReadOnlySpan<byte> body, bool keepAlive)
@@ -145,12 +199,18 @@ internal sealed class HttpRouter(WsFastServer server)
             ? path[(prefix.Length + 1)..]
             : null;
 
-    private byte[] HealthJson()
+    private byte[] HealthJson(bool details)
     {
+        string status = server.IsStopping ? "stopping" : server.IsOverBudget ? "degraded" : "ok";
+        if (!details)
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["status"] = status });
+        }
+
         ServerCounters counters = server.Counters;
         var json = new Dictionary<string, object>
         {
-            ["status"] = server.IsStopping ? "stopping" : "ok",
+            ["status"] = status,
             ["connections"] = server.ConnectionCount,
             ["uptimeSeconds"] = Math.Round(server.Uptime.TotalSeconds, 1),
             ["messagesIn"] = counters.MessagesIn,

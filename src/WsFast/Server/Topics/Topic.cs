@@ -146,6 +146,7 @@ public sealed class Topic
     internal PublishStatus TryPublish(MessageType type, SharedBuffer frame, ITopicSubscriber? except, out PublishResult result)
     {
         int headerSize = FrameWriting.HeaderSizeOf(frame);
+        using System.Diagnostics.Activity? publishActivity = WsFastTracing.StartPublish(Name, frame.Length - headerSize);
         lock (_lock)
         {
             result = default;
@@ -165,6 +166,8 @@ public sealed class Topic
 
             var message = new TopicMessage(this, _sequence + 1, type, frame, headerSize, DateTime.UtcNow);
             Interlocked.Exchange(ref _sequence, message.Sequence);
+            long fanoutStarted = _counters.OnPublishing();
+            message.QueuedAt = fanoutStarted;
             int reached = 0;
             foreach (ITopicSubscriber? subscriber in _subscribers.Snapshot())
             {
@@ -184,6 +187,7 @@ public sealed class Topic
                 }
             }
 
+            message.QueuedAt = 0;
             if (keep)
             {
                 _history.Add(message);
@@ -193,9 +197,10 @@ public sealed class Topic
                 message.Release();
             }
 
-            _counters.OnPublished(reached);
+            _counters.OnPublished(reached, fanoutStarted);
             RetireIfUnusedLocked();
             result = new PublishResult(message.Sequence, reached);
+            WsFastTracing.Published(publishActivity, result);
             return PublishStatus.Published;
         }
     }

@@ -49,6 +49,13 @@ internal sealed class TopicMessage
     /// <summary>When it was published.</summary>
     public DateTime PublishedUtc { get; }
 
+    /// <summary>
+    /// While its publish offers it to the subscribers, the <see cref="System.Diagnostics.Stopwatch"/> timestamp
+    /// every subscriber's queue records it as queued at (one clock read per publish, not per subscriber); 0 when
+    /// nothing measures it, and once the fan-out is over (a history replay queues it later).
+    /// </summary>
+    public long QueuedAt { get; set; }
+
     /// <summary>The payload bytes (inside the shared frame).</summary>
     public ReadOnlySpan<byte> Payload => _frame.WrittenSpan.Slice(_headerSize);
 
