@@ -42,8 +42,10 @@ public class DependencyInjectionTests
         await ClientSupport.WaitUntilAsync(() => probe.Events.Count >= 3, timeout.Token);
         Assert.Equal([$"disconnected {ids[0]}", $"handler disposed {ids[0]}", $"counter disposed {ids[0]}"], probe.Events);
 
-        await host.StopAsync(timeout.Token);
+        await second.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+        await ClientSupport.WaitUntilAsync(() => probe.Events.Count >= 6, timeout.Token);
         Assert.Contains($"counter disposed {secondAnswer.Split('/')[0]}", probe.Events);
+        await host.StopAsync(timeout.Token);
     }
 
     [Fact]
@@ -69,6 +71,7 @@ public class DependencyInjectionTests
         using ClientWebSocket echo = await TestHost.ConnectAsync(Ws(host, "/echo"), timeout.Token);
         await echo.SendTextAsync("still serving", timeout.Token);
         Assert.Equal("still serving", await echo.ReceiveTextAsync(timeout.Token));
+        await echo.CloseAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);
         await host.StopAsync(timeout.Token);
     }
 
