@@ -10,6 +10,7 @@ internal sealed class OptionsCheck
 {
     private readonly string _prefix;
     private readonly char _separator;
+    private readonly Outcome _outcome; // shared with the checks of nested sections
 
     /// <param name="prefix">What goes before every setting's name: empty, or the configuration section's path and its separator.</param>
     /// <param name="separator">What joins a section's name to its settings' names: '.' in code, ':' in configuration.</param>
@@ -18,8 +19,9 @@ internal sealed class OptionsCheck
     {
     }
 
-    private OptionsCheck(string prefix, char separator, List<string> problems)
+    private OptionsCheck(string prefix, char separator, List<string> problems, Outcome? outcome = null)
     {
+        _outcome = outcome ?? new Outcome();
         _prefix = prefix;
         _separator = separator;
         Problems = problems;
@@ -32,19 +34,32 @@ internal sealed class OptionsCheck
     public List<string> Problems { get; }
 
     /// <summary>The same check for the settings of a nested section (<c>Broadcast</c>, <c>Tls</c>).</summary>
-    public OptionsCheck Section(string name) => new(_prefix + name + _separator, _separator, Problems);
+    public OptionsCheck Section(string name) => new(_prefix + name + _separator, _separator, Problems, _outcome);
 
     /// <summary>A setting's full name, e.g. <c>WsFast:MaxMessageSize</c>.</summary>
     public string Name(string setting) => _prefix + setting;
 
     /// <summary>Records that <paramref name="setting"/> <paramref name="problem"/> (a predicate: "must be ...").</summary>
-    public void Fail(string setting, string problem) => Problems.Add($"{Name(setting)} {problem}.");
+    public void Fail(string setting, string problem)
+    {
+        Problems.Add($"{Name(setting)} {problem}.");
+        _outcome.OnlyRanges = false;
+    }
+
+    // A value out of its range: thrown as ArgumentOutOfRangeException when every problem is one.
+    private void OutOfRange(string setting, string problem)
+    {
+        bool onlyRanges = _outcome.OnlyRanges;
+        Fail(setting, problem);
+        _outcome.OnlyRanges = onlyRanges;
+        _outcome.FirstOutOfRange ??= Name(setting);
+    }
 
     public void Positive(TimeSpan value, string setting)
     {
         if (value <= TimeSpan.Zero)
         {
-            Fail(setting, $"must be positive (was {value.ToString("c", CultureInfo.InvariantCulture)})");
+            OutOfRange(setting, $"must be positive (was {value.ToString("c", CultureInfo.InvariantCulture)})");
         }
     }
 
@@ -52,7 +67,7 @@ internal sealed class OptionsCheck
     {
         if (value < TimeSpan.Zero)
         {
-            Fail(setting, $"must not be negative (was {value.ToString("c", CultureInfo.InvariantCulture)})");
+            OutOfRange(setting, $"must not be negative (was {value.ToString("c", CultureInfo.InvariantCulture)})");
         }
     }
 
@@ -60,7 +75,7 @@ internal sealed class OptionsCheck
     {
         if (!(value >= least) || double.IsInfinity(value))
         {
-            Fail(setting, $"must be at least {least.ToString(CultureInfo.InvariantCulture)} (was {value.ToString(CultureInfo.InvariantCulture)})");
+            OutOfRange(setting, $"must be at least {least.ToString(CultureInfo.InvariantCulture)} (was {value.ToString(CultureInfo.InvariantCulture)})");
         }
     }
 
@@ -68,7 +83,7 @@ internal sealed class OptionsCheck
     {
         if (value < least)
         {
-            Fail(setting, $"must be at least {least} (was {value})");
+            OutOfRange(setting, $"must be at least {least} (was {value})");
         }
     }
 
@@ -76,16 +91,27 @@ internal sealed class OptionsCheck
     {
         if (value < least || value > most)
         {
-            Fail(setting, $"must be from {least} to {most} (was {value})");
+            OutOfRange(setting, $"must be from {least} to {most} (was {value})");
         }
     }
 
-    /// <summary>Throws an <see cref="ArgumentException"/> listing every problem, if any.</summary>
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> listing every problem, if any: an
+    /// <see cref="ArgumentOutOfRangeException"/> when each is a value out of its range.
+    /// </summary>
     public void ThrowIfAny()
     {
         if (Problems.Count > 0)
         {
-            throw new ArgumentException(string.Join(" ", Problems));
+            string message = string.Join(" ", Problems);
+            throw _outcome.OnlyRanges ? new ArgumentOutOfRangeException(_outcome.FirstOutOfRange, message) : new ArgumentException(message);
         }
+    }
+
+    private sealed class Outcome
+    {
+        public bool OnlyRanges = true;
+
+        public string? FirstOutOfRange;
     }
 }
