@@ -1,18 +1,18 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using WsFast.Server;
 
 namespace WsFast.ServerApp;
 
 /// <summary>
-/// The executable's settings. Each one is a command-line flag; when the flag is not given, the environment
-/// variable <c>WSFAST_NAME</c> (the flag's name in capitals, dashes as underscores), then the JSON file's key
-/// of the flag's name, then the default.
+/// The executable's flags, and what each one sets in the configuration (<c>WsFast:...</c> for the library's
+/// options, <c>Server:...</c> for the executable's own, <c>Logging:...</c>). The older ways of giving a flag,
+/// the environment variable <c>WSFAST_NAME</c> (the flag's name in capitals, dashes as underscores) and the
+/// <c>--config</c> JSON file whose keys are flag names, are read here too and set the same keys, each as a
+/// configuration layer of its own (Program.cs orders the layers).
 /// </summary>
-internal sealed class ServerSettings
+internal static class ServerSettings
 {
     public static readonly Option<string> Config = new("--config") { Description = "A JSON file of settings: keys are the flag names without dashes, e.g. { \"port\": 9000, \"allowed-origin\": [\"https://example.com\"] }." };
     public static readonly Option<string> Host = new("--host") { Description = "Address to listen on (IPv4 or IPv6); 'any' listens on every IPv4 and IPv6 address.", DefaultValueFactory = _ => "127.0.0.1" };
@@ -70,10 +70,11 @@ internal sealed class ServerSettings
     public static readonly Option<string> MessagesPerSecond = new("--messages-per-second") { Description = "RATE[:BURST]: messages one WebSocket connection may send per second, in bursts of BURST (default: RATE); beyond it the connection is closed with 1008. 0: no limit.", DefaultValueFactory = _ => "1000:2000" };
     public static readonly Option<string> BytesPerSecond = new("--bytes-per-second") { Description = "RATE[:BURST]: payload bytes one WebSocket connection may send per second, in bursts of BURST (default: RATE); beyond it the connection is closed with 1008. 0: no limit.", DefaultValueFactory = _ => "16777216:33554432" };
     public static readonly Option<string[]> TrustedProxies = new("--trusted-proxy") { Description = "A proxy (address, or network such as 10.0.0.0/8) whose Forwarded / X-Forwarded-For and X-Forwarded-Proto headers are believed (repeat for several). None given: clients are their sockets' peers.", AllowMultipleArgumentsPerToken = true };
-    public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None.", DefaultValueFactory = _ => LogLevel.Information };
+    public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None (Logging:LogLevel:Default).", DefaultValueFactory = _ => LogLevel.Information };
+    public static readonly Option<string> LogFormat = new("--log-format") { Description = "Console log lines: 'simple' (one line each), 'json' (one JSON object each) or 'systemd' (the journal's priority prefix; the default when systemd runs the server). Logging:Console:FormatterName.", DefaultValueFactory = _ => "simple" };
 
     // Where WsFast's epoll engine runs (it lays out epoll_event and msghdr as Linux x86-64 does).
-    private static bool EpollAvailable =>
+    public static bool EpollAvailable =>
         OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64;
 
     public static IEnumerable<Option> All =>
@@ -82,228 +83,173 @@ internal sealed class ServerSettings
         MaxHeaderBytes, MaxConnections, MaxQueuedBytes, PingInterval, PingTimeout, IdleTimeout, HandshakeTimeout,
         CloseTimeout, SendStallTimeout, MaxUnreadInput, MemoryBudget, AllowedHosts, Mode, Relay, RelayRate, HistorySize,
         HistoryBytes, MaxHistoryBytes, TopicTtl, MaxTopics, MaxQueuedMessages, SlowConsumer, MaxPublishBytes, LongPollTimeout,
-        MetricsTopics, MetricsRequireToken, SocketEngineOption, NoDeflate, NoDeflateOn, DeflateLevel, DeflateWindowBits, LegacyHixie76, LogLevelOption,
+        MetricsTopics, MetricsRequireToken, SocketEngineOption, NoDeflate, NoDeflateOn, DeflateLevel, DeflateWindowBits, LegacyHixie76, LogLevelOption, LogFormat,
         JwtKeyOption, JwtAudience, JwtIssuer, JwtCookie, JwtClockSkew,
         MaxConnectionsPerAddress, HandshakesPerSecond, MessagesPerSecond, BytesPerSecond, TrustedProxies,
         TlsPort, TlsCert, TlsKey, TlsPfx, TlsSni,
     ];
 
-    public required IReadOnlyList<IPEndPoint> Endpoints { get; init; }
-    public required string EchoPathValue { get; init; }
-    public required string BroadcastPathValue { get; init; }
-    public required string TickerPathValue { get; init; }
-    public required string[] SubProtocolsValue { get; init; }
-    public required LogLevel LogLevel { get; init; }
-    public required bool Dedicated { get; init; }
-    public required SlowConsumerPolicy SlowConsumerPolicy { get; init; }
-    public required bool RelayClientMessages { get; init; }
-    public required bool LegacyHixie76Value { get; init; }
-    public required string[] NoDeflateOnValue { get; init; }
-    public required WsFastServerOptions Options { get; init; }
+    // Where each flag goes in the configuration. Seconds become TimeSpans ("00:00:30"), lists become indexed keys
+    // (Key:0, Key:1), RATE:BURST becomes two keys.
+    private static readonly Setting[] Settings =
+    [
+        Setting.To(Host, "Server:Host"),
+        Setting.To(Port, "Server:Port"),
+        Setting.To(TlsPort, "Server:TlsPort"),
+        Setting.To(Mode, "Server:Mode"),
+        Setting.To(EchoPath, "Server:EchoPath"),
+        Setting.To(BroadcastPath, "Server:BroadcastPath"),
+        Setting.To(TickerPath, "Server:TickerPath"),
+        Setting.To(Relay, "Server:Relay"),
+        Setting.List(SubProtocols, "Server:SubProtocols"),
+        Setting.To(SlowConsumer, "Server:SlowConsumer"),
+        Setting.To(NoDeflate, "Server:NoDeflate"),
+        Setting.List(NoDeflateOn, "Server:NoDeflateOn"),
+        Setting.To(LegacyHixie76, "Server:LegacyHixie76"),
+        Setting.To(TlsCert, "Server:Tls:Certificate"),
+        Setting.To(TlsKey, "Server:Tls:Key"),
+        Setting.To(TlsPfx, "Server:Tls:Pfx"),
+        Setting.List(TlsSni, "Server:Tls:Sni"),
+        Setting.To(JwtKeyOption, "Server:Jwt:Key"),
+        Setting.To(JwtAudience, "Server:Jwt:Audience"),
+        Setting.To(JwtIssuer, "Server:Jwt:Issuer"),
+        Setting.To(JwtCookie, "Server:Jwt:Cookie"),
+        Setting.To(JwtClockSkew, "Server:Jwt:ClockSkew"),
+        Setting.To(MaxMessageSize, "WsFast:MaxMessageSize"),
+        Setting.To(MaxHeaderBytes, "WsFast:MaxHeaderBytes"),
+        Setting.To(MaxConnections, "WsFast:MaxConnections"),
+        Setting.To(MaxQueuedBytes, "WsFast:MaxQueuedOutboundBytes"),
+        Setting.To(MaxQueuedMessages, "WsFast:MaxQueuedOutboundMessages"),
+        Setting.To(MaxUnreadInput, "WsFast:MaxUnreadInputBytes"),
+        Setting.To(MemoryBudget, "WsFast:MemoryBudget"),
+        Setting.Seconds(PingInterval, "WsFast:PingInterval"),
+        Setting.Seconds(PingTimeout, "WsFast:PingTimeout"),
+        Setting.Seconds(IdleTimeout, "WsFast:IdleTimeout"),
+        Setting.Seconds(HandshakeTimeout, "WsFast:HandshakeTimeout"),
+        Setting.Seconds(CloseTimeout, "WsFast:CloseTimeout"),
+        Setting.Seconds(SendStallTimeout, "WsFast:SendStallTimeout"),
+        Setting.List(AllowedOrigins, "WsFast:AllowedOrigins"),
+        Setting.List(AllowedHosts, "WsFast:AllowedHosts"),
+        Setting.List(TrustedProxies, "WsFast:TrustedProxies"),
+        Setting.To(MetricsTopics, "WsFast:MetricsIncludeTopics"),
+        Setting.To(MetricsRequireToken, "WsFast:MetricsRequireToken"),
+        Setting.Engine(SocketEngineOption, "WsFast:SocketEngine"),
+        Setting.To(DeflateLevel, "WsFast:PerMessageDeflate:CompressionLevel"),
+        Setting.To(DeflateWindowBits, "WsFast:PerMessageDeflate:ServerMaxWindowBits"),
+        Setting.To(HistorySize, "WsFast:Broadcast:HistorySize"),
+        Setting.To(HistoryBytes, "WsFast:Broadcast:HistoryBytes"),
+        Setting.To(MaxHistoryBytes, "WsFast:Broadcast:MaxHistoryBytes"),
+        Setting.Seconds(TopicTtl, "WsFast:Broadcast:TopicTimeToLive"),
+        Setting.To(MaxTopics, "WsFast:Broadcast:MaxTopics"),
+        Setting.To(RelayRate, "WsFast:Broadcast:RelayRate"),
+        Setting.To(MaxPublishBytes, "WsFast:Broadcast:MaxPublishBytes"),
+        Setting.Seconds(LongPollTimeout, "WsFast:Broadcast:LongPollTimeout"),
+        Setting.To(MaxConnectionsPerAddress, "WsFast:ClientLimits:MaxConnectionsPerAddress"),
+        Setting.Rate(HandshakesPerSecond, "WsFast:ClientLimits:HandshakesPerSecond", "WsFast:ClientLimits:HandshakeBurst", int.MaxValue, fraction: true),
+        Setting.Rate(MessagesPerSecond, "WsFast:ClientLimits:MessagesPerSecond", "WsFast:ClientLimits:MessageBurst", int.MaxValue, fraction: false),
+        Setting.Rate(BytesPerSecond, "WsFast:ClientLimits:BytesPerSecond", "WsFast:ClientLimits:ByteBurst", long.MaxValue, fraction: false),
+        Setting.To(LogLevelOption, "Logging:LogLevel:Default"),
+        Setting.Format(LogFormat, "Logging:Console:FormatterName"),
+    ];
 
-    /// <summary>Resolves every setting; throws <see cref="FormatException"/> naming the source of a bad value.</summary>
-    public static ServerSettings Resolve(ParseResult parse)
+    // Secrets that have an environment variable and no flag.
+    private static readonly (string Variable, string Key)[] SecretVariables =
+    [
+        ("WSFAST_PUBLISH_TOKEN", "WsFast:Broadcast:PublishToken"),
+        ("WSFAST_TLS_PFX_PASSWORD", "Server:Tls:PfxPassword"),
+    ];
+
+    /// <summary>
+    /// What the executable sets differently from the library's defaults, as the lowest configuration layer: the
+    /// epoll engine where it runs, permessage-deflate on (every browser offers it), the log levels.
+    /// </summary>
+    public static Dictionary<string, string?> Defaults() => new()
     {
-        var sources = new Sources(parse, ReadJson(parse.GetValue(Config) ?? Environment.GetEnvironmentVariable("WSFAST_CONFIG")));
-        var options = new WsFastServerOptions
+        ["WsFast:SocketEngine"] = EpollAvailable ? "Epoll" : "Runtime",
+        ["WsFast:PerMessageDeflate"] = "true",
+        ["Logging:LogLevel:Default"] = "Information",
+
+        // A start that fails is told in one line on stderr (wsfast: ...); the host's own report of it is a stack trace.
+        ["Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host"] = "Critical",
+    };
+
+    /// <summary>The flags given on the command line, as configuration keys.</summary>
+    /// <exception cref="FormatException">A value no key can take (e.g. a rate that is not RATE:BURST).</exception>
+    public static Dictionary<string, string?> FromFlags(ParseResult parse)
+    {
+        var keys = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (Setting setting in Settings)
         {
-            MaxMessageSize = sources.Get(MaxMessageSize),
-            MaxHeaderBytes = sources.Get(MaxHeaderBytes),
-            MaxConnections = sources.Get(MaxConnections),
-            MaxQueuedOutboundBytes = sources.Get(MaxQueuedBytes),
-            PingInterval = TimeSpan.FromSeconds(sources.Get(PingInterval)),
-            PingTimeout = TimeSpan.FromSeconds(sources.Get(PingTimeout)),
-            IdleTimeout = TimeSpan.FromSeconds(sources.Get(IdleTimeout)),
-            HandshakeTimeout = TimeSpan.FromSeconds(sources.Get(HandshakeTimeout)),
-            CloseTimeout = TimeSpan.FromSeconds(sources.Get(CloseTimeout)),
-            SendStallTimeout = TimeSpan.FromSeconds(sources.Get(SendStallTimeout)),
-            MaxQueuedOutboundMessages = sources.Get(MaxQueuedMessages),
-            MaxUnreadInputBytes = sources.Get(MaxUnreadInput),
-            MemoryBudget = sources.Get(MemoryBudget),
-            MetricsIncludeTopics = sources.Get(MetricsTopics),
-            MetricsRequireToken = sources.Get(MetricsRequireToken),
-        };
-        options.AllowedOrigins.AddRange(sources.Get(AllowedOrigins) ?? []);
-        options.AllowedHosts.AddRange(sources.Get(AllowedHosts) ?? []);
-        options.Broadcast.HistorySize = sources.Get(HistorySize);
-        options.Broadcast.HistoryBytes = sources.Get(HistoryBytes);
-        options.Broadcast.MaxHistoryBytes = sources.Get(MaxHistoryBytes);
-        options.Broadcast.TopicTimeToLive = TimeSpan.FromSeconds(sources.Get(TopicTtl));
-        options.Broadcast.RelayRate = sources.Get(RelayRate);
-        options.Broadcast.MaxTopics = sources.Get(MaxTopics);
-        options.Broadcast.MaxPublishBytes = sources.Get(MaxPublishBytes);
-        options.Broadcast.LongPollTimeout = TimeSpan.FromSeconds(sources.Get(LongPollTimeout));
-        options.Broadcast.PublishToken = Environment.GetEnvironmentVariable("WSFAST_PUBLISH_TOKEN") is { Length: > 0 } token ? token : null;
-        if (!sources.Get(NoDeflate))
-        {
-            options.PerMessageDeflate = new PerMessageDeflateOptions
-            {
-                CompressionLevel = sources.Get(DeflateLevel),
-                ServerMaxWindowBits = sources.Get(DeflateWindowBits),
-            };
-        }
-        options.Authorizer = ReadJwt(sources);
-        ClientLimitOptions limits = options.ClientLimits;
-        limits.MaxConnectionsPerAddress = sources.Get(MaxConnectionsPerAddress);
-        (double handshakes, long handshakeBurst) = ParseRate(sources.Get(HandshakesPerSecond)!, "handshakes-per-second", int.MaxValue, fraction: true);
-        (limits.HandshakesPerSecond, limits.HandshakeBurst) = (handshakes, (int)handshakeBurst);
-        (double messages, long messageBurst) = ParseRate(sources.Get(MessagesPerSecond)!, "messages-per-second", int.MaxValue);
-        (limits.MessagesPerSecond, limits.MessageBurst) = ((int)messages, (int)messageBurst);
-        (double bytes, limits.ByteBurst) = ParseRate(sources.Get(BytesPerSecond)!, "bytes-per-second", long.MaxValue);
-        limits.BytesPerSecond = (long)bytes;
-        foreach (string proxy in sources.Get(TrustedProxies) ?? [])
-        {
-            options.TrustedProxies.Add(ParseNetwork(proxy));
+            setting.FromFlag(parse, keys);
         }
 
-        string mode = sources.Get(Mode) ?? "all";
-        if (mode is not ("all" or "broadcast"))
-        {
-            throw new FormatException($"mode '{mode}' is neither 'all' nor 'broadcast'");
-        }
-
-        options.SocketEngine = (sources.Get(SocketEngineOption) ?? (EpollAvailable ? "epoll" : "runtime")) switch
-        {
-            "runtime" => SocketEngine.Runtime,
-            "epoll" => SocketEngine.Epoll,
-            string other => throw new FormatException($"socket-engine '{other}' is neither 'runtime' nor 'epoll'"),
-        };
-
-        string slowConsumer = sources.Get(SlowConsumer) ?? "drop";
-        if (slowConsumer is not ("drop" or "disconnect"))
-        {
-            throw new FormatException($"slow-consumer '{slowConsumer}' is neither 'drop' nor 'disconnect'");
-        }
-        IReadOnlyList<IPEndPoint> endpoints = ParseEndpoints(sources.Get(Host)!, sources.Get(Port));
-        options.Endpoints.AddRange(endpoints);
-        options.Tls = ResolveTls(sources, sources.Get(Host)!);
-
-        return new ServerSettings
-        {
-            Endpoints = endpoints,
-            EchoPathValue = sources.Get(EchoPath) ?? "",
-            BroadcastPathValue = sources.Get(BroadcastPath) ?? "",
-            TickerPathValue = sources.Get(TickerPath) ?? "",
-            SubProtocolsValue = sources.Get(SubProtocols) ?? [],
-            LogLevel = sources.Get(LogLevelOption),
-            Dedicated = mode == "broadcast",
-            SlowConsumerPolicy = slowConsumer == "drop" ? SlowConsumerPolicy.Drop : SlowConsumerPolicy.Disconnect,
-            // Anyone who can connect could publish through a relay: it is on by default only for the demo set-up,
-            // which has no publish token to bypass.
-            RelayClientMessages = sources.IsSet(Relay) ? sources.Get(Relay) : mode == "all" && options.Broadcast.PublishToken is null,
-            LegacyHixie76Value = sources.Get(LegacyHixie76),
-            NoDeflateOnValue = sources.Get(NoDeflateOn) ?? [],
-            Options = options,
-        };
+        return keys;
     }
 
-    // TLS is on with --tls-port; its certificate flags are required then and refused without it.
-    private static TlsOptions? ResolveTls(Sources sources, string host)
+    /// <summary>The <c>WSFAST_NAME</c> environment variables, as configuration keys.</summary>
+    /// <exception cref="FormatException">A value that is not of the flag's type, naming the variable.</exception>
+    public static Dictionary<string, string?> FromEnvironment()
     {
-        string? cert = sources.Get(TlsCert);
-        string? key = sources.Get(TlsKey);
-        string? pfx = sources.Get(TlsPfx);
-        string[] sni = sources.Get(TlsSni) ?? [];
-        if (!sources.IsSet(TlsPort))
+        var keys = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (Setting setting in Settings)
         {
-            return cert is null && key is null && pfx is null && sni.Length == 0 ? null
-                : throw new FormatException("--tls-cert, --tls-key, --tls-pfx and --tls-sni need --tls-port");
-        }
-
-        if ((cert is null) == (pfx is null) || (key is not null && cert is null))
-        {
-            throw new FormatException("--tls-port needs either --tls-cert (with --tls-key unless the key is in the same file) or --tls-pfx");
-        }
-
-        var tls = new TlsOptions
-        {
-            Certificate = pfx is not null
-                ? TlsCertificate.FromPfxFile(pfx, Environment.GetEnvironmentVariable("WSFAST_TLS_PFX_PASSWORD"))
-                : TlsCertificate.FromPemFiles(cert!, key),
-            WatchCertificateFiles = true,
-        };
-        tls.Endpoints.AddRange(ParseEndpoints(host, sources.Get(TlsPort)));
-
-        // HOST=CERT,KEY. An environment variable or JSON list splits at commas too, so an item without '=' is
-        // the key file of the host before it.
-        string? lastHost = null;
-        string? lastCert = null;
-        foreach (string item in sni)
-        {
-            int equals = item.IndexOf('=');
-            string[] parts = equals < 0 ? [item] : item[(equals + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            if (equals < 0 && lastHost is not null && lastCert is not null)
+            string variable = "WSFAST_" + setting.Name.Replace('-', '_').ToUpperInvariant();
+            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } text)
             {
-                tls.HostCertificates[lastHost] = TlsCertificate.FromPemFiles(lastCert, item.Trim());
-                lastHost = null;
-                continue;
-            }
-
-            if (equals <= 0 || parts.Length is 0 or > 2)
-            {
-                throw new FormatException($"--tls-sni '{item}' is not HOST=CERTFILE[,KEYFILE]");
-            }
-
-            lastHost = item[..equals].Trim();
-            lastCert = parts[0];
-            tls.HostCertificates[lastHost] = TlsCertificate.FromPemFiles(parts[0], parts.Length == 2 ? parts[1] : null);
-            if (parts.Length == 2)
-            {
-                lastHost = null;
+                setting.FromText(text, variable, keys);
             }
         }
 
-        return tls;
+        foreach ((string variable, string key) in SecretVariables)
+        {
+            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } secret)
+            {
+                keys[key] = secret;
+            }
+        }
+
+        return keys;
     }
 
-    /// <summary>The JWT authorizer of the --jwt-* settings; null without a key.</summary>
-    private static JwtAuthorizer? ReadJwt(Sources sources)
+    /// <summary>The <c>--config</c> file (or <c>WSFAST_CONFIG</c>'s), keys of flag names, as configuration keys.</summary>
+    /// <exception cref="FormatException">The file cannot be read, or a value is not of its flag's type.</exception>
+    public static Dictionary<string, string?> FromConfigFile(ParseResult parse)
     {
-        if (sources.Get(JwtKeyOption) is not { Length: > 0 } keyText)
+        var keys = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        string? path = parse.GetValue(Config) ?? Environment.GetEnvironmentVariable("WSFAST_CONFIG");
+        if (string.IsNullOrEmpty(path))
         {
-            return null;
+            return keys;
         }
 
-        double skew = sources.Get(JwtClockSkew);
-        if (skew is < 0 or > 300 || double.IsNaN(skew))
+        Dictionary<string, JsonElement> json;
+        try
         {
-            throw new FormatException($"jwt-clock-skew {skew} is not between 0 and 300 seconds");
+            using FileStream file = File.OpenRead(path);
+            json = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(file, new JsonSerializerOptions { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })
+                ?? [];
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            throw new FormatException($"config file '{path}': {e.Message}", e);
         }
 
-        string cookie = sources.Get(JwtCookie) ?? "wsfast_token";
-        if (cookie.Length == 0 || cookie.AsSpan().ContainsAny("=; ,\\\""))
+        foreach (Setting setting in Settings)
         {
-            throw new FormatException($"jwt-cookie '{cookie}' is not a cookie name");
+            if (json.TryGetValue(setting.Name, out JsonElement element))
+            {
+                string value = element.ValueKind == JsonValueKind.Array
+                    ? string.Join(',', element.EnumerateArray().Select(e => e.ToString()))
+                    : element.ToString();
+                setting.FromText(value, $"config key '{setting.Name}'", keys);
+            }
         }
 
-        return new JwtAuthorizer(JwtKey.Load(keyText), sources.Get(JwtAudience) is { Length: > 0 } audience ? audience : null,
-            sources.Get(JwtIssuer) is { Length: > 0 } issuer ? issuer : null, cookie, TimeSpan.FromSeconds(skew));
-    }
-
-    private static IReadOnlyList<IPEndPoint> ParseEndpoints(string host, int port)
-    {
-        if (port is < 0 or > 65535)
-        {
-            throw new FormatException($"port {port} is not between 0 and 65535");
-        }
-
-        if (host.Equals("any", StringComparison.OrdinalIgnoreCase))
-        {
-            return [new IPEndPoint(IPAddress.Any, port), new IPEndPoint(IPAddress.IPv6Any, port)];
-        }
-
-        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            host = "127.0.0.1";
-        }
-
-        return IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address)
-            ? [new IPEndPoint(address, port)]
-            : throw new FormatException($"host '{host}' is not an IP address (or 'any', 'localhost')");
+        return keys;
     }
 
     /// <summary>RATE or RATE:BURST, whole numbers (RATE with a fraction when allowed); the burst is the rate, at least 1, when not given.</summary>
-    private static (double Rate, long Burst) ParseRate(string text, string name, long max, bool fraction = false)
+    private static (double Rate, long Burst) ParseRate(string text, string name, long max, bool fraction)
     {
         string[] parts = text.Split(':');
         if (parts.Length <= 2 && double.TryParse(parts[0], fraction ? NumberStyles.AllowDecimalPoint : NumberStyles.None, CultureInfo.InvariantCulture, out double rate)
@@ -319,91 +265,87 @@ internal sealed class ServerSettings
         throw new FormatException($"{name} '{text}' is not RATE or RATE:BURST (BURST a whole number of at least 1)");
     }
 
-    /// <summary>An address (a network of one) or a network in CIDR notation, IPv4 or IPv6.</summary>
-    private static IPNetwork ParseNetwork(string text)
+    /// <summary>One flag and the configuration keys its value sets.</summary>
+    private abstract class Setting
     {
-        if (text.Contains('/'))
-        {
-            // A network with bits set after its prefix (10.0.0.1/8) is a typo either way: refused, not guessed at.
-            return IPNetwork.TryParse(text, out IPNetwork network)
-                && IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/')), out IPAddress? written) && written.Equals(network.BaseAddress)
-                ? network
-                : throw new FormatException($"trusted-proxy '{text}' is not a network (e.g. 10.0.0.0/8, fd00::/8)");
-        }
+        /// <summary>The flag's name without dashes: the JSON file's key, and the environment variable's stem.</summary>
+        public abstract string Name { get; }
 
-        if (IPAddress.TryParse(text.Trim('[', ']'), out IPAddress? address) && address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4(); // the server compares peers in their IPv4 form
-        }
+        public abstract void FromFlag(ParseResult parse, Dictionary<string, string?> keys);
 
-        return address is not null
-            ? new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
-            : throw new FormatException($"trusted-proxy '{text}' is not an IP address or network");
+        public abstract void FromText(string text, string source, Dictionary<string, string?> keys);
+
+        public static Setting To<T>(Option<T> option, string key) =>
+            new Setting<T>(option, (value, _, keys) => keys[key] = Invariant(value));
+
+        public static Setting List(Option<string[]> option, string key) =>
+            new Setting<string[]>(option, (values, _, keys) =>
+            {
+                for (int i = 0; i < values.Length; i++)
+                {
+                    keys[$"{key}:{i}"] = values[i];
+                }
+            });
+
+        public static Setting Seconds(Option<double> option, string key) =>
+            new Setting<double>(option, (seconds, source, keys) =>
+            {
+                if (double.IsNaN(seconds) || seconds < 0 || seconds > TimeSpan.MaxValue.TotalSeconds)
+                {
+                    throw new FormatException($"{source}: {seconds.ToString(CultureInfo.InvariantCulture)} is not a number of seconds");
+                }
+
+                keys[key] = TimeSpan.FromSeconds(seconds).ToString("c", CultureInfo.InvariantCulture);
+            });
+
+        public static Setting Rate(Option<string> option, string rateKey, string burstKey, long max, bool fraction) =>
+            new Setting<string>(option, (text, source, keys) =>
+            {
+                (double rate, long burst) = ParseRate(text, source.TrimStart('-'), max, fraction);
+                keys[rateKey] = rate.ToString(CultureInfo.InvariantCulture);
+                keys[burstKey] = burst.ToString(CultureInfo.InvariantCulture);
+            });
+
+        public static Setting Engine(Option<string> option, string key) =>
+            new Setting<string>(option, (text, source, keys) => keys[key] = text switch
+            {
+                "runtime" => "Runtime",
+                "epoll" => "Epoll",
+                _ => throw new FormatException($"{source.TrimStart('-')} '{text}' is neither 'runtime' nor 'epoll'"),
+            });
+
+        public static Setting Format(Option<string> option, string key) =>
+            new Setting<string>(option, (text, source, keys) => keys[key] = text is "simple" or "json" or "systemd"
+                ? text
+                : throw new FormatException($"{source.TrimStart('-')} '{text}' is not 'simple', 'json' or 'systemd'"));
+
+        private static string? Invariant<T>(T value) => value switch
+        {
+            null => null,
+            bool flag => flag ? "true" : "false",
+            IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+            _ => value.ToString(),
+        };
     }
 
-    private static Dictionary<string, JsonElement> ReadJson(string? path)
+    private sealed class Setting<T>(Option<T> option, Action<T, string, Dictionary<string, string?>> write) : Setting
     {
-        if (string.IsNullOrEmpty(path))
-        {
-            return [];
-        }
+        public override string Name => option.Name.TrimStart('-');
 
-        try
+        public override void FromFlag(ParseResult parse, Dictionary<string, string?> keys)
         {
-            using FileStream file = File.OpenRead(path);
-            return JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(file, new JsonSerializerOptions { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })
-                ?? [];
-        }
-        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
-        {
-            throw new FormatException($"config file '{path}': {e.Message}", e);
-        }
-    }
-
-    /// <summary>Reads one setting from the flag, the environment, the JSON file, or the default, in that order.</summary>
-    private sealed class Sources(ParseResult parse, Dictionary<string, JsonElement> json)
-    {
-        /// <summary>Whether any source gives the setting (rather than its default).</summary>
-        public bool IsSet(Option option)
-        {
-            string name = option.Name.TrimStart('-');
-            return parse.GetResult(option) is { Implicit: false }
-                || Environment.GetEnvironmentVariable("WSFAST_" + name.Replace('-', '_').ToUpperInvariant()) is { Length: > 0 }
-                || json.ContainsKey(name);
-        }
-
-        public T? Get<T>(Option<T> option)
-        {
-            string name = option.Name.TrimStart('-');
             if (parse.GetResult(option) is { Implicit: false })
             {
-                return parse.GetValue(option);
+                write(parse.GetValue(option)!, option.Name, keys);
             }
-
-            string variable = "WSFAST_" + name.Replace('-', '_').ToUpperInvariant();
-            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } text)
-            {
-                return Convert<T>(text, variable);
-            }
-
-            if (json.TryGetValue(name, out JsonElement element))
-            {
-                string value = element.ValueKind switch
-                {
-                    JsonValueKind.Array => string.Join(',', element.EnumerateArray().Select(e => e.ToString())),
-                    _ => element.ToString(),
-                };
-                return Convert<T>(value, $"config key '{name}'");
-            }
-
-            return parse.GetValue(option);
         }
 
-        private static T Convert<T>(string text, string source)
+        public override void FromText(string text, string source, Dictionary<string, string?> keys)
         {
+            T value;
             try
             {
-                object value = typeof(T) switch
+                value = (T)(typeof(T) switch
                 {
                     Type t when t == typeof(string) => text,
                     Type t when t == typeof(int) => int.Parse(text, CultureInfo.InvariantCulture),
@@ -411,15 +353,16 @@ internal sealed class ServerSettings
                     Type t when t == typeof(double) => double.Parse(text, CultureInfo.InvariantCulture),
                     Type t when t == typeof(bool) => bool.Parse(text),
                     Type t when t == typeof(string[]) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                    Type t when t == typeof(LogLevel) => Enum.Parse<LogLevel>(text, ignoreCase: true),
+                    Type t when t == typeof(LogLevel) => (object)Enum.Parse<LogLevel>(text, ignoreCase: true),
                     _ => throw new NotSupportedException(typeof(T).Name),
-                };
-                return (T)value;
+                });
             }
             catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
             {
                 throw new FormatException($"{source}: '{text}' is not a valid {typeof(T).Name}", e);
             }
+
+            write(value, source, keys);
         }
     }
 }
