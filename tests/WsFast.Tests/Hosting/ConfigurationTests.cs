@@ -138,6 +138,41 @@ public class ConfigurationTests
     }
 
     [Fact]
+    public async Task A_pem_certificate_whose_key_is_encrypted_is_read_with_its_password()
+    {
+        using TestCertificates certificates = TestCertificates.Create();
+        string certificatePath = Path.Combine(certificates.Folder, "encrypted.crt");
+        string keyPath = Path.Combine(certificates.Folder, "encrypted.key");
+        using (X509Certificate2 certificate = certificates.IssueServerCertificate("encrypted", out ECDsa key))
+        using (key)
+        {
+            File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
+            File.WriteAllText(keyPath, key.ExportEncryptedPkcs8PrivateKeyPem("key password", new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 1000)));
+        }
+
+        HostApplicationBuilder builder = TestHost.Create($$"""
+            {
+              "WsFast": {
+                "Urls": [ "wss://127.0.0.1:0" ],
+                "SocketEngine": "{{TestHost.Engine}}",
+                "Tls": { "Certificate": { "Path": {{JsonSerializer.Serialize(certificatePath)}}, "KeyPath": {{JsonSerializer.Serialize(keyPath)}}, "Password": "key password" } }
+              }
+            }
+            """);
+        builder.Services.AddWsFast(builder.Configuration.GetSection("WsFast")).Map("/echo", new EchoHandler());
+        using IHost host = builder.Build();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await host.StartAsync(timeout.Token);
+        WsFastServer server = host.Services.GetRequiredService<WsFastServer>();
+
+        Assert.Empty(server.EndPoints);
+        (var stream, X509Certificate2 presented) = await TlsKit.HandshakeAsync(Assert.Single(server.TlsEndPoints).Port, "localhost");
+        await stream.DisposeAsync();
+        Assert.Equal("CN=encrypted", presented.Subject);
+        await host.StopAsync(timeout.Token);
+    }
+
+    [Fact]
     public async Task Configure_and_PostConfigure_after_AddWsFast_apply_to_the_options_of_the_configuration()
     {
         HostApplicationBuilder builder = TestHost.Create($$"""
