@@ -31,7 +31,7 @@ internal static class StartupBanner
                 BroadcastOptions broadcast = server.Options.Broadcast;
                 Console.WriteLine($"Publish:            POST {http}://{authority}{broadcast.PublishPath}/{{topic}}{(broadcast.PublishToken is null ? "" : " (bearer token required)")}");
                 Console.WriteLine($"Server-Sent Events: {http}://{authority}{broadcast.EventStreamPath}/{{topic}}");
-                Console.WriteLine($"Polling:            {http}://{authority}{broadcast.PollPath}/{{topic}}?after=N");
+                Console.WriteLine($"Polling:            {http}://{authority}{broadcast.PollPath}/{{topic}}?after=CURSOR (the last answer's \"cursor\")");
                 Console.WriteLine(server.Endpoints.Values.Any(e => e.RelaysClientMessages)
                     ? "Relay:              on: what a WebSocket client sends is published to its topic"
                     : "Relay:              off: WebSocket clients only receive (--relay to change)");

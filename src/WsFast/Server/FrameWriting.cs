@@ -8,12 +8,15 @@ namespace WsFast.Server;
 /// <summary>Frames a message into a pooled, reference-counted buffer, ready to be queued on connections.</summary>
 internal static class FrameWriting
 {
-    /// <summary>A buffer holding one frame of <paramref name="payload"/>, with one reference for the caller.</summary>
-    public static SharedBuffer Frame(Opcode opcode, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// A buffer holding one frame of <paramref name="payload"/>, with one reference for the caller; without
+    /// <paramref name="fin"/>, a fragment that more frames of its message follow (RFC 6455 section 5.4).
+    /// </summary>
+    public static SharedBuffer Frame(Opcode opcode, ReadOnlySpan<byte> payload, bool fin = true)
     {
         int header = FrameWriter.HeaderSize(payload.Length);
         SharedBuffer buffer = SharedBufferPool.Shared.Rent(header + payload.Length);
-        FrameWriter.WriteHeader(buffer.Span, opcode, payload.Length);
+        FrameWriter.WriteHeader(buffer.Span, opcode, payload.Length, fin);
         payload.CopyTo(buffer.Span.Slice(header));
         buffer.Length = header + payload.Length;
         return buffer;
@@ -27,7 +30,7 @@ internal static class FrameWriting
         _ => 2,
     };
 
-    /// <inheritdoc cref="Frame(Opcode, ReadOnlySpan{byte})"/>
+    /// <inheritdoc cref="Frame(Opcode, ReadOnlySpan{byte}, bool)"/>
     public static SharedBuffer Frame(Opcode opcode, in ReadOnlySequence<byte> payload)
     {
         if (payload.IsSingleSegment)

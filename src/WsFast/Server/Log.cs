@@ -26,6 +26,12 @@ internal static partial class Log
     [LoggerMessage(62, LogLevel.Error, "TLS certificates not reloaded, those in use stay: {Reason}")]
     public static partial void CertificateReloadFailed(ILogger logger, string reason);
 
+    [LoggerMessage(130, LogLevel.Warning, "PoisonReceiveBuffers is on: received messages are overwritten once handled and receive buffers are never reused, a testing aid that allocates per receive")]
+    public static partial void PoisonReceiveBuffersOn(ILogger logger);
+
+    [LoggerMessage(131, LogLevel.Warning, "A callback of connection {Id}'s ConnectionClosed token failed")]
+    public static partial void ClosedCallbackFailed(ILogger logger, Exception exception, long id);
+
     [LoggerMessage(2, LogLevel.Information, "WsFast stopping: closing {Count} connections with 1001")]
     public static partial void Stopping(ILogger logger, int count);
 

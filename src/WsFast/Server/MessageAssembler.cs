@@ -5,14 +5,19 @@ namespace WsFast.Server;
 /// <summary>
 /// Joins the pieces of a message that arrives in several frames or reads into one pooled buffer, bounded by
 /// the message size limit the frame reader already enforces. A message that arrives whole in one piece is
-/// handed on without a copy and never touches this buffer.
+/// handed on without a copy and never touches this buffer. With <see cref="WsFastServerOptions.PoisonReceiveBuffers"/>
+/// a buffer done with is filled with <see cref="MessageLifetime.PoisonByte"/> and left to the GC, never reused.
 /// </summary>
 internal struct MessageAssembler
 {
     private const int InitialSize = 4096;
 
+    private readonly bool _poison;
     private byte[]? _buffer;
     private int _length;
+
+    /// <summary>An assembler whose buffers, with <paramref name="poison"/>, are poisoned and dropped once done with.</summary>
+    public MessageAssembler(bool poison) => _poison = poison;
 
     /// <summary>The bytes appended since the last <see cref="Reset"/>.</summary>
     public readonly ReadOnlySequence<byte> Message =>
@@ -64,7 +69,7 @@ internal struct MessageAssembler
     public void Reset()
     {
         _length = 0;
-        if (_buffer is { Length: > GatherBuffers.LargestPooled })
+        if (_buffer is { Length: > GatherBuffers.LargestPooled } || _poison)
         {
             Release();
         }
@@ -75,7 +80,16 @@ internal struct MessageAssembler
     {
         if (_buffer is not null)
         {
-            GatherBuffers.Return(_buffer);
+            if (_poison)
+            {
+                // A message kept past its handler reads the pattern, and no later message ever lands here.
+                _buffer.AsSpan().Fill(MessageLifetime.PoisonByte);
+            }
+            else
+            {
+                GatherBuffers.Return(_buffer);
+            }
+
             _buffer = null;
         }
 

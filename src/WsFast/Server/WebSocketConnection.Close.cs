@@ -14,6 +14,33 @@ public sealed partial class WebSocketConnection
     private string _closeReason = "";
     private int _closeTimedOut;
 
+    // Cancelled for good in place of a source once the connection has ended: what ConnectionClosed returns then.
+    private static readonly CancellationTokenSource s_ended = CancelledSource();
+
+    // Made by the first ConnectionClosed; s_ended once the connection has ended.
+    private CancellationTokenSource? _closedSource;
+
+    /// <summary>
+    /// Cancelled once the connection has ended, however it ended (close handshake, the client gone, abort, server
+    /// stop), just before <see cref="WebSocketHandler.OnDisconnectedAsync"/>: for work a handler started for this
+    /// connection, such as a background task that sends to it, as Kestrel's <c>ConnectionClosed</c>. Already
+    /// cancelled when asked after the end. Free for a connection that never asks (made on first use).
+    /// </summary>
+    public CancellationToken ConnectionClosed
+    {
+        get
+        {
+            CancellationTokenSource? source = Volatile.Read(ref _closedSource);
+            if (source is null)
+            {
+                var created = new CancellationTokenSource();
+                source = Interlocked.CompareExchange(ref _closedSource, created, null) ?? created;
+            }
+
+            return source.Token;
+        }
+    }
+
     /// <summary>Graceful shutdown: 1001.</summary>
     void IServerConnection.Shutdown() => SendClose(CloseCode.GoingAway, "server shutting down");
 
@@ -52,6 +79,7 @@ public sealed partial class WebSocketConnection
             // It leaves its topics now, not when its close handshake ends: it is no subscriber any more.
             _subscriptions.Unsubscribe(Endpoint, Topic);
             _authorization?.Unsubscribe();
+            StopReceivingGroups();
             _server.Counters.OnSlowConsumerDisconnected();
         }
     }
@@ -119,6 +147,32 @@ public sealed partial class WebSocketConnection
         }
     }
 
+    // Exactly once: whoever asks for the token from now on gets s_ended's, already cancelled.
+    private void CancelConnectionClosed()
+    {
+        CancellationTokenSource? source = Interlocked.Exchange(ref _closedSource, s_ended);
+        if (source is null || source == s_ended)
+        {
+            return;
+        }
+
+        try
+        {
+            source.Cancel();
+        }
+        catch (AggregateException e)
+        {
+            Log.ClosedCallbackFailed(_server.Logger, e, Id);
+        }
+    }
+
+    private static CancellationTokenSource CancelledSource()
+    {
+        var source = new CancellationTokenSource();
+        source.Cancel();
+        return source;
+    }
+
     private async ValueTask EndAsync()
     {
         // Reading is over: the transport discards whatever else arrives until the peer closes its side. What is
@@ -134,6 +188,7 @@ public sealed partial class WebSocketConnection
 
         await _transport.Closed.ConfigureAwait(false);
         Volatile.Write(ref _state, (int)ConnectionState.Closed);
+        CancelConnectionClosed();
         _subscriptions.Unsubscribe(Endpoint, Topic);
         _authorization?.Unsubscribe();
         if (Topic is not null)
@@ -142,6 +197,7 @@ public sealed partial class WebSocketConnection
         }
 
         _authorization?.Release();
+        OnEndedForGroups();
 
         _assembler.Release();
         _deflate?.Dispose();

@@ -11,6 +11,7 @@ public sealed partial class WebSocketConnection
 {
     private FrameReader _frames;
     private MessageAssembler _assembler;
+    private MessageLifetime? _messageLifetime; // with WsFastServerOptions.PoisonReceiveBuffers only
     private Subscriptions _subscriptions;
 
     /// <summary>
@@ -109,8 +110,9 @@ public sealed partial class WebSocketConnection
 
     private async ValueTask OpenAsync()
     {
-        _subscriptions.Subscribe(this, Endpoint, Topic);
+        _subscriptions.Subscribe(this, Endpoint, Topic, ResumeFrom);
         _authorization?.Subscribe(this);
+        OnOpenedForGroups();
 
         _server.Counters.OnOpened();
         Log.Opened(_server.Logger, Id, ClientForLog, Endpoint.Path);
@@ -235,19 +237,38 @@ public sealed partial class WebSocketConnection
         }
     }
 
-    private ValueTask DispatchAsync(MessageType type, ReadOnlySequence<byte> payload)
+    private ValueTask DispatchAsync(MessageType type, ReadOnlySequence<byte> payload) =>
+        _messageLifetime is null ? DispatchAsync(new WebSocketMessage(type, payload)) : DispatchThenPoisonAsync(type, payload);
+
+    /// <summary>
+    /// <see cref="WsFastServerOptions.PoisonReceiveBuffers"/>: once the handler is done with the message, its bytes
+    /// are overwritten and the message refuses access, whatever kept it.
+    /// </summary>
+    private async ValueTask DispatchThenPoisonAsync(MessageType type, ReadOnlySequence<byte> payload)
+    {
+        try
+        {
+            await DispatchAsync(new WebSocketMessage(type, payload, _messageLifetime)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _messageLifetime!.End(payload);
+        }
+    }
+
+    private ValueTask DispatchAsync(in WebSocketMessage message)
     {
         _lastMessage = Environment.TickCount64;
-        _server.Counters.OnMessageReceived(payload.Length);
+        _server.Counters.OnMessageReceived(message.Payload.Length);
         if (_authorization is { Refreshable: true } authorization)
         {
-            return DispatchToAuthorizerAsync(authorization.Authorizer!, new WebSocketMessage(type, payload));
+            return DispatchToAuthorizerAsync(authorization.Authorizer!, message);
         }
 
         ValueTask handled;
         try
         {
-            handled = _handler.OnMessageAsync(this, new WebSocketMessage(type, payload));
+            handled = _handler.OnMessageAsync(this, message);
         }
         catch (Exception e)
         {

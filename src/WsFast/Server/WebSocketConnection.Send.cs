@@ -22,6 +22,54 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
     // last send's completion is still being processed.
     private bool IsQueueFull => _transport.QueuedBytes >= _maxQueuedBytes || _transport.QueuedCount >= _maxQueuedMessages;
 
+    /// <summary>Queues a text message from UTF-8 bytes, which must be valid UTF-8 (not checked, as for the span).</summary>
+    /// <inheritdoc cref="SendTextAsync(string)"/>
+    public ValueTask<bool> SendTextAsync(ReadOnlyMemory<byte> utf8) => SendAsync(Opcode.Text, utf8.Span);
+
+    /// <summary>
+    /// Queues a text message from UTF-8 bytes in pieces (for example a <c>PipeReader</c>'s buffer), which must be
+    /// valid UTF-8 (not checked); the pieces are copied into one frame.
+    /// </summary>
+    /// <inheritdoc cref="SendTextAsync(string)"/>
+    public ValueTask<bool> SendTextAsync(in ReadOnlySequence<byte> utf8) => SendAsync(Opcode.Text, utf8);
+
+    /// <summary>Queues a binary message.</summary>
+    /// <inheritdoc cref="SendTextAsync(string)"/>
+    public ValueTask<bool> SendBinaryAsync(ReadOnlyMemory<byte> payload) => SendAsync(Opcode.Binary, payload.Span);
+
+    /// <summary>Queues a binary message from bytes in pieces; the pieces are copied into one frame.</summary>
+    /// <inheritdoc cref="SendTextAsync(string)"/>
+    public ValueTask<bool> SendBinaryAsync(in ReadOnlySequence<byte> payload) => SendAsync(Opcode.Binary, payload);
+
+    private ValueTask<bool> SendAsync(Opcode opcode, in ReadOnlySequence<byte> payload)
+    {
+        if (payload.IsSingleSegment)
+        {
+            return SendAsync(opcode, payload.FirstSpan);
+        }
+
+        if (State != ConnectionState.Open)
+        {
+            return new ValueTask<bool>(false);
+        }
+
+        SharedBuffer frame = FrameWriting.Frame(opcode, payload);
+        if (_deflate is null)
+        {
+            return EnqueueAsync(frame);
+        }
+
+        // Rare (a payload in pieces on a compressing connection): compressed from the copy.
+        try
+        {
+            return SendAsync(opcode, frame.WrittenSpan.Slice(FrameWriting.HeaderSizeOf(frame)));
+        }
+        finally
+        {
+            frame.Release();
+        }
+    }
+
     private ValueTask<bool> SendAsync(Opcode opcode, ReadOnlySpan<byte> payload)
     {
         if (State != ConnectionState.Open)
@@ -163,6 +211,13 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
             return EnqueueResult.Full;
         }
 
+        if (UsesEnvelopes && message.EnvelopeFrame is { } envelope)
+        {
+            // Built once per message for every enveloped subscriber; sent uncompressed (TopicEnvelope).
+            envelope.AddReference();
+            return EnqueueOffered(envelope);
+        }
+
         SharedBuffer frame = message.Frame;
         if (_deflate is not null)
         {
@@ -246,7 +301,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
         int length = FrameWriter.WritePing(frame, payload);
         if (State == ConnectionState.Open)
         {
-            _transport.Enqueue(SharedBufferPool.Shared.Rent(frame.Slice(0, length)));
+            _transport.EnqueueControl(SharedBufferPool.Shared.Rent(frame.Slice(0, length)));
         }
     }
 }

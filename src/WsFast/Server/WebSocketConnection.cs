@@ -13,8 +13,9 @@ namespace WsFast;
 /// <remarks>
 /// <para>The session only: the HTTP connection that read the handshake (<c>Server/Http/HttpConnection</c>) hands
 /// its transport over with the 101. The partial files follow the session's concerns: receiving frames and
-/// handing messages to the handler (<c>.Receive</c>), sending within the outbound bounds (<c>.Send</c>),
-/// heartbeats and deadlines (<c>.KeepAlive</c>), and the close handshake and the end (<c>.Close</c>).</para>
+/// handing messages to the handler (<c>.Receive</c>), sending within the outbound bounds (<c>.Send</c>), streaming
+/// a message as fragments (<c>.Fragments</c>), heartbeats and deadlines (<c>.KeepAlive</c>), and the close
+/// handshake and the end (<c>.Close</c>).</para>
 /// <para>It lives in three states (<see cref="ConnectionState"/>): open, then closing from the first close frame
 /// (ours or the peer's) after which nothing is sent, then closed once the close handshake completes or the close
 /// timeout passes. Whichever way it ends, its transport goes back to its pool exactly once.</para>
@@ -57,6 +58,12 @@ public sealed partial class WebSocketConnection : IServerConnection
         {
             _deflate = new ConnectionDeflate(agreement, endpoint.PerMessageDeflate!);
             Extensions = agreement.ToHeaderValue();
+        }
+
+        if (server.Options.PoisonReceiveBuffers)
+        {
+            _messageLifetime = new MessageLifetime();
+            _assembler = new MessageAssembler(poison: true);
         }
 
         _maxQueuedBytes = server.Options.MaxQueuedOutboundBytes;
@@ -220,34 +227,7 @@ public sealed partial class WebSocketConnection : IServerConnection
 
     /// <summary>Queues a message of the given type, for example a received one sent back.</summary>
     /// <inheritdoc cref="SendTextAsync(string)"/>
-    public ValueTask<bool> SendAsync(in WebSocketMessage message)
-    {
-        if (State != ConnectionState.Open)
-        {
-            return new ValueTask<bool>(false);
-        }
-
-        if (message.Payload.IsSingleSegment)
-        {
-            return SendAsync((Opcode)message.Type, message.Payload.FirstSpan);
-        }
-
-        SharedBuffer frame = FrameWriting.Frame((Opcode)message.Type, message.Payload);
-        if (_deflate is null)
-        {
-            return EnqueueAsync(frame);
-        }
-
-        // Rare (a message received in pieces): compressed from the copy.
-        try
-        {
-            return SendAsync((Opcode)message.Type, frame.WrittenSpan.Slice(FrameWriting.HeaderSizeOf(frame)));
-        }
-        finally
-        {
-            frame.Release();
-        }
-    }
+    public ValueTask<bool> SendAsync(in WebSocketMessage message) => SendAsync((Opcode)message.Type, message.Payload);
 
     /// <summary>
     /// Starts the closing handshake: sends a close frame with <paramref name="code"/> and

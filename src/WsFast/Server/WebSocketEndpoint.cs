@@ -1,3 +1,5 @@
+using WsFast.Server;
+
 namespace WsFast;
 
 /// <summary>
@@ -60,11 +62,20 @@ public sealed class WebSocketEndpoint
     /// </summary>
     public List<string> SubProtocols { get; } = [];
 
-    /// <summary>The first subprotocol the client offers that this endpoint speaks, or null (RFC 6455 section 4.2.2).</summary>
-    internal string? ChooseSubProtocol(IReadOnlyList<string> offered)
+    /// <summary>
+    /// The first subprotocol the client offers that this endpoint speaks, or null (RFC 6455 section 4.2.2). Every
+    /// endpoint speaks <c>wsfast.v1</c> (topic messages in envelopes, <see cref="TopicEnvelope"/>) to clients that
+    /// can have <paramref name="envelopes"/>.
+    /// </summary>
+    internal string? ChooseSubProtocol(IReadOnlyList<string> offered, bool envelopes = true)
     {
         foreach (string protocol in offered)
         {
+            if (envelopes && protocol == TopicEnvelope.SubProtocol)
+            {
+                return TopicEnvelope.SubProtocol; // the constant itself: each publish compares the connection's by reference
+            }
+
             if (SubProtocols.Contains(protocol))
             {
                 return protocol;
@@ -128,15 +139,27 @@ public sealed class WebSocketEndpoint
     /// connection and nothing waits for a slow one (see <see cref="SlowConsumerPolicy"/>).
     /// </summary>
     /// <returns>How many connections the message was queued to.</returns>
-    public int Broadcast(MessageType type, ReadOnlySpan<byte> payload) => Everyone.Publish(type, payload).Subscribers;
+    public int Broadcast(MessageType type, ReadOnlySpan<byte> payload) => Everyone.Publish(type, payload, null).Subscribers;
 
     /// <summary>Sends <paramref name="text"/> to every open connection of this endpoint.</summary>
     /// <inheritdoc cref="Broadcast(MessageType, ReadOnlySpan{byte})"/>
-    public int Broadcast(string text) => Everyone.Publish(text).Subscribers;
+    public int Broadcast(string text) => Everyone.Publish(text, null).Subscribers;
 
     /// <summary>Sends a received message on to every open connection of this endpoint.</summary>
     /// <inheritdoc cref="Broadcast(MessageType, ReadOnlySpan{byte})"/>
-    public int Broadcast(in WebSocketMessage message) => Everyone.Publish(message.Type, message.Payload).Subscribers;
+    public int Broadcast(in WebSocketMessage message) => Everyone.Publish(message.Type, message.Payload, null).Subscribers;
+
+    /// <summary>Sends one message to every open connection of this endpoint but <paramref name="except"/> (the sender, say).</summary>
+    /// <inheritdoc cref="Broadcast(MessageType, ReadOnlySpan{byte})"/>
+    public int Broadcast(MessageType type, ReadOnlySpan<byte> payload, WebSocketConnection? except) => Everyone.Publish(type, payload, except).Subscribers;
+
+    /// <summary>Sends <paramref name="text"/> to every open connection of this endpoint but <paramref name="except"/>.</summary>
+    /// <inheritdoc cref="Broadcast(MessageType, ReadOnlySpan{byte})"/>
+    public int Broadcast(string text, WebSocketConnection? except) => Everyone.Publish(text, except).Subscribers;
+
+    /// <summary>Sends a received message on to every open connection of this endpoint but <paramref name="except"/>.</summary>
+    /// <inheritdoc cref="Broadcast(MessageType, ReadOnlySpan{byte})"/>
+    public int Broadcast(in WebSocketMessage message, WebSocketConnection? except) => Everyone.Publish(message.Type, message.Payload, except).Subscribers;
 
     /// <summary>The open connections, for tests and diagnostics (allocates).</summary>
     internal IEnumerable<WebSocketConnection> Connections => Everyone.Subscribers.OfType<WebSocketConnection>();

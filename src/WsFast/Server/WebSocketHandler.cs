@@ -18,7 +18,7 @@ public abstract class WebSocketHandler
 
     /// <summary>
     /// A whole message arrived. Its payload is pooled memory, valid only until the returned task completes:
-    /// copy what you keep.
+    /// keep <see cref="WebSocketMessage.Detach"/>'s copy, not the message.
     /// </summary>
     public virtual ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message) => default;
 

@@ -97,6 +97,9 @@ public sealed class WsFastServer : IAsyncDisposable
     /// <summary>The topics: publish to them, count their subscribers.</summary>
     public TopicRegistry Topics { get; }
 
+    /// <summary>The open WebSocket connections, to find one by its id.</summary>
+    public WebSocketConnections Connections { get; } = new();
+
     /// <summary>True once a broadcast endpoint is mapped: the publish, event stream and poll routes answer.</summary>
     public bool HasBroadcast { get; private set; }
 
@@ -235,6 +238,11 @@ public sealed class WsFastServer : IAsyncDisposable
         }
 
         _uptime.Start();
+        if (Options.PoisonReceiveBuffers)
+        {
+            Log.PoisonReceiveBuffersOn(Logger);
+        }
+
         foreach (IPEndPoint endpoint in EndPoints)
         {
             Log.Listening(Logger, endpoint);
@@ -492,6 +500,7 @@ public sealed class WsFastServer : IAsyncDisposable
         InputPauseThreshold = Options.MaxUnreadInputBytes,
         InputResumeThreshold = Options.MaxUnreadInputBytes / 2,
         UseEpoll = Options.SocketEngine == SocketEngine.Epoll,
+        PoisonReturnedBlocks = Options.PoisonReceiveBuffers,
     };
 
     // A handshake the client broke: one rate-limited line with the innermost reason (OpenSSL's own words, such

@@ -172,6 +172,18 @@ public sealed class WsFastServerOptions
     /// </summary>
     public PerMessageDeflateOptions? PerMessageDeflate { get; set; }
 
+    /// <summary>
+    /// A testing aid for handlers that might keep a received message past their call (in a <c>Channel</c>, a
+    /// closure, a fire-and-forget task), which in production silently reads another client's bytes later: with
+    /// it on, once a handler's <see cref="WebSocketHandler.OnMessageAsync"/> completes, the message's bytes are
+    /// overwritten with <c>0xDD</c> and its <see cref="WebSocketMessage.Payload"/> throws
+    /// <see cref="ObjectDisposedException"/>; receive buffers and assembled-message buffers are filled with
+    /// <c>0xDD</c> when returned and never reused, so memory taken from a payload reads <c>0xDD</c> from then on.
+    /// Default false. Costs an allocation per receive and per message and a pass over every payload: turn it on
+    /// in tests, not in production (the server logs a warning when it starts with it on).
+    /// </summary>
+    public bool PoisonReceiveBuffers { get; set; }
+
     /// <summary>Settings that could not be read from configuration (<c>AddWsFast</c>), listed by <see cref="Validate"/>.</summary>
     internal List<string> ConfigurationProblems { get; } = [];
 

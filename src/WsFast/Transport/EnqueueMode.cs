@@ -29,4 +29,20 @@ internal enum EnqueueMode : byte
     /// RFC 6455 section 5.5.3 allows).
     /// </summary>
     Replaceable,
+
+    /// <summary>
+    /// After everything queued, never held back by an open fragmented message: a control frame other than a pong
+    /// or a close (a ping), which RFC 6455 section 5.4 lets go between the fragments of a message.
+    /// </summary>
+    Control,
+
+    /// <summary>
+    /// A fragment of a message that has more to come (RFC 6455 section 5.4): queued after everything queued, and
+    /// from now on <see cref="Append"/> and <see cref="Dispatched"/> buffers are held back, in order, until the
+    /// message's <see cref="FinalFragment"/>, so that no other data frame lands between its fragments.
+    /// </summary>
+    Fragment,
+
+    /// <summary>The last fragment of a message: queued, then the buffers held back behind the message follow it.</summary>
+    FinalFragment,
 }

@@ -95,6 +95,21 @@ internal sealed class OutboundQueue
         }
     }
 
+    /// <summary>
+    /// Moves every entry, in order, to the back of <paramref name="target"/>, references and all; this queue is left
+    /// empty. For a queue none of whose entries is being sent.
+    /// </summary>
+    public void MoveTo(OutboundQueue target)
+    {
+        while (_count > 0)
+        {
+            Entry entry = _entries[_head];
+            target.Enqueue(entry.Buffer, entry.Offset, entry.Count);
+            _bytes -= entry.Count;
+            RemoveHead();
+        }
+    }
+
     /// <summary>The unsent part of entry <paramref name="index"/> (0 is the first) as an array segment.</summary>
     public ArraySegment<byte> Peek(int index)
     {

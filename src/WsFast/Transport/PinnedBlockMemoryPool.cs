@@ -48,10 +48,30 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     // next gen2 collection).
     private const int ReleaseDivisor = 4;
 
-    private readonly SizeClass _small = new(BlockSize, MinimumIdle);
-    private readonly SizeClass _large = new(LargeBlockSize, MinimumIdleLarge);
+    /// <summary>What a returned block is filled with when the pool poisons (<see cref="PinnedBlockMemoryPool(bool)"/>).</summary>
+    public const byte PoisonByte = 0xDD;
+
+    private readonly SizeClass _small;
+    private readonly SizeClass _large;
     private readonly Lock _trimLock = new();
     private bool _disposed;
+
+    /// <summary>A pool that reuses its blocks.</summary>
+    public PinnedBlockMemoryPool()
+        : this(poison: false)
+    {
+    }
+
+    /// <summary>
+    /// A pool that, with <paramref name="poison"/>, fills every returned block with <see cref="PoisonByte"/> and
+    /// lets it go instead of reusing it: memory still referenced after its return then reads the pattern, never
+    /// bytes of a later receive (a testing aid: every receive allocates a block).
+    /// </summary>
+    public PinnedBlockMemoryPool(bool poison)
+    {
+        _small = new(BlockSize, MinimumIdle, poison);
+        _large = new(LargeBlockSize, MinimumIdleLarge, poison);
+    }
 
     /// <inheritdoc />
     public override int MaxBufferSize => LargeBlockSize;
@@ -109,7 +129,7 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     }
 
     /// <summary>The blocks of one size: those idle, and the counts that trimming goes by.</summary>
-    private sealed class SizeClass(int blockSize, int minimumIdle)
+    private sealed class SizeClass(int blockSize, int minimumIdle, bool poison)
     {
         private readonly ConcurrentQueue<Block> _idle = new();
         private long _inUse;
@@ -142,6 +162,13 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
         public void Return(Block block)
         {
             Interlocked.Decrement(ref _inUse);
+            if (poison)
+            {
+                block.Memory.Span.Fill(PoisonByte);
+                Interlocked.Decrement(ref _count);
+                return;
+            }
+
             _idle.Enqueue(block);
         }
 

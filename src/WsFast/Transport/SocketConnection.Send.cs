@@ -18,6 +18,7 @@ internal sealed partial class SocketConnection
     private static readonly Task<bool> s_notStarted = Task.FromResult(false);
 
     private readonly OutboundQueue _queue = new();
+    private OutboundQueue? _held; // data frames that came while a fragmented message is open; made on first need
     private List<ArraySegment<byte>>? _gathered; // made on the first gathered send: most connections never need it
     private readonly ReusableSignal _sendSignal = new();
     private readonly ReusableSignal _drainSignal = new();
@@ -30,8 +31,13 @@ internal sealed partial class SocketConnection
     private bool _drainWaiting;      // someone awaits _drainSignal
     private bool _sendEnded;         // the send loop has finished and released the queue
     private bool _corked;            // the receive loop is running the reader inline; hold sends until it returns
+    private bool _holding;           // a fragmented message is open: data frames wait in _held until it ends
+    private bool _fragmentWaiting;   // the sender of a fragmented message awaits _fragmentSignal
     private long _drainBytes;
     private int _drainCount;
+    private long _fragmentBytes;
+    private int _fragmentCount;
+    private ReusableSignal? _fragmentSignal; // made on the first wait: most connections never send fragments
     private IMemoryOwner<byte>? _coalesced;
 
     // What the next send covers, set by PrepareSend: one stretch of memory, or the gathered list.
@@ -41,11 +47,17 @@ internal sealed partial class SocketConnection
     private Task<bool> _outputClosed = s_notStarted;
     private long _progressAt; // Environment.TickCount64 when the queue last became non-empty or a send completed
 
-    /// <summary>Bytes queued and not yet sent (a snapshot; other threads may be changing it).</summary>
-    public long QueuedBytes => _queue.Bytes;
+    /// <summary>
+    /// Bytes queued and not yet sent (a snapshot; other threads may be changing it), including those held back
+    /// behind an open fragmented message.
+    /// </summary>
+    public long QueuedBytes => _queue.Bytes + (_held?.Bytes ?? 0);
 
-    /// <summary>Buffer references queued and not yet fully sent (a snapshot).</summary>
-    public int QueuedCount => _queue.Count;
+    /// <summary>Buffer references queued and not yet fully sent (a snapshot), including those held back.</summary>
+    public int QueuedCount => _queue.Count + (_held?.Count ?? 0);
+
+    /// <summary>Buffer references the send loop may send now: queued, not held back behind an open message (a snapshot).</summary>
+    public int SendableCount => _queue.Count;
 
     /// <summary>
     /// When the output last made progress (<see cref="Environment.TickCount64"/>): the queue became non-empty,
@@ -94,6 +106,7 @@ internal sealed partial class SocketConnection
 
         bool last = mode is EnqueueMode.Last or EnqueueMode.LastDroppingQueued;
         bool queued = false;
+        bool held = false;
         bool wake = false;
         SharedBuffer? superseded = null;
         lock (_sync)
@@ -107,7 +120,18 @@ internal sealed partial class SocketConnection
                     _queue.DropUnsent();
                 }
 
-                if (count > 0)
+                if (last)
+                {
+                    // What waits behind an unfinished message can never go out: it would land inside the message.
+                    StopHoldingLocked(release: true);
+                }
+
+                if (count > 0 && _holding && mode is EnqueueMode.Append or EnqueueMode.Dispatched)
+                {
+                    (_held ??= new OutboundQueue()).Enqueue(buffer, offset, count);
+                    held = true;
+                }
+                else if (count > 0)
                 {
                     superseded = mode == EnqueueMode.Replaceable ? _queue.TryReplace(buffer, offset, count) : null;
                     if (superseded is null)
@@ -121,8 +145,18 @@ internal sealed partial class SocketConnection
                     }
                 }
 
-                // Nothing new to send after a replacement; an empty buffer matters only when it ends the output.
-                if ((superseded is null && count > 0 && (!_corked || last)) || (count == 0 && last))
+                if (mode == EnqueueMode.Fragment)
+                {
+                    _holding = true;
+                }
+                else if (mode == EnqueueMode.FinalFragment)
+                {
+                    StopHoldingLocked(release: false);
+                }
+
+                // Nothing new to send after a replacement or a held buffer; an empty buffer matters only when it
+                // ends the output.
+                if ((superseded is null && !held && count > 0 && (!_corked || last)) || (count == 0 && last))
                 {
                     wake = _sendLoopWaiting;
                     _sendLoopWaiting = false;
@@ -138,7 +172,7 @@ internal sealed partial class SocketConnection
         superseded?.Release();
         if (wake)
         {
-            if (mode == EnqueueMode.Dispatched && queued && count > 0)
+            if (mode == EnqueueMode.Dispatched && queued && count > 0 && !held)
             {
                 ThreadPool.UnsafeQueueUserWorkItem(_sendWake, preferLocal: false);
             }
@@ -172,6 +206,7 @@ internal sealed partial class SocketConnection
                 _queue.DropUnsent();
             }
 
+            StopHoldingLocked(release: true);
             _outputCompleted = true;
             wake = _sendLoopWaiting;
             _sendLoopWaiting = false;
@@ -194,7 +229,7 @@ internal sealed partial class SocketConnection
     {
         lock (_sync)
         {
-            if (id != _id || _sendEnded || (_queue.Bytes <= bytes && _queue.Count <= count))
+            if (id != _id || _sendEnded || (QueuedBytes <= bytes && QueuedCount <= count))
             {
                 return ValueTask.CompletedTask;
             }
@@ -210,6 +245,64 @@ internal sealed partial class SocketConnection
             _drainSignal.Reset();
             return _drainSignal.WaitAsync();
         }
+    }
+
+    /// <summary>
+    /// For the sender of a fragmented message: completes when at most <paramref name="bytes"/> bytes and
+    /// <paramref name="count"/> buffers are queued, held ones included, or when nothing but held buffers is
+    /// queued (they cannot drain before the message ends, so waiting for them would never end), or the send side
+    /// is done, or <paramref name="id"/> is not the current client's. Apart from the drain wait of
+    /// <see cref="WaitForDrainAsync"/>, which other senders may be in meanwhile; one such wait at a time.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another fragment wait is in progress.</exception>
+    internal ValueTask WaitForFragmentRoomAsync(long id, long bytes, int count)
+    {
+        lock (_sync)
+        {
+            if (id != _id || _sendEnded || HasFragmentRoomLocked(bytes, count))
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            if (_fragmentWaiting)
+            {
+                throw new InvalidOperationException("Only one fragment wait at a time is supported.");
+            }
+
+            _fragmentWaiting = true;
+            _fragmentBytes = bytes;
+            _fragmentCount = count;
+            ReusableSignal signal = _fragmentSignal ??= new ReusableSignal();
+            signal.Reset();
+            return signal.WaitAsync();
+        }
+    }
+
+    private bool HasFragmentRoomLocked(long bytes, int count) =>
+        _queue.Count == 0 || (QueuedBytes <= bytes && QueuedCount <= count);
+
+    // Ends holding data frames back behind a fragmented message: they follow it (its last fragment is queued), or
+    // are released unsent (the output ends first).
+    private void StopHoldingLocked(bool release)
+    {
+        _holding = false;
+        if (_held is not { Count: > 0 } held)
+        {
+            return;
+        }
+
+        if (release)
+        {
+            held.DropUnsent();
+            return;
+        }
+
+        if (_queue.Count == 0)
+        {
+            Volatile.Write(ref _progressAt, Environment.TickCount64);
+        }
+
+        held.MoveTo(_queue);
     }
 
     // While the receive loop hands new bytes to an inline reader, replies queued by that reader are held and sent
@@ -456,21 +549,33 @@ internal sealed partial class SocketConnection
     private void OnSent(int sent)
     {
         bool drained = false;
+        bool fragmentRoom = false;
         Volatile.Write(ref _progressAt, Environment.TickCount64);
         lock (_sync)
         {
             _queue.InFlight = 0;
             _queue.Consume(sent);
-            if (_drainWaiting && _queue.Bytes <= _drainBytes && _queue.Count <= _drainCount)
+            if (_drainWaiting && QueuedBytes <= _drainBytes && QueuedCount <= _drainCount)
             {
                 _drainWaiting = false;
                 drained = true;
+            }
+
+            if (_fragmentWaiting && HasFragmentRoomLocked(_fragmentBytes, _fragmentCount))
+            {
+                _fragmentWaiting = false;
+                fragmentRoom = true;
             }
         }
 
         if (drained)
         {
             _drainSignal.Set();
+        }
+
+        if (fragmentRoom)
+        {
+            _fragmentSignal!.Set();
         }
     }
 
@@ -482,19 +587,29 @@ internal sealed partial class SocketConnection
         _gathered?.Clear();
 
         bool drained;
+        bool fragmentRoom;
         lock (_sync)
         {
             _outputCompleted = true;
             _aborted = true;
             _sendEnded = true;
             _queue.Clear();
+            _holding = false;
+            _held?.Clear();
             drained = _drainWaiting;
             _drainWaiting = false;
+            fragmentRoom = _fragmentWaiting;
+            _fragmentWaiting = false;
         }
 
         if (drained)
         {
             _drainSignal.Set();
+        }
+
+        if (fragmentRoom)
+        {
+            _fragmentSignal!.Set();
         }
     }
 
@@ -504,6 +619,8 @@ internal sealed partial class SocketConnection
         _aborted = false;
         _sendLoopWaiting = false;
         _drainWaiting = false;
+        _fragmentWaiting = false;
+        _holding = false;
         _sendEnded = false;
         _corked = false;
         _drainBytes = 0;

@@ -70,6 +70,12 @@ internal sealed class SocketTransportOptions
     internal int CoalesceThreshold { get; set; } = PinnedBlockMemoryPool.BlockSize;
 
     /// <summary>
+    /// Whether receive blocks are filled with <see cref="PinnedBlockMemoryPool.PoisonByte"/> when returned and never
+    /// reused (see <see cref="PinnedBlockMemoryPool(bool)"/>). Default false.
+    /// </summary>
+    internal bool PoisonReturnedBlocks { get; set; }
+
+    /// <summary>
     /// When set, every accepted connection speaks TLS (<see cref="Tls.TlsSocketIo"/>) with the certificates and
     /// protocols this context chooses. Default null: plain TCP.
     /// </summary>

@@ -44,6 +44,9 @@ internal readonly struct TransportLease
     /// <summary>Buffers queued and not yet fully sent; 0 for a client that is gone.</summary>
     public int QueuedCount => IsCurrent ? _connection.QueuedCount : 0;
 
+    /// <summary>Buffers the connection may send now, not held back behind an open fragmented message.</summary>
+    public int SendableCount => IsCurrent ? _connection.SendableCount : 0;
+
     /// <summary>
     /// How long, at <paramref name="now"/> (<see cref="Environment.TickCount64"/>), the output has had bytes
     /// queued without a send completing; zero when nothing is queued.
@@ -51,7 +54,8 @@ internal readonly struct TransportLease
     public long StalledFor(long now)
     {
         long since = _connection.LastSendProgress;
-        return IsCurrent && _connection.QueuedCount > 0 ? now - since : 0;
+        // Buffers held back behind an open fragmented message wait for the application, not the peer.
+        return IsCurrent && _connection.SendableCount > 0 ? now - since : 0;
     }
 
     /// <summary>Completes once the socket is closed and both directions are done. Never faults.</summary>
@@ -78,6 +82,19 @@ internal readonly struct TransportLease
 
     /// <summary>Queues a buffer that supersedes the previous replaceable one if that still waits (<see cref="EnqueueMode.Replaceable"/>).</summary>
     public bool EnqueueReplaceable(SharedBuffer buffer) => _connection.Enqueue(Id, buffer, 0, buffer.Length, EnqueueMode.Replaceable);
+
+    /// <summary>Queues a control frame that may go between the fragments of a message (<see cref="EnqueueMode.Control"/>).</summary>
+    public bool EnqueueControl(SharedBuffer buffer) => _connection.Enqueue(Id, buffer, 0, buffer.Length, EnqueueMode.Control);
+
+    /// <summary>
+    /// Queues a fragment of a message; until its final one, other data frames are held back behind it
+    /// (<see cref="EnqueueMode.Fragment"/>, <see cref="EnqueueMode.FinalFragment"/>).
+    /// </summary>
+    public bool EnqueueFragment(SharedBuffer buffer, bool final) =>
+        _connection.Enqueue(Id, buffer, 0, buffer.Length, final ? EnqueueMode.FinalFragment : EnqueueMode.Fragment);
+
+    /// <inheritdoc cref="SocketConnection.WaitForFragmentRoomAsync"/>
+    public ValueTask WaitForFragmentRoomAsync(long bytes, int count) => _connection.WaitForFragmentRoomAsync(Id, bytes, count);
 
     /// <inheritdoc cref="SocketConnection.CompleteOutput"/>
     public void CompleteOutput() => _connection.CompleteOutput(Id);

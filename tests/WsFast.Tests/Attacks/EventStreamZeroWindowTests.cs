@@ -19,8 +19,8 @@ public class EventStreamZeroWindowTests
     private const long QueueBound = 256 * 1024;
     private const int Healthy = 3;
     private const int PayloadSize = 1024;
-    // An event is its id line, its data line and a blank line around the payload.
-    private const int EventSize = PayloadSize + 32;
+    // An event is its id line (epoch:sequence), its data line and a blank line around the payload.
+    private const int EventSize = PayloadSize + 64;
     // The loopback kernel buffers take about 3 MiB for a client that never reads before the server's queue grows
     // at all; well past that and the bound, the stream has certainly been ended.
     private const int MaxMessages = 8000;
@@ -46,7 +46,8 @@ public class EventStreamZeroWindowTests
         long[] progress = new long[Healthy];
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         long last = 0;
-        Task[] reading = streams.Select((stream, i) => ReadEveryEventAsync(stream, i, progress, () => Volatile.Read(ref last), deadline.Token)).ToArray();
+        long epoch = server.Server.Topics.Find(Topic)!.Epoch;
+        Task[] reading = streams.Select((stream, i) => ReadEveryEventAsync(stream, epoch, i, progress, () => Volatile.Read(ref last), deadline.Token)).ToArray();
 
         // The firehose: 1 KiB messages as fast as the healthy streams take them, until the attacker is ended.
         long endedAt = 0;
@@ -112,14 +113,14 @@ public class EventStreamZeroWindowTests
     private static string Payload(long sequence) => $"{sequence:D8}".PadRight(PayloadSize, 'x');
 
     /// <summary>Reads events 1, 2, 3... in order, each with its payload, until the last one published.</summary>
-    private static async Task ReadEveryEventAsync(EventStream stream, int index, long[] progress, Func<long> last, CancellationToken deadline)
+    private static async Task ReadEveryEventAsync(EventStream stream, long epoch, int index, long[] progress, Func<long> last, CancellationToken deadline)
     {
         long expected = 1;
         while (last() == 0 || expected <= last())
         {
             deadline.ThrowIfCancellationRequested();
             ServerSentEvent message = await stream.ReadAsync(TimeSpan.FromSeconds(5));
-            Assert.Equal(expected.ToString(System.Globalization.CultureInfo.InvariantCulture), message.Id);
+            Assert.Equal($"{epoch}:{expected}", message.Id);
             Assert.Equal(Payload(expected), message.Data);
             Volatile.Write(ref progress[index], expected);
             expected++;

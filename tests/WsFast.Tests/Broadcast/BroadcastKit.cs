@@ -117,6 +117,9 @@ internal static class BroadcastKit
         return false;
     }
 
+    /// <summary>The event id of message <paramref name="sequence"/> of <paramref name="topic"/>: its epoch, a colon, the sequence number.</summary>
+    public static string EventId(TestServer server, string topic, long sequence) => $"{server.Server.Topics.Find(topic)!.Epoch}:{sequence}";
+
     /// <summary>Polls <paramref name="condition"/> every few milliseconds; fails the test after <paramref name="timeout"/>.</summary>
     public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {

@@ -48,7 +48,7 @@ public class BufferLifetimeTests
 
             for (int i = 1; i <= 50; i++)
             {
-                Assert.Equal($"{i}", (await stream.ReadAsync()).Id);
+                Assert.Equal(BroadcastKit.EventId(server, "pooled", i), (await stream.ReadAsync()).Id);
             }
 
             await BroadcastKit.CloseAllAsync(clients);

@@ -49,7 +49,7 @@ public class EventStreamTests
 
             // Every line of an event starts with a field name, so the event's blank line is the first "\n\n".
             string sent = Encoding.UTF8.GetString(await connection.ReadUntilAsync("\n\n"u8.ToArray()));
-            Assert.Equal(ExpectedEvent(sequence, Texts[i]), sent);
+            Assert.Equal(ExpectedEvent(server.Server.Topics.Find("lines")!.Epoch, sequence, Texts[i]), sent);
             Assert.DoesNotContain('\r', sent);
         }
     }
@@ -70,7 +70,7 @@ public class EventStreamTests
         // The client's parser splits lines at CR, LF and CRLF, as a browser's does.
         for (int i = 0; i < Texts.Length; i++)
         {
-            Assert.Equal(new ServerSentEvent($"{i + 1}", null, AsLf(Texts[i])), await stream.ReadAsync());
+            Assert.Equal(new ServerSentEvent(BroadcastKit.EventId(server, "parsed", i + 1), null, AsLf(Texts[i])), await stream.ReadAsync());
         }
     }
 
@@ -79,10 +79,10 @@ public class EventStreamTests
     public void A_text_messages_event_bytes_hold_its_id_then_one_data_line_per_line_of_the_text(string text)
     {
         var frame = FrameWriting.Frame(Opcode.Text, Encoding.UTF8.GetBytes(text));
-        var message = new TopicMessage(42, WsFast.MessageType.Text, frame, FrameWriting.HeaderSizeOf(frame), DateTime.UtcNow);
+        var message = new TopicMessage(Topic, 42, WsFast.MessageType.Text, frame, FrameWriting.HeaderSizeOf(frame), DateTime.UtcNow);
         try
         {
-            Assert.Equal(ExpectedEvent(42, text), Encoding.UTF8.GetString(message.Event.WrittenSpan));
+            Assert.Equal(ExpectedEvent(Topic.Epoch, 42, text), Encoding.UTF8.GetString(message.Event.WrittenSpan));
             Assert.Equal(message.Event.Length + frame.Length, message.HeldBytes);
         }
         finally
@@ -96,10 +96,10 @@ public class EventStreamTests
     {
         byte[] payload = [(byte)'\r', (byte)'\n', 0, 255, (byte)'\r'];
         var frame = FrameWriting.Frame(Opcode.Binary, payload);
-        var message = new TopicMessage(3, WsFast.MessageType.Binary, frame, FrameWriting.HeaderSizeOf(frame), DateTime.UtcNow);
+        var message = new TopicMessage(Topic, 3, WsFast.MessageType.Binary, frame, FrameWriting.HeaderSizeOf(frame), DateTime.UtcNow);
         try
         {
-            Assert.Equal($"id: 3\nevent: binary\ndata: {Convert.ToBase64String(payload)}\n\n", Encoding.ASCII.GetString(message.Event.WrittenSpan));
+            Assert.Equal($"id: {Topic.Epoch}:3\nevent: binary\ndata: {Convert.ToBase64String(payload)}\n\n", Encoding.ASCII.GetString(message.Event.WrittenSpan));
         }
         finally
         {
@@ -107,9 +107,12 @@ public class EventStreamTests
         }
     }
 
-    // "id: N", a data line per line of the text (breaks at CRLF, CR or LF), and the blank line.
-    private static string ExpectedEvent(long sequence, string text) =>
-        $"id: {sequence}\n" + string.Concat(Regex.Split(text, "\r\n|\r|\n").Select(line => $"data: {line}\n")) + "\n";
+    // An endpoint's own kind of topic, outside any registry: enough to give messages an epoch.
+    private static readonly Topic Topic = new("events", registry: null, budget: null, new ServerCounters());
+
+    // "id: E:N", a data line per line of the text (breaks at CRLF, CR or LF), and the blank line.
+    private static string ExpectedEvent(long epoch, long sequence, string text) =>
+        $"id: {epoch}:{sequence}\n" + string.Concat(Regex.Split(text, "\r\n|\r|\n").Select(line => $"data: {line}\n")) + "\n";
 
     private static string AsLf(string text) => Regex.Replace(text, "\r\n|\r|\n", "\n");
 }

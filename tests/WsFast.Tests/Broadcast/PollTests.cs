@@ -88,7 +88,7 @@ public class PollTests
 
         using (EventStream stream = await EventStream.OpenAsync(http, "/sse/edges?after=0"))
         {
-            Assert.Equal(new ServerSentEvent("1", null, "m1"), await stream.ReadAsync());
+            Assert.Equal(new ServerSentEvent(BroadcastKit.EventId(server, "edges", 1), null, "m1"), await stream.ReadAsync());
         }
 
         Assert.False(server.Log.Contains("Unexpected error"));

@@ -34,7 +34,7 @@ public class ResumeTests
 
         for (int i = 1; i <= 3; i++)
         {
-            Assert.Equal(new ServerSentEvent($"{i}", null, $"m{i}"), await stream.ReadAsync());
+            Assert.Equal(new ServerSentEvent(BroadcastKit.EventId(server, "ids", i), null, $"m{i}"), await stream.ReadAsync());
         }
     }
 
@@ -53,13 +53,13 @@ public class ResumeTests
             : await EventStream.OpenAsync(http, "/sse/resume?after=2");
         for (int i = 3; i <= 5; i++)
         {
-            Assert.Equal(new ServerSentEvent($"{i}", null, $"m{i}"), await stream.ReadAsync());
+            Assert.Equal(new ServerSentEvent(BroadcastKit.EventId(server, "resume", i), null, $"m{i}"), await stream.ReadAsync());
         }
 
         await BroadcastKit.WaitUntilAsync(() => server.Server.Topics.SubscriberCount("resume") == 1, "the stream to subscribe");
         PublishNumbered(server, "resume", 6, 7);
-        Assert.Equal(new ServerSentEvent("6", null, "m6"), await stream.ReadAsync());
-        Assert.Equal(new ServerSentEvent("7", null, "m7"), await stream.ReadAsync());
+        Assert.Equal(new ServerSentEvent(BroadcastKit.EventId(server, "resume", 6), null, "m6"), await stream.ReadAsync());
+        Assert.Equal(new ServerSentEvent(BroadcastKit.EventId(server, "resume", 7), null, "m7"), await stream.ReadAsync());
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public class ResumeTests
         await BroadcastKit.WaitUntilAsync(() => server.Server.Topics.SubscriberCount("latest") == 1, "the stream to subscribe");
         PublishNumbered(server, "latest", 4, 4);
 
-        Assert.Equal(new ServerSentEvent("4", null, "m4"), await stream.ReadAsync());
+        Assert.Equal(new ServerSentEvent(BroadcastKit.EventId(server, "latest", 4), null, "m4"), await stream.ReadAsync());
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public class ResumeTests
 
         for (int i = 4; i <= 6; i++)
         {
-            Assert.Equal(new ServerSentEvent($"{i}", null, $"m{i}"), await stream.ReadAsync());
+            Assert.Equal(new ServerSentEvent(BroadcastKit.EventId(server, "gappy", i), null, $"m{i}"), await stream.ReadAsync());
         }
     }
 
@@ -108,7 +108,7 @@ public class ResumeTests
 
         using EventStream stream = await EventStream.OpenAsync(http, "/sse/edge", lastEventId: "3");
 
-        Assert.Equal(new ServerSentEvent("4", null, "m4"), await stream.ReadAsync());
+        Assert.Equal(new ServerSentEvent(BroadcastKit.EventId(server, "edge", 4), null, "m4"), await stream.ReadAsync());
     }
 
     [Fact]
@@ -123,9 +123,9 @@ public class ResumeTests
         server.Server.Topics.Publish("kinds", "first line\nsecond line");
         server.Server.Topics.Publish("kinds", WsFast.MessageType.Binary, bytes);
 
-        Assert.Equal(new ServerSentEvent("1", null, "first line\nsecond line"), await stream.ReadAsync());
+        Assert.Equal(new ServerSentEvent(BroadcastKit.EventId(server, "kinds", 1), null, "first line\nsecond line"), await stream.ReadAsync());
         ServerSentEvent binary = await stream.ReadAsync();
-        Assert.Equal(("2", "binary"), (binary.Id, binary.Type));
+        Assert.Equal((BroadcastKit.EventId(server, "kinds", 2), "binary"), (binary.Id, binary.Type));
         Assert.Equal(bytes, Convert.FromBase64String(binary.Data));
     }
 
@@ -304,8 +304,8 @@ public class ResumeTests
         Assert.Equal((2L, false), (polled.Last, polled.Truncated));
 
         using EventStream stream = await EventStream.OpenAsync(http, "/sse/reborn", lastEventId: "5");
-        Assert.Equal(new ServerSentEvent("1", null, "m1"), await stream.ReadAsync());
-        Assert.Equal(new ServerSentEvent("2", null, "m2"), await stream.ReadAsync());
+        Assert.Equal(new ServerSentEvent(BroadcastKit.EventId(server, "reborn", 1), null, "m1"), await stream.ReadAsync());
+        Assert.Equal(new ServerSentEvent(BroadcastKit.EventId(server, "reborn", 2), null, "m2"), await stream.ReadAsync());
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public class BroadcastTests
         int header = FrameWriter.WriteHeader(frame.Span, Opcode.Text, Json.Length);
         Json.CopyTo(frame.Span.Slice(header));
         frame.Length = header + Json.Length;
-        var message = new TopicMessage(1, MessageType.Text, frame, header, DateTime.UtcNow);
+        var message = new TopicMessage(new Topic("compressed", registry: null, budget: null, new ServerCounters()), 1, MessageType.Text, frame, header, DateTime.UtcNow);
         try
         {
             WsFast.Transport.SharedBuffer? first = message.CompressedFrameFor(new ConnectionDeflate(agreement, options));

@@ -58,6 +58,20 @@ internal sealed class ConnectionAuthorization
 
     public bool IsExpired(long now) => now >= Interlocked.Read(ref _deadline);
 
+    /// <summary>Whether <paramref name="name"/> is among the topics joined beside the path's.</summary>
+    public bool Joined(string name)
+    {
+        foreach (Topic topic in _joined)
+        {
+            if (topic.Name == name)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Joins the topics beside the path's (the connection opens).</summary>
     public void Subscribe(ITopicSubscriber subscriber)
     {

@@ -4,9 +4,10 @@ using WsFast.Transport;
 namespace WsFast.Server;
 
 /// <summary>
-/// <c>GET /sse/{topic}</c>: a Server-Sent Events stream of the topic. Each event's id is the message's
-/// sequence number, so a client that reconnects with <c>Last-Event-ID</c> (or <c>?after=N</c>) first gets
-/// what it missed from the history, and an <c>event: gap</c> naming what the history no longer holds.
+/// <c>GET /sse/{topic}</c>: a Server-Sent Events stream of the topic. Each event's id is the topic's epoch and
+/// the message's sequence number (<c>E:N</c>), so a client that reconnects with <c>Last-Event-ID</c> (or
+/// <c>?after=E:N</c>) first gets what it missed from the history, and an <c>event: gap</c> naming what the
+/// history no longer holds, or that its epoch is gone. A bare <c>N</c> still resumes within the current epoch.
 /// </summary>
 internal static class EventStreamRoute
 {
@@ -29,10 +30,10 @@ internal static class EventStreamRoute
         }
 
         string? cursor = request.GetHeader("Last-Event-ID") ?? HttpRouter.QueryValue(request.Query, "after");
-        long after = 0;
-        if (cursor is not null && !HttpRouter.TryParseSequence(cursor, out after))
+        TopicCursor after = default;
+        if (cursor is not null && !TopicCursor.TryParse(cursor, out after))
         {
-            connection.Refuse(400, "Last-Event-ID and after are sequence numbers");
+            connection.Refuse(400, "Last-Event-ID and after are cursors: epoch:sequence, or a sequence number");
             return false;
         }
 
@@ -43,7 +44,7 @@ internal static class EventStreamRoute
 
         // A subscriber may wait on a topic before its first publish: the stream holds it while it lasts.
         Topic topic = server.Topics.Acquire(topicName);
-        await connection.StreamEventsAsync(topic, cursor is null ? topic.LastSequence : after, SharedBufferPool.Shared.Rent(Head)).ConfigureAwait(false);
+        await connection.StreamEventsAsync(topic, cursor is null ? new TopicCursor(0, topic.LastSequence) : after, SharedBufferPool.Shared.Rent(Head)).ConfigureAwait(false);
         return false;
     }
 }

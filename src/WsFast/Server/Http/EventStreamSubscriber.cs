@@ -50,9 +50,10 @@ internal sealed class EventStreamSubscriber(WsFastServer server, TransportLease 
     }
 
     /// <summary>A stream resuming from a cursor older than the history is told which messages it missed.</summary>
-    public void OnGap(long first, long last)
+    /// <remarks>Its data: <c>{"first":F,"last":L,"epoch":E}</c>, with <c>"reset":true</c> when the cursor was of another epoch.</remarks>
+    public void OnGap(Topic topic, long first, long last, bool reset)
     {
-        string gap = $"event: gap\ndata: {{\"first\":{first},\"last\":{last}}}\n\n";
+        string gap = $"event: gap\ndata: {{\"first\":{first},\"last\":{last},\"epoch\":{topic.Epoch}{(reset ? ",\"reset\":true" : "")}}}\n\n";
         transport.Enqueue(SharedBufferPool.Shared.Rent(Encoding.ASCII.GetBytes(gap)));
     }
 

@@ -198,17 +198,17 @@ internal sealed partial class HttpConnection : IServerConnection
     }
 
     /// <summary>
-    /// Serves an event stream on this connection: the response head, the history after <paramref name="after"/>,
+    /// Serves an event stream on this connection: the response head, the history after <paramref name="cursor"/>,
     /// then every message published to <paramref name="topic"/> (held by the caller, released here) until the
     /// client leaves or falls behind.
     /// </summary>
-    public async ValueTask StreamEventsAsync(Topic topic, long after, SharedBuffer head)
+    public async ValueTask StreamEventsAsync(Topic topic, TopicCursor cursor, SharedBuffer head)
     {
         _deadline = long.MaxValue;
         var subscriber = new EventStreamSubscriber(_server, _transport);
         _transport.Enqueue(head);
         Volatile.Write(ref _eventStream, subscriber);
-        int slot = topic.Subscribe(subscriber, after);
+        int slot = topic.Subscribe(subscriber, cursor);
         try
         {
             if (_stopping)
@@ -522,6 +522,19 @@ internal sealed partial class HttpConnection : IServerConnection
             return false;
         }
 
+        // A broadcast connection may resume its topic from a cursor, as an event stream does (TopicEnvelope).
+        TopicCursor? resumeFrom = null;
+        if (topicName is not null && HttpRouter.QueryValue(request.Query, "after") is { } afterText)
+        {
+            if (!TopicCursor.TryParse(afterText, out TopicCursor cursor))
+            {
+                Refuse(400, "after is a cursor: epoch:sequence, or a sequence number");
+                return false;
+            }
+
+            resumeFrom = cursor;
+        }
+
         if (!_server.IsOriginAllowed(endpoint, request.Origin))
         {
             Refuse(403, "origin not allowed");
@@ -573,6 +586,7 @@ internal sealed partial class HttpConnection : IServerConnection
             ClientAddress = ClientAddress,
             IsSecure = IsSecure,
             Address = TakeAddress(),
+            ResumeFrom = resumeFrom,
         };
         if (granted?.UserState is { } state)
         {

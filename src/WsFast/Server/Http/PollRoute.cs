@@ -4,10 +4,13 @@ using System.Text.Json;
 namespace WsFast.Server;
 
 /// <summary>
-/// <c>GET /poll/{topic}?after=N&amp;wait=S</c>: the topic's messages after sequence N as JSON. With none yet,
+/// <c>GET /poll/{topic}?after=E:N&amp;wait=S</c>: the topic's messages after sequence N of epoch E as JSON
+/// (a bare <c>N</c> means the current epoch), with the <c>cursor</c> to poll from next. With none yet,
 /// a long poll waits up to S seconds (at most <see cref="BroadcastOptions.LongPollTimeout"/>, the default) for
 /// one; <c>wait=0</c> is a short poll. Without <c>after</c>, the cursor is the latest message. A cursor older
-/// than the history is answered with what remains and <c>"truncated": true</c>; an answer holds up to
+/// than the history is answered with what remains and <c>"truncated": true</c>, and a cursor of another epoch
+/// (the topic was made again, or the server restarted) with the whole history, <c>"truncated": true</c> and
+/// <c>"reset": true</c>; an answer holds up to
 /// <see cref="BroadcastOptions.MaxPublishBytes"/> of payload (always one message) and says <c>"more": true</c>
 /// when the rest waits for the next poll.
 /// </summary>
@@ -36,12 +39,12 @@ internal static class PollRoute
         BroadcastOptions options = server.Options.Broadcast;
         string? afterText = HttpRouter.QueryValue(request.Query, "after");
         string? waitText = HttpRouter.QueryValue(request.Query, "wait");
-        long after = 0;
+        TopicCursor after = default;
         double waitSeconds = options.LongPollTimeout.TotalSeconds;
-        if ((afterText is not null && !HttpRouter.TryParseSequence(afterText, out after))
+        if ((afterText is not null && !TopicCursor.TryParse(afterText, out after))
             || (waitText is not null && !HttpRouter.TryParseSeconds(waitText, out waitSeconds)))
         {
-            connection.Refuse(400, "after is a sequence number and wait a number of seconds");
+            connection.Refuse(400, "after is a cursor (epoch:sequence, or a sequence number) and wait a number of seconds");
             return false;
         }
 
@@ -56,16 +59,18 @@ internal static class PollRoute
             Topic? existing = server.Topics.Find(topicName);
             if (existing is null)
             {
-                return Answer(connection, topicName, new PollBatch(truncated: false, oldest: 1, last: 0), keepAlive);
+                // No topic, so no epoch: a cursor that had one has lost what followed it.
+                bool lost = after.Epoch != 0;
+                return Answer(connection, topicName, new PollBatch(truncated: lost, oldest: 1, last: 0) { Reset = lost }, keepAlive);
             }
 
-            return Answer(connection, topicName, existing.Poll(afterText is null ? existing.LastSequence : after, options.MaxPublishBytes, waiter: null), keepAlive);
+            return Answer(connection, topicName, existing.Poll(afterText is null ? new TopicCursor(0, existing.LastSequence) : after, options.MaxPublishBytes, waiter: null), keepAlive);
         }
 
         Topic topic = server.Topics.Acquire(topicName);
         try
         {
-            long cursor = afterText is null ? topic.LastSequence : after;
+            TopicCursor cursor = afterText is null ? new TopicCursor(0, topic.LastSequence) : after;
             var waiter = new LongPollWaiter();
             PollBatch batch = topic.Poll(cursor, options.MaxPublishBytes, waiter);
             if (batch.WaiterSlot >= 0)
@@ -104,9 +109,21 @@ internal static class PollRoute
             using (var json = new Utf8JsonWriter(body, JsonOptions))
             {
                 json.WriteStartObject();
+                long last = batch.Messages.Count > 0 ? batch.Messages[^1].Message.Sequence : batch.Last;
                 json.WriteString("topic", topicName);
-                json.WriteNumber("last", batch.Messages.Count > 0 ? batch.Messages[^1].Message.Sequence : batch.Last);
+                json.WriteNumber("last", last);
+                if (batch.Epoch != 0)
+                {
+                    json.WriteNumber("epoch", batch.Epoch);
+                    json.WriteString("cursor", new TopicCursor(batch.Epoch, last).ToString());
+                }
+
                 json.WriteBoolean("truncated", batch.Truncated);
+                if (batch.Reset)
+                {
+                    json.WriteBoolean("reset", true);
+                }
+
                 if (batch.Truncated)
                 {
                     json.WriteNumber("oldest", batch.Oldest);

@@ -310,7 +310,7 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
         {
             RefuseRelay("relay rate exceeded");
         }
-        else if (_topic!.TryPublish(MessageType.Text, FrameWriting.Frame(Opcode.Text, text), out _) == PublishStatus.TopicLimit)
+        else if (_topic!.TryPublish(MessageType.Text, FrameWriting.Frame(Opcode.Text, text), except: null, out _) == PublishStatus.TopicLimit)
         {
             RefuseRelay("the topic limit is reached");
         }

@@ -85,7 +85,7 @@ internal static class Hixie76Upgrade
             return false;
         }
 
-        string? subProtocol = endpoint.ChooseSubProtocol(request.Subprotocols);
+        string? subProtocol = endpoint.ChooseSubProtocol(request.Subprotocols, envelopes: false);
 
         var answer = new byte[Hixie76Handshake.AnswerLength];
         Hixie76Handshake.WriteAnswer(quotient1, quotient2, key3, answer);

@@ -45,6 +45,13 @@ public sealed class BroadcastOptions
     /// </summary>
     public int RelayRate { get; set; } = 20;
 
+    /// <summary>
+    /// Most topics one WebSocket connection may join from server code (<see cref="WebSocketConnection.Subscribe(string)"/>),
+    /// beside its path's topic and those its authorizer joined it to; one more throws
+    /// <see cref="InvalidOperationException"/>. Each costs a slot in the topic and a few dozen bytes. Default 64.
+    /// </summary>
+    public int MaxTopicsPerConnection { get; set; } = 64;
+
     /// <summary>How long a long poll waits for a message before answering with none. Default 25 s.</summary>
     public TimeSpan LongPollTimeout { get; set; } = TimeSpan.FromSeconds(25);
 
@@ -63,6 +70,7 @@ public sealed class BroadcastOptions
         check.AtLeast(HistoryBytes, 0, nameof(HistoryBytes));
         check.AtLeast(MaxHistoryBytes, 0, nameof(MaxHistoryBytes));
         check.AtLeast(MaxTopics, 1, nameof(MaxTopics));
+        check.AtLeast(MaxTopicsPerConnection, 0, nameof(MaxTopicsPerConnection));
         check.AtLeast(MaxPublishBytes, 1, nameof(MaxPublishBytes));
         check.AtLeast(RelayRate, 1, nameof(RelayRate));
         check.NotNegative(LongPollTimeout, nameof(LongPollTimeout));

@@ -10,10 +10,19 @@ internal interface ITopicSubscriber
     EnqueueResult Offer(TopicMessage message);
 
     /// <summary>
-    /// Told, before catching up from history, that messages <paramref name="first"/> to <paramref name="last"/>
-    /// are no longer held: its cursor is older than the history.
+    /// Offered a message of the history while catching up from a cursor, under the topic's lock. A subscriber may
+    /// answer <see cref="EnqueueResult.Full"/> without applying its slow-consumer policy: the catch-up then stops
+    /// there and the rest is reported to it as a gap (<see cref="OnGap"/>). By default, as <see cref="Offer"/>.
     /// </summary>
-    void OnGap(long first, long last)
+    EnqueueResult OfferFromHistory(TopicMessage message) => Offer(message);
+
+    /// <summary>
+    /// Told, before catching up from history, that messages <paramref name="first"/> to <paramref name="last"/>
+    /// of <paramref name="topic"/> are no longer held: its cursor is older than the history. With
+    /// <paramref name="reset"/>, the cursor was of another epoch: what followed it there is lost as well, and
+    /// <paramref name="first"/> is 1.
+    /// </summary>
+    void OnGap(Topic topic, long first, long last, bool reset)
     {
     }
 }

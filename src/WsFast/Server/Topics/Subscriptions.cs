@@ -11,11 +11,16 @@ internal struct Subscriptions
     private int _endpointSlot;
     private int _topicSlot;
 
-    /// <summary>Subscribes <paramref name="subscriber"/> to <paramref name="endpoint"/>'s topic and to <paramref name="topic"/>, if any.</summary>
-    public void Subscribe(ITopicSubscriber subscriber, WebSocketEndpoint endpoint, Topic? topic)
+    /// <summary>
+    /// Subscribes <paramref name="subscriber"/> to <paramref name="endpoint"/>'s topic and to <paramref name="topic"/>,
+    /// if any: from <paramref name="resumeFrom"/> in its history when given, from now on otherwise.
+    /// </summary>
+    public void Subscribe(ITopicSubscriber subscriber, WebSocketEndpoint endpoint, Topic? topic, TopicCursor? resumeFrom = null)
     {
         _endpointSlot = endpoint.Everyone.Subscribe(subscriber) + 1;
-        _topicSlot = topic is null ? 0 : topic.Subscribe(subscriber) + 1;
+        _topicSlot = topic is null ? 0
+            : resumeFrom is { } cursor ? topic.Subscribe(subscriber, cursor) + 1
+            : topic.Subscribe(subscriber) + 1;
     }
 
     /// <summary>Leaves both topics (the same ones given to <see cref="Subscribe"/>); a second call does nothing.</summary>

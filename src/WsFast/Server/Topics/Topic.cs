@@ -20,10 +20,14 @@ public readonly record struct PublishResult(long Sequence, int Subscribers);
 /// The sends themselves run on the I/O threads, and a subscriber that cannot keep up costs the others nothing.</para>
 /// <para>A topic of the registry exists while something holds it (a WebSocket, event stream or waiting long poll
 /// subscribed to it) or its history holds messages; then it is retired, and a later use of the name makes a new
-/// topic whose sequence starts again at 1.</para>
+/// topic whose sequence starts again at 1, under a new <see cref="Epoch"/>.</para>
 /// </remarks>
 public sealed class Topic
 {
+    // Epochs count up from a random start, so that they differ between the topics of one process and, but for
+    // a chance of about one in 2^52, from those of an earlier process.
+    private static long s_lastEpoch = Random.Shared.NextInt64(1, 1L << 52);
+
     private readonly object _lock = new();
     private readonly ConnectionSet<ITopicSubscriber> _subscribers = new();
     private readonly TopicHistory _history;
@@ -43,10 +47,19 @@ public sealed class Topic
         _budget = budget;
         _history = new TopicHistory(budget);
         _counters = counters;
+        Epoch = Interlocked.Increment(ref s_lastEpoch);
     }
 
     /// <summary>The topic's name, as in <c>/broadcast/{name}</c>.</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// Which run of sequence numbers this topic's are: a number that changes whenever a topic of this name loses
+    /// its history (it expired and was made again, or the server restarted), so that a cursor
+    /// (<c>epoch:sequence</c>) from before is recognised and its client told of the gap. At most 2^53, so that it
+    /// stays exact as a JavaScript number.
+    /// </summary>
+    public long Epoch { get; }
 
     /// <summary>The sequence number of the last message published, 0 before the first.</summary>
     public long LastSequence => Interlocked.Read(ref _sequence);
@@ -73,15 +86,22 @@ public sealed class Topic
     /// <exception cref="InvalidOperationException">
     /// The topic has no history yet and <see cref="BroadcastOptions.MaxTopics"/> other topics hold history.
     /// </exception>
-    public PublishResult Publish(MessageType type, ReadOnlySpan<byte> payload)
+    public PublishResult Publish(MessageType type, ReadOnlySpan<byte> payload) => Publish(type, payload, null);
+
+    /// <summary>
+    /// Publishes a message to every subscriber but <paramref name="except"/> (typically the connection whose
+    /// message this is). The message still takes the next sequence number and its place in the history.
+    /// </summary>
+    /// <inheritdoc cref="Publish(MessageType, ReadOnlySpan{byte})"/>
+    public PublishResult Publish(MessageType type, ReadOnlySpan<byte> payload, WebSocketConnection? except)
     {
-        switch (TryPublish(type, FrameWriting.Frame((Opcode)type, payload), out PublishResult result))
+        switch (TryPublish(type, FrameWriting.Frame((Opcode)type, payload), except, out PublishResult result))
         {
             case PublishStatus.Published:
                 return result;
             case PublishStatus.Retired:
                 // Published through a reference kept after the topic was retired: the name lives on.
-                return _registry!.Publish(Name, type, payload);
+                return _registry!.Publish(Name, type, payload, except);
             default:
                 throw new InvalidOperationException(TopicRegistry.TopicLimitMessage);
         }
@@ -89,29 +109,41 @@ public sealed class Topic
 
     /// <summary>Publishes a message whose payload is a sequence, such as a received message.</summary>
     /// <inheritdoc cref="Publish(MessageType, ReadOnlySpan{byte})"/>
-    public PublishResult Publish(MessageType type, in System.Buffers.ReadOnlySequence<byte> payload)
+    public PublishResult Publish(MessageType type, in System.Buffers.ReadOnlySequence<byte> payload) => Publish(type, payload, null);
+
+    /// <summary>Publishes a message whose payload is a sequence to every subscriber but <paramref name="except"/>.</summary>
+    /// <inheritdoc cref="Publish(MessageType, ReadOnlySpan{byte}, WebSocketConnection)"/>
+    public PublishResult Publish(MessageType type, in System.Buffers.ReadOnlySequence<byte> payload, WebSocketConnection? except)
     {
-        switch (TryPublish(type, FrameWriting.Frame((Opcode)type, payload), out PublishResult result))
+        switch (TryPublish(type, FrameWriting.Frame((Opcode)type, payload), except, out PublishResult result))
         {
             case PublishStatus.Published:
                 return result;
             case PublishStatus.Retired:
-                return _registry!.Publish(Name, type, System.Buffers.BuffersExtensions.ToArray(payload));
+                return _registry!.Publish(Name, type, System.Buffers.BuffersExtensions.ToArray(payload), except);
             default:
                 throw new InvalidOperationException(TopicRegistry.TopicLimitMessage);
         }
     }
 
+    /// <summary>Publishes a received message to every subscriber but <paramref name="except"/> (the sender, say).</summary>
+    /// <inheritdoc cref="Publish(MessageType, ReadOnlySpan{byte}, WebSocketConnection)"/>
+    public PublishResult Publish(in WebSocketMessage message, WebSocketConnection? except) => Publish(message.Type, message.Payload, except);
+
     /// <summary>Publishes a text message.</summary>
     /// <inheritdoc cref="Publish(MessageType, ReadOnlySpan{byte})"/>
-    public PublishResult Publish(string text) => Publish(MessageType.Text, System.Text.Encoding.UTF8.GetBytes(text));
+    public PublishResult Publish(string text) => Publish(MessageType.Text, System.Text.Encoding.UTF8.GetBytes(text), null);
+
+    /// <summary>Publishes a text message to every subscriber but <paramref name="except"/>.</summary>
+    /// <inheritdoc cref="Publish(MessageType, ReadOnlySpan{byte}, WebSocketConnection)"/>
+    public PublishResult Publish(string text, WebSocketConnection? except) => Publish(MessageType.Text, System.Text.Encoding.UTF8.GetBytes(text), except);
 
     /// <summary>
     /// Publishes <paramref name="frame"/> (a message framed by <see cref="FrameWriting"/>, whose reference this
-    /// takes over) unless the topic was retired or a first message would exceed the topic limit. Framing copies
-    /// the payload: callers do it before, outside the lock.
+    /// takes over) to every subscriber but <paramref name="except"/>, unless the topic was retired or a first
+    /// message would exceed the topic limit. Framing copies the payload: callers do it before, outside the lock.
     /// </summary>
-    internal PublishStatus TryPublish(MessageType type, SharedBuffer frame, out PublishResult result)
+    internal PublishStatus TryPublish(MessageType type, SharedBuffer frame, ITopicSubscriber? except, out PublishResult result)
     {
         int headerSize = FrameWriting.HeaderSizeOf(frame);
         lock (_lock)
@@ -131,11 +163,16 @@ public sealed class Topic
                 return PublishStatus.TopicLimit;
             }
 
-            var message = new TopicMessage(_sequence + 1, type, frame, headerSize, DateTime.UtcNow);
+            var message = new TopicMessage(this, _sequence + 1, type, frame, headerSize, DateTime.UtcNow);
             Interlocked.Exchange(ref _sequence, message.Sequence);
             int reached = 0;
             foreach (ITopicSubscriber? subscriber in _subscribers.Snapshot())
             {
+                if (ReferenceEquals(subscriber, except))
+                {
+                    continue;
+                }
+
                 switch (subscriber?.Offer(message))
                 {
                     case EnqueueResult.Queued:
@@ -192,26 +229,30 @@ public sealed class Topic
     internal int Subscribe(ITopicSubscriber subscriber) => _subscribers.Add(subscriber);
 
     /// <summary>
-    /// Adds a subscriber after offering it the history after <paramref name="after"/>, atomically with respect
-    /// to publishes, so that it sees every message once, in order. Returns its slot. A cursor beyond the last
-    /// sequence number comes from an earlier topic of the same name (retired, or before a restart): the
-    /// subscriber gets this topic's whole history.
+    /// Adds a subscriber after offering it the history after <paramref name="cursor"/>, atomically with respect
+    /// to publishes, so that it sees every message once, in order. Returns its slot. A cursor of another epoch
+    /// (or of this epoch but beyond its last sequence number, which this topic never gave) comes from an earlier
+    /// topic of the same name: the subscriber is told of the gap, then gets this topic's whole history. A bare
+    /// sequence number (no epoch, the form before epochs) is taken as this epoch's, and beyond the last one it
+    /// gets the whole history without a gap, as before.
     /// </summary>
-    internal int Subscribe(ITopicSubscriber subscriber, long after)
+    internal int Subscribe(ITopicSubscriber subscriber, TopicCursor cursor)
     {
         lock (_lock)
         {
-            after = after > _sequence ? 0 : after;
-            if (IsTruncated(after))
+            long after = Resolve(cursor, out bool reset);
+            if (reset || IsTruncated(after))
             {
-                subscriber.OnGap(after + 1, OldestHeld - 1);
+                subscriber.OnGap(this, after + 1, OldestHeld - 1, reset);
             }
 
             for (int i = 0; i < _history.Count; i++)
             {
-                if (_history[i].Sequence > after)
+                if (_history[i].Sequence > after && subscriber.OfferFromHistory(_history[i]) == EnqueueResult.Full)
                 {
-                    subscriber.Offer(_history[i]);
+                    // A catch-up larger than the subscriber's queue: it is told what it did not get, then goes on live.
+                    subscriber.OnGap(this, _history[i].Sequence, _sequence, reset: false);
+                    break;
                 }
             }
 
@@ -240,16 +281,16 @@ public sealed class Topic
     }
 
     /// <summary>
-    /// The messages after <paramref name="after"/> for a poll, as references the caller releases, up to
+    /// The messages after <paramref name="cursor"/> for a poll, as references the caller releases, up to
     /// <paramref name="maxBytes"/> of payload (always at least one message); when there are none, adds
     /// <paramref name="waiter"/> (if given) as a subscriber in the same step and returns its slot.
     /// </summary>
-    internal PollBatch Poll(long after, long maxBytes, ITopicSubscriber? waiter)
+    internal PollBatch Poll(TopicCursor cursor, long maxBytes, ITopicSubscriber? waiter)
     {
         lock (_lock)
         {
-            after = after > _sequence ? 0 : after;
-            var batch = new PollBatch(IsTruncated(after), OldestHeld, _sequence);
+            long after = Resolve(cursor, out bool reset);
+            var batch = new PollBatch(reset || IsTruncated(after), OldestHeld, _sequence) { Epoch = Epoch, Reset = reset };
             long bytes = 0;
             for (int i = 0; i < _history.Count; i++)
             {
@@ -269,7 +310,8 @@ public sealed class Topic
                 batch.Messages.Add(new PolledMessage(message, message.TakeReference()));
             }
 
-            if (batch.Messages.Count == 0 && waiter is not null && after >= _sequence)
+            // A reset is news in itself: answered at once, not after a wait.
+            if (batch.Messages.Count == 0 && waiter is not null && after >= _sequence && !reset)
             {
                 batch.WaiterSlot = _subscribers.Add(waiter);
             }
@@ -295,6 +337,16 @@ public sealed class Topic
         {
             _history.Clear();
         }
+    }
+
+    /// <summary>The registry this topic belongs to; null for an endpoint's own topic.</summary>
+    internal TopicRegistry? Registry => _registry;
+
+    /// <summary>The cursor's place in this topic's sequence; <paramref name="reset"/> when it is of another epoch.</summary>
+    private long Resolve(TopicCursor cursor, out bool reset)
+    {
+        reset = cursor.Epoch != 0 && (cursor.Epoch != Epoch || cursor.Sequence > _sequence);
+        return reset || cursor.Sequence > _sequence ? 0 : cursor.Sequence;
     }
 
     // The oldest sequence number still held, or the next one when nothing is.
@@ -327,6 +379,12 @@ internal enum PublishStatus : byte
 internal sealed class PollBatch(bool truncated, long oldest, long last)
 {
     public bool Truncated { get; } = truncated;
+
+    /// <summary>The topic's epoch; 0 when there was no topic.</summary>
+    public long Epoch { get; init; }
+
+    /// <summary>The cursor was of another epoch: what came after it is unknown, and the batch starts this epoch's history.</summary>
+    public bool Reset { get; init; }
 
     /// <summary>The oldest sequence number the history held (or the next one, when it held none).</summary>
     public long Oldest { get; } = oldest;

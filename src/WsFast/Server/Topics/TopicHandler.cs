@@ -26,7 +26,7 @@ internal sealed class TopicHandler(BroadcastOptions options) : WebSocketHandler
             return default;
         }
 
-        if (connection.Topic!.TryPublish(message.Type, FrameWriting.Frame((Opcode)message.Type, message.Payload), out _) == PublishStatus.TopicLimit)
+        if (connection.Topic!.TryPublish(message.Type, FrameWriting.Frame((Opcode)message.Type, message.Payload), except: null, out _) == PublishStatus.TopicLimit)
         {
             Refuse(connection, "the topic limit is reached");
         }

@@ -18,17 +18,20 @@ namespace WsFast.Server;
 /// </remarks>
 internal sealed class TopicMessage
 {
+    private readonly Topic _topic;
     private readonly SharedBuffer _frame;
     private readonly int _headerSize;
     private SharedBuffer? _event;
+    private SharedBuffer? _envelope;
     private SharedBuffer? _compressed;
     private int _compressedWindowBits;
     private bool _compressionDone;
     private SharedBuffer? _hixie76Frame;
     private bool _hixie76Built;
 
-    internal TopicMessage(long sequence, MessageType type, SharedBuffer frame, int headerSize, DateTime publishedUtc)
+    internal TopicMessage(Topic topic, long sequence, MessageType type, SharedBuffer frame, int headerSize, DateTime publishedUtc)
     {
+        _topic = topic;
         Sequence = sequence;
         Type = type;
         _frame = frame;
@@ -55,7 +58,26 @@ internal sealed class TopicMessage
     /// <summary>The WebSocket frame shared by every WebSocket subscriber.</summary>
     internal SharedBuffer Frame => _frame;
 
-    /// <summary>The <c>text/event-stream</c> event shared by every SSE subscriber: <c>id</c> is the sequence number.</summary>
+    /// <summary>
+    /// The envelope frame shared by every WebSocket subscriber that asked for envelopes (<see cref="TopicEnvelope"/>);
+    /// null for a message of an endpoint's own topic, which has no name to put in one: those subscribers get
+    /// <see cref="Frame"/>.
+    /// </summary>
+    internal SharedBuffer? EnvelopeFrame
+    {
+        get
+        {
+            if (_envelope is null && _topic.Registry is not null)
+            {
+                _envelope = TopicEnvelope.Frame(_topic, Sequence, Type, Payload);
+                HeldBy?.Grow(_envelope.Length);
+            }
+
+            return _envelope;
+        }
+    }
+
+    /// <summary>The <c>text/event-stream</c> event shared by every SSE subscriber: <c>id</c> is <c>epoch:sequence</c>.</summary>
     internal SharedBuffer Event
     {
         get
@@ -129,7 +151,7 @@ internal sealed class TopicMessage
     }
 
     /// <summary>Bytes this message holds: its frame, and its event, compressed frame and draft-76 frame once built.</summary>
-    internal int HeldBytes => _frame.Length + (_event?.Length ?? 0) + (_compressed?.Length ?? 0) + (_hixie76Frame?.Length ?? 0);
+    internal int HeldBytes => _frame.Length + (_event?.Length ?? 0) + (_envelope?.Length ?? 0) + (_compressed?.Length ?? 0) + (_hixie76Frame?.Length ?? 0);
 
     /// <summary>The history keeping this message, which counts its bytes; null once it left (or never joined).</summary>
     internal TopicHistory? HeldBy { get; set; }
@@ -149,11 +171,12 @@ internal sealed class TopicMessage
     {
         _frame.Release();
         _event?.Release();
+        _envelope?.Release();
         _compressed?.Release();
         _hixie76Frame?.Release();
     }
 
-    // "id: N\n", then "data: line\n" per line of the text (or the base64 of binary, after "event: binary"),
+    // "id: E:N\n" (the topic's epoch and the sequence number), then "data: line\n" per line of the text (or the base64 of binary, after "event: binary"),
     // then a blank line (the HTML Living Standard's event stream format).
     private SharedBuffer BuildEvent()
     {
@@ -166,10 +189,13 @@ internal sealed class TopicMessage
             lines += payload.Count((byte)'\n') + payload.Count((byte)'\r');
         }
 
-        SharedBuffer buffer = SharedBufferPool.Shared.Rent(64 + dataLength + lines * 7);
+        SharedBuffer buffer = SharedBufferPool.Shared.Rent(96 + dataLength + lines * 7);
         Span<byte> span = buffer.Span;
         int length = Append(span, 0, "id: ");
-        Sequence.TryFormat(span.Slice(length), out int written);
+        _topic.Epoch.TryFormat(span.Slice(length), out int written);
+        length += written;
+        length = Append(span, length, ":");
+        Sequence.TryFormat(span.Slice(length), out written);
         length += written;
         length = Append(span, length, "\n");
         if (Type == MessageType.Binary)

@@ -79,14 +79,21 @@ public sealed class TopicRegistry
     /// <exception cref="InvalidOperationException">
     /// The topic holds no history and <see cref="BroadcastOptions.MaxTopics"/> others do.
     /// </exception>
-    public PublishResult Publish(string name, MessageType type, ReadOnlySpan<byte> payload)
+    public PublishResult Publish(string name, MessageType type, ReadOnlySpan<byte> payload) => Publish(name, type, payload, null);
+
+    /// <summary>
+    /// Publishes to <paramref name="name"/> for every subscriber but <paramref name="except"/>, creating the topic
+    /// if needed; the message still takes its sequence number and its place in the history.
+    /// </summary>
+    /// <inheritdoc cref="Publish(string, MessageType, ReadOnlySpan{byte})"/>
+    public PublishResult Publish(string name, MessageType type, ReadOnlySpan<byte> payload, WebSocketConnection? except)
     {
         if (!IsValidName(name))
         {
             throw new ArgumentException($"'{name}' is not a topic name: {NameRule}.", nameof(name));
         }
 
-        return TryPublish(name, type, payload, out PublishResult result) == PublishStatus.Published
+        return TryPublish(name, type, payload, except, out PublishResult result) == PublishStatus.Published
             ? result
             : throw new InvalidOperationException(TopicLimitMessage);
     }
@@ -94,14 +101,22 @@ public sealed class TopicRegistry
     /// <summary>Publishes a text message to <paramref name="name"/>, creating the topic if needed.</summary>
     /// <inheritdoc cref="Publish(string, MessageType, ReadOnlySpan{byte})"/>
     public PublishResult Publish(string name, string text) =>
-        Publish(name, MessageType.Text, System.Text.Encoding.UTF8.GetBytes(text));
+        Publish(name, MessageType.Text, System.Text.Encoding.UTF8.GetBytes(text), null);
+
+    /// <summary>Publishes a text message to <paramref name="name"/> for every subscriber but <paramref name="except"/>.</summary>
+    /// <inheritdoc cref="Publish(string, MessageType, ReadOnlySpan{byte}, WebSocketConnection)"/>
+    public PublishResult Publish(string name, string text, WebSocketConnection? except) =>
+        Publish(name, MessageType.Text, System.Text.Encoding.UTF8.GetBytes(text), except);
 
     /// <summary>Publishes to a valid name; <see cref="PublishStatus.TopicLimit"/> when a new topic would exceed the limit.</summary>
-    internal PublishStatus TryPublish(string name, MessageType type, ReadOnlySpan<byte> payload, out PublishResult result)
+    internal PublishStatus TryPublish(string name, MessageType type, ReadOnlySpan<byte> payload, out PublishResult result) =>
+        TryPublish(name, type, payload, null, out result);
+
+    private PublishStatus TryPublish(string name, MessageType type, ReadOnlySpan<byte> payload, ITopicSubscriber? except, out PublishResult result)
     {
         while (true)
         {
-            PublishStatus status = GetOrCreate(name).TryPublish(type, FrameWriting.Frame((Protocol.Opcode)type, payload), out result);
+            PublishStatus status = GetOrCreate(name).TryPublish(type, FrameWriting.Frame((Protocol.Opcode)type, payload), except, out result);
             if (status != PublishStatus.Retired)
             {
                 return status;
