@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using WsFast.Server;
 
 namespace WsFast.Hosting;
 
@@ -16,14 +17,8 @@ internal sealed class WsFastOptionsValidator(string name, string sectionPath) : 
             return ValidateOptionsResult.Skip;
         }
 
-        try
-        {
-            options.Validate();
-            return ValidateOptionsResult.Success;
-        }
-        catch (ArgumentException e)
-        {
-            return ValidateOptionsResult.Fail(sectionPath.Length == 0 ? e.Message : $"{sectionPath}: {e.Message}");
-        }
+        OptionsCheck check = sectionPath.Length == 0 ? new OptionsCheck() : new OptionsCheck(sectionPath + ":", ':');
+        options.Check(check);
+        return check.Problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(check.Problems);
     }
 }

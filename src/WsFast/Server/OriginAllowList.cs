@@ -92,6 +92,18 @@ internal static class OriginAllowList
     }
 
     /// <summary>Throws if an entry of <paramref name="entries"/> cannot match any origin.</summary>
+    /// <summary>Records every entry that could never match.</summary>
+    public static void Check(List<string> entries, string setting, OptionsCheck check)
+    {
+        foreach (string entry in entries)
+        {
+            if (Problem(entry) is { } problem)
+            {
+                check.Fail(setting, $"has '{entry}': {problem}");
+            }
+        }
+    }
+
     public static void Validate(List<string> entries, string setting)
     {
         foreach (string entry in entries)

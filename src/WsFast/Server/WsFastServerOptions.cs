@@ -199,77 +199,102 @@ public sealed class WsFastServerOptions
     /// <summary>Settings that could not be read from configuration (<c>AddWsFast</c>), listed by <see cref="Validate"/>.</summary>
     internal List<string> ConfigurationProblems { get; } = [];
 
+    /// <summary>Throws an <see cref="ArgumentException"/> naming every setting out of its range, if any.</summary>
     internal void Validate()
     {
-        if (ConfigurationProblems.Count > 0)
+        var check = new OptionsCheck();
+        Check(check);
+        check.ThrowIfAny();
+    }
+
+    /// <summary>Records every setting out of its range, and every listen address that cannot be listened on.</summary>
+    internal void Check(OptionsCheck check)
+    {
+        check.Problems.AddRange(ConfigurationProblems);
+        Broadcast.Check(check.Section(nameof(Broadcast)));
+        PerMessageDeflate?.Check(check.Section(nameof(PerMessageDeflate)));
+        ClientLimits.Check(check.Section(nameof(ClientLimits)));
+        Tls?.Check(check.Section(nameof(Tls)));
+        CheckAddresses(check);
+        OriginAllowList.Check(AllowedOrigins, nameof(AllowedOrigins), check);
+        check.Positive(HandshakeTimeout, nameof(HandshakeTimeout));
+        check.Positive(CloseTimeout, nameof(CloseTimeout));
+        check.Positive(ShutdownTimeout, nameof(ShutdownTimeout));
+        check.Positive(SendStallTimeout, nameof(SendStallTimeout));
+        check.NotNegative(PingInterval, nameof(PingInterval));
+        check.NotNegative(IdleTimeout, nameof(IdleTimeout));
+        if (PingInterval > TimeSpan.Zero)
         {
-            throw new ArgumentException(string.Join(" ", ConfigurationProblems));
+            check.Positive(PingTimeout, nameof(PingTimeout));
         }
 
-        Broadcast.Validate();
-        PerMessageDeflate?.Validate();
-        ClientLimits.Validate();
-        Tls?.Validate();
-        foreach (string url in Urls)
+        check.AtLeast(MaxMessageSize, 1, nameof(MaxMessageSize));
+        check.AtLeast(MaxHeaderBytes, 256, nameof(MaxHeaderBytes));
+        check.AtLeast(MaxHeaderCount, 8, nameof(MaxHeaderCount));
+        check.AtLeast(MaxConnections, 1, nameof(MaxConnections));
+        check.AtLeast(MaxQueuedOutboundBytes, 1, nameof(MaxQueuedOutboundBytes));
+        check.AtLeast(MaxQueuedOutboundMessages, 1, nameof(MaxQueuedOutboundMessages));
+        if (MaxUnreadInputBytes < MaxHeaderBytes)
         {
-            if (!ListenUrls.TryParse(url, out bool secure, out _, out string? problem))
+            check.Fail(nameof(MaxUnreadInputBytes), $"must be at least {check.Name(nameof(MaxHeaderBytes))}, {MaxHeaderBytes} (was {MaxUnreadInputBytes})");
+        }
+
+        check.AtLeast(MemoryBudget, 1024 * 1024, nameof(MemoryBudget));
+        if (MetricsRequireToken && Broadcast.PublishToken is null)
+        {
+            check.Fail(nameof(MetricsRequireToken), $"needs {check.Section(nameof(Broadcast)).Name(nameof(BroadcastOptions.PublishToken))}");
+        }
+    }
+
+    // Every URL must parse, an https one needs a certificate, TLS needs an address, and no address may be listened
+    // on twice (the second bind would fail at start, after the first had succeeded).
+    private void CheckAddresses(OptionsCheck check)
+    {
+        var seen = new List<IPEndPoint>();
+        for (int i = 0; i < Urls.Count; i++)
+        {
+            if (!ListenUrls.TryParse(Urls[i], out bool secure, out IPEndPoint[] endPoints, out string? problem))
             {
-                throw new ArgumentException($"{nameof(Urls)}: '{url}' {problem}.");
+                check.Fail(UrlSetting(check, i), $"'{Urls[i]}' {problem}");
+                continue;
             }
 
             if (secure && Tls?.Certificate is null)
             {
-                throw new ArgumentException($"{nameof(Urls)}: '{url}' listens with TLS and needs a certificate: set {nameof(Tls)}.{nameof(TlsOptions.Certificate)}.");
+                check.Fail(UrlSetting(check, i), $"'{Urls[i]}' listens with TLS and needs a certificate: set {check.Section(nameof(Tls)).Name(nameof(TlsOptions.Certificate))}");
             }
         }
 
-        if (Tls is not null && ListenUrls.Resolve(this).Secure.Length == 0)
+        (IPEndPoint[] plain, IPEndPoint[] tls) = ListenUrls.Resolve(this);
+        if (Tls is not null && tls.Length == 0)
         {
-            throw new ArgumentException($"{nameof(Tls)} needs at least one address: {nameof(Tls)}.{nameof(TlsOptions.Endpoints)} or an https URL in {nameof(Urls)}.");
+            check.Fail(nameof(Tls), $"needs an address to listen on: an https URL in {check.Name(nameof(Urls))}, or {check.Section(nameof(Tls)).Name(nameof(TlsOptions.Endpoints))}");
         }
 
-        OriginAllowList.Validate(AllowedOrigins, nameof(AllowedOrigins));
-        Positive(HandshakeTimeout, nameof(HandshakeTimeout));
-        Positive(CloseTimeout, nameof(CloseTimeout));
-        Positive(ShutdownTimeout, nameof(ShutdownTimeout));
-        Positive(SendStallTimeout, nameof(SendStallTimeout));
-        if (PingInterval > TimeSpan.Zero)
+        foreach (IPEndPoint endPoint in (IPEndPoint[])[.. plain, .. tls])
         {
-            Positive(PingTimeout, nameof(PingTimeout));
-        }
-
-        if (PingInterval < TimeSpan.Zero || IdleTimeout < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(PingInterval), "Ping interval and idle timeout must not be negative.");
-        }
-
-        AtLeast(MaxMessageSize, 1, nameof(MaxMessageSize));
-        AtLeast(MaxHeaderBytes, 256, nameof(MaxHeaderBytes));
-        AtLeast(MaxHeaderCount, 8, nameof(MaxHeaderCount));
-        AtLeast(MaxConnections, 1, nameof(MaxConnections));
-        AtLeast(MaxQueuedOutboundBytes, 1, nameof(MaxQueuedOutboundBytes));
-        AtLeast(MaxQueuedOutboundMessages, 1, nameof(MaxQueuedOutboundMessages));
-        AtLeast(MaxUnreadInputBytes, MaxHeaderBytes, nameof(MaxUnreadInputBytes));
-        AtLeast(MemoryBudget, 1024 * 1024, nameof(MemoryBudget));
-        if (MetricsRequireToken && Broadcast.PublishToken is null)
-        {
-            throw new ArgumentException($"{nameof(MetricsRequireToken)} needs {nameof(Broadcast)}.{nameof(BroadcastOptions.PublishToken)}.");
-        }
-
-        static void Positive(TimeSpan value, string name)
-        {
-            if (value <= TimeSpan.Zero)
+            if (endPoint.Port == 0)
             {
-                throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
+                continue; // each picks a port of its own
             }
+
+            foreach (IPEndPoint other in seen)
+            {
+                bool overlaps = other.Port == endPoint.Port && other.AddressFamily == endPoint.AddressFamily
+                    && (other.Address.Equals(endPoint.Address) || IsAny(other.Address) || IsAny(endPoint.Address));
+                if (overlaps)
+                {
+                    check.Fail(nameof(Urls), $"and {nameof(Endpoints)} listen on {endPoint} twice ({(other.Equals(endPoint) ? "the same address" : $"{other} includes it")}): each address and port can be listened on once, with or without TLS");
+                }
+            }
+
+            seen.Add(endPoint);
         }
 
-        static void AtLeast(long value, long least, string name)
-        {
-            if (value < least)
-            {
-                throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least {least}.");
-            }
-        }
+        static bool IsAny(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
     }
+
+    // Urls:0 in configuration (a list's items are numbered), Urls[0] in code.
+    private static string UrlSetting(OptionsCheck check, int index) =>
+        check.Separator == ':' ? $"{nameof(Urls)}:{index}" : $"{nameof(Urls)}[{index}]";
 }

@@ -93,23 +93,19 @@ public sealed class PerMessageDeflateOptions
     /// <summary>Throws when a setting is out of range.</summary>
     internal void Validate()
     {
-        Range(CompressionLevel, 1, 9, nameof(CompressionLevel));
-        Range(MemoryLevel, 1, 9, nameof(MemoryLevel));
-        Range(ServerMaxWindowBits, 9, 15, nameof(ServerMaxWindowBits));
-        Range(ClientMaxWindowBits, 9, 15, nameof(ClientMaxWindowBits));
-        Range(MinimumMessageSize, 1, int.MaxValue, nameof(MinimumMessageSize));
-        Range(MaxConcurrentCompressions, 1, int.MaxValue, nameof(MaxConcurrentCompressions));
-        if (IdleRelease <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(IdleRelease), IdleRelease, $"{nameof(IdleRelease)} must be positive.");
-        }
+        var check = new OptionsCheck();
+        Check(check.Section(nameof(WsFastServerOptions.PerMessageDeflate)));
+        check.ThrowIfAny();
+    }
 
-        static void Range(int value, int least, int most, string name)
-        {
-            if (value < least || value > most)
-            {
-                throw new ArgumentOutOfRangeException(name, value, $"PerMessageDeflate.{name} must be from {least} to {most}.");
-            }
-        }
+    internal void Check(OptionsCheck check)
+    {
+        check.Range(CompressionLevel, 1, 9, nameof(CompressionLevel));
+        check.Range(MemoryLevel, 1, 9, nameof(MemoryLevel));
+        check.Range(ServerMaxWindowBits, 9, 15, nameof(ServerMaxWindowBits));
+        check.Range(ClientMaxWindowBits, 9, 15, nameof(ClientMaxWindowBits));
+        check.AtLeast(MinimumMessageSize, 1, nameof(MinimumMessageSize));
+        check.AtLeast(MaxConcurrentCompressions, 1, nameof(MaxConcurrentCompressions));
+        check.Positive(IdleRelease, nameof(IdleRelease));
     }
 }

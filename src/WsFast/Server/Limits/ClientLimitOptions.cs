@@ -1,3 +1,5 @@
+using WsFast.Server;
+
 namespace WsFast;
 
 /// <summary>
@@ -65,27 +67,28 @@ public sealed class ClientLimitOptions
 
     internal bool LimitsReceiving => MessagesPerSecond > 0 || BytesPerSecond > 0;
 
-    internal void Validate()
+    internal void Check(OptionsCheck check)
     {
-        if (MaxConnectionsPerAddress < 0 || !(HandshakesPerSecond >= 0) || double.IsInfinity(HandshakesPerSecond) || MessagesPerSecond < 0 || BytesPerSecond < 0)
+        // 0 turns a limit off; a burst must let at least one through while its rate is on.
+        check.AtLeast(MaxConnectionsPerAddress, 0, nameof(MaxConnectionsPerAddress));
+        check.AtLeast(HandshakesPerSecond, 0, nameof(HandshakesPerSecond));
+        check.AtLeast(MessagesPerSecond, 0, nameof(MessagesPerSecond));
+        check.AtLeast(BytesPerSecond, 0, nameof(BytesPerSecond));
+        if (HandshakesPerSecond > 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(ClientLimitOptions), "Client limits must not be negative (0 turns one off).");
+            check.AtLeast(HandshakeBurst, 1, nameof(HandshakeBurst));
         }
 
-        Burst(HandshakesPerSecond, HandshakeBurst, nameof(HandshakeBurst));
-        Burst(MessagesPerSecond, MessageBurst, nameof(MessageBurst));
-        Burst(BytesPerSecond, ByteBurst, nameof(ByteBurst));
-        if (MaxTrackedAddresses < 1)
+        if (MessagesPerSecond > 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxTrackedAddresses), MaxTrackedAddresses, $"{nameof(MaxTrackedAddresses)} must be at least 1.");
+            check.AtLeast(MessageBurst, 1, nameof(MessageBurst));
         }
 
-        static void Burst(double rate, long burst, string name)
+        if (BytesPerSecond > 0)
         {
-            if (rate > 0 && burst < 1)
-            {
-                throw new ArgumentOutOfRangeException(name, burst, $"{name} must be at least 1.");
-            }
+            check.AtLeast(ByteBurst, 1, nameof(ByteBurst));
         }
+
+        check.AtLeast(MaxTrackedAddresses, 1, nameof(MaxTrackedAddresses));
     }
 }

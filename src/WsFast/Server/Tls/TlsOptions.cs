@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Authentication;
+using WsFast.Server;
 
 namespace WsFast;
 
@@ -43,24 +44,24 @@ public sealed class TlsOptions
     /// </summary>
     public bool WatchCertificateFiles { get; set; }
 
-    internal void Validate()
+    internal void Check(OptionsCheck check)
     {
         if (Certificate is null)
         {
-            throw new ArgumentException($"{nameof(TlsOptions)}.{nameof(Certificate)} is required.");
+            check.Fail(nameof(Certificate), "is required: the certificate for clients that name no host (or one without a certificate of its own)");
         }
 
         const SslProtocols Supported = SslProtocols.Tls12 | SslProtocols.Tls13;
         if (Protocols == SslProtocols.None || (Protocols & ~Supported) != 0)
         {
-            throw new ArgumentException($"{nameof(TlsOptions)}.{nameof(Protocols)} must be TLS 1.2, TLS 1.3 or both.");
+            check.Fail(nameof(Protocols), $"must be TLS 1.2, TLS 1.3 or both (was {Protocols})");
         }
 
         foreach (string host in HostCertificates.Keys)
         {
             if (host.Length == 0 || host.Contains('*', StringComparison.Ordinal) && (!host.StartsWith("*.", StringComparison.Ordinal) || host.LastIndexOf('*') != 0))
             {
-                throw new ArgumentException($"'{host}' is neither a host name nor a wildcard of the form *.example.com.");
+                check.Fail(nameof(HostCertificates), $"has '{host}', which is neither a host name nor a wildcard of the form *.example.com");
             }
         }
     }

@@ -1,3 +1,5 @@
+using WsFast.Server;
+
 namespace WsFast;
 
 /// <summary>Settings of topics and of their HTTP routes: publishing, Server-Sent Events and polling.</summary>
@@ -62,13 +64,16 @@ public sealed class BroadcastOptions
     /// <summary>The path prefix of polling. Default <c>/poll</c>.</summary>
     public string PollPath { get; set; } = "/poll";
 
-    internal void Validate()
+    internal void Check(OptionsCheck check)
     {
-        if (HistorySize < 0 || HistoryBytes < 0 || MaxHistoryBytes < 0 || MaxTopics < 1 || MaxTopicsPerConnection < 0 || MaxPublishBytes < 1 || RelayRate < 1
-            || LongPollTimeout < TimeSpan.Zero || TopicTimeToLive < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(HistorySize),
-                "Broadcast limits must be positive (history size, history bytes and time to live may be 0).");
-        }
+        check.AtLeast(HistorySize, 0, nameof(HistorySize));
+        check.AtLeast(HistoryBytes, 0, nameof(HistoryBytes));
+        check.AtLeast(MaxHistoryBytes, 0, nameof(MaxHistoryBytes));
+        check.AtLeast(MaxTopics, 1, nameof(MaxTopics));
+        check.AtLeast(MaxTopicsPerConnection, 0, nameof(MaxTopicsPerConnection));
+        check.AtLeast(MaxPublishBytes, 1, nameof(MaxPublishBytes));
+        check.AtLeast(RelayRate, 1, nameof(RelayRate));
+        check.NotNegative(LongPollTimeout, nameof(LongPollTimeout));
+        check.NotNegative(TopicTimeToLive, nameof(TopicTimeToLive));
     }
 }
