@@ -75,7 +75,14 @@ internal static class WsFastConfiguration
         }
         else if (deflate == false)
         {
+            // Off wins over any of its settings from another layer (WsFast__PerMessageDeflate=false beside a file's
+            // PerMessageDeflate:CompressionLevel): the binder would otherwise make the options again for them.
             options.PerMessageDeflate = null;
+            string prefix = (root.Length == 0 ? "" : root + ":") + nameof(WsFastServerOptions.PerMessageDeflate) + ":";
+            foreach (string key in bindable.Keys.Where(key => key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).ToList())
+            {
+                bindable.Remove(key);
+            }
         }
 
         IConfiguration copy = new ConfigurationBuilder().AddInMemoryCollection(bindable).Build();

@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -214,6 +215,17 @@ public class ConfigurationTests
         WsFastServerOptions options = host.Services.GetRequiredService<IOptions<WsFastServerOptions>>().Value;
 
         Assert.Equal(on, options.PerMessageDeflate is not null);
+    }
+
+    [Fact]
+    public void PerMessageDeflate_false_from_a_later_layer_turns_deflate_off_whatever_settings_an_earlier_layer_gave_it()
+    {
+        HostApplicationBuilder builder = TestHost.Create("""{ "WsFast": { "PerMessageDeflate": { "CompressionLevel": 9 } } }""");
+        builder.Configuration.AddInMemoryCollection([new("WsFast:PerMessageDeflate", "false")]); // as WsFast__PerMessageDeflate=false
+        builder.Services.AddWsFast(builder.Configuration.GetSection("WsFast"));
+        using IHost host = builder.Build();
+
+        Assert.Null(host.Services.GetRequiredService<IOptions<WsFastServerOptions>>().Value.PerMessageDeflate);
     }
 
     [Fact]
