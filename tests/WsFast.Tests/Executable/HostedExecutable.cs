@@ -38,16 +38,33 @@ internal sealed class HostedExecutable : IAsyncDisposable
     /// <paramref name="contentRoot"/>, and <paramref name="environment"/>. With <paramref name="launcher"/>, that
     /// program runs it as a child (<c>launcher -c 'dotnet ...; exit $?'</c>, a shell).
     /// </summary>
-    public static HostedExecutable Start(string[] arguments, string? contentRoot = null, string? launcher = null, params (string Name, string Value)[] environment)
+    public static HostedExecutable Start(string[] arguments, string? contentRoot = null, string? launcher = null, params (string Name, string Value)[] environment) =>
+        Start(arguments, contentRoot, launcher, interruptible: false, environment);
+
+    /// <summary>
+    /// As <see cref="Start(string[], string?, string?, (string Name, string Value)[])"/>, with SIGINT at its default
+    /// disposition as a terminal gives it. A program started in the background by a non-interactive shell (a CI
+    /// job, <c>nohup ... &amp;</c>) inherits SIGINT ignored, and exec keeps it ignored (POSIX), so Ctrl-C's signal
+    /// would not reach the executable's handler at all: a small exec wrapper restores the default first.
+    /// </summary>
+    public static HostedExecutable StartInterruptible(string[] arguments) => Start(arguments, null, null, interruptible: true, []);
+
+    private static HostedExecutable Start(string[] arguments, string? contentRoot, string? launcher, bool interruptible, (string Name, string Value)[] environment)
     {
-        var start = new ProcessStartInfo(launcher ?? "dotnet")
+        var start = new ProcessStartInfo(interruptible ? "python3" : launcher ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        if (launcher is not null)
+        if (interruptible)
+        {
+            // Replaces itself with dotnet (same PID), SIGINT back at SIG_DFL.
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp('dotnet', ['dotnet'] + sys.argv[1:])");
+        }
+        else if (launcher is not null)
         {
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add("dotnet \"$@\"; exit $?");

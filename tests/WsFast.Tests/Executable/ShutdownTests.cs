@@ -12,7 +12,7 @@ public class ShutdownTests
     [InlineData(HostedExecutable.SIGTERM)]
     public async Task A_signal_closes_every_client_with_1001_and_the_executable_exits_with_0(int signal)
     {
-        await using HostedExecutable server = HostedExecutable.Start(["--port", "0", "--log-level", "Warning"]);
+        await using HostedExecutable server = HostedExecutable.StartInterruptible(["--port", "0", "--log-level", "Warning"]);
         int port = await server.PortAsync();
         await using RawClient echo = await RawClient.OpenAsync(port, "/echo");
         await using RawClient ticker = await RawClient.OpenAsync(port, "/ticker");
