@@ -43,16 +43,8 @@ internal sealed class HttpRouter(WsFastServer server)
             return PublishRoute.ServeAsync(server, connection, request, publishTopic, keepAlive);
         }
 
-        if (request.Method != "GET")
+        if (RefuseUnlessPlainGet(connection, request))
         {
-            connection.Refuse(405, "method not allowed", KeyValuePair.Create("Allow", "GET"));
-            return new ValueTask<bool>(false);
-        }
-
-        if (request.ContentLength is > 0)
-        {
-            // A GET with a body nobody reads: answer and close rather than misread it as the next request.
-            connection.Refuse(400, "unexpected request body");
             return new ValueTask<bool>(false);
         }
 
@@ -110,18 +102,32 @@ internal sealed class HttpRouter(WsFastServer server)
         return new ValueTask<bool>(false);
     }
 
-    /// <summary>The admin port: <c>/healthz</c> with its details and <c>/metrics</c>, to anyone who reaches it.</summary>
-    private ValueTask<bool> ServeAdmin(HttpConnection connection, HandshakeRequest request, bool keepAlive)
+    /// <summary>
+    /// Refuses what is not a GET (405 with <c>Allow</c>) and a GET with a body (400): nobody reads that body, so
+    /// the connection is answered and closed rather than the body misread as the next request.
+    /// </summary>
+    private static bool RefuseUnlessPlainGet(HttpConnection connection, HandshakeRequest request)
     {
         if (request.Method != "GET")
         {
             connection.Refuse(405, "method not allowed", KeyValuePair.Create("Allow", "GET"));
-            return new ValueTask<bool>(false);
+            return true;
         }
 
         if (request.ContentLength is > 0)
         {
             connection.Refuse(400, "unexpected request body");
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>The admin port: <c>/healthz</c> with its details and <c>/metrics</c>, to anyone who reaches it.</summary>
+    private ValueTask<bool> ServeAdmin(HttpConnection connection, HandshakeRequest request, bool keepAlive)
+    {
+        if (RefuseUnlessPlainGet(connection, request))
+        {
             return new ValueTask<bool>(false);
         }
 
