@@ -40,7 +40,7 @@ internal sealed class ConnectionTopics
         }
 
         Topic topic = registry.Acquire(name);
-        int slot = resumeFrom is { } cursor ? topic.Subscribe(subscriber, cursor) : topic.Subscribe(subscriber);
+        int slot = topic.Subscribe(subscriber, resumeFrom);
         lock (_memberships)
         {
             if (!_closed && _memberships.Contains(membership))

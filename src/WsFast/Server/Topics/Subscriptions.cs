@@ -18,9 +18,7 @@ internal struct Subscriptions
     public void Subscribe(ITopicSubscriber subscriber, WebSocketEndpoint endpoint, Topic? topic, TopicCursor? resumeFrom = null)
     {
         _endpointSlot = endpoint.Everyone.Subscribe(subscriber) + 1;
-        _topicSlot = topic is null ? 0
-            : resumeFrom is { } cursor ? topic.Subscribe(subscriber, cursor) + 1
-            : topic.Subscribe(subscriber) + 1;
+        _topicSlot = topic is null ? 0 : topic.Subscribe(subscriber, resumeFrom) + 1;
     }
 
     /// <summary>Leaves both topics (the same ones given to <see cref="Subscribe"/>); a second call does nothing.</summary>

@@ -233,6 +233,10 @@ public sealed class Topic
     /// <summary>Adds a subscriber that wants only what is published from now on; returns its slot.</summary>
     internal int Subscribe(ITopicSubscriber subscriber) => _subscribers.Add(subscriber);
 
+    /// <summary>Adds a subscriber from <paramref name="resumeFrom"/> in the history when given, else from now on; returns its slot.</summary>
+    internal int Subscribe(ITopicSubscriber subscriber, TopicCursor? resumeFrom) =>
+        resumeFrom is { } cursor ? Subscribe(subscriber, cursor) : Subscribe(subscriber);
+
     /// <summary>
     /// Adds a subscriber after offering it the history after <paramref name="cursor"/>, atomically with respect
     /// to publishes, so that it sees every message once, in order. Returns its slot. A cursor of another epoch
