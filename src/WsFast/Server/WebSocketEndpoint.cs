@@ -133,6 +133,9 @@ public sealed class WebSocketEndpoint
     /// <summary>The endpoint's own topic: every open connection of the endpoint.</summary>
     internal Topic Everyone { get; }
 
+    /// <summary>The time-in-queue recorder its connections share (made by the server's metrics at the first open).</summary>
+    internal Transport.QueueDelayRecorder? QueueDelay { get; set; }
+
     /// <summary>
     /// Sends one message to every open connection of this endpoint. The message is framed once into one
     /// pooled buffer, and every connection's queue references those same bytes; nothing is copied per

@@ -182,8 +182,12 @@ internal sealed class WsFastMetrics : IDisposable
         }
     }
 
-    /// <summary>The time-in-queue recorder of a connection of <paramref name="endpoint"/> (one per connection).</summary>
-    public Transport.QueueDelayRecorder QueueDelayOf(WebSocketEndpoint endpoint) => new EndpointQueueDelay(QueueDelay, Tag(endpoint));
+    /// <summary>
+    /// The time-in-queue recorder of <paramref name="endpoint"/>'s connections: one per endpoint, made at its first
+    /// connection (it holds only the histogram and the endpoint's tag; two made by a race are alike).
+    /// </summary>
+    public Transport.QueueDelayRecorder QueueDelayOf(WebSocketEndpoint endpoint) =>
+        endpoint.QueueDelay ??= new EndpointQueueDelay(QueueDelay, Tag(endpoint));
 
     public void Dispose()
     {
