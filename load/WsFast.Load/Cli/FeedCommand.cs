@@ -12,7 +12,8 @@ namespace WsFast.Load.Cli;
 /// <summary>
 /// The feed commands, <c>ws-broadcast</c>, <c>sse</c>, <c>poll-long</c> and <c>poll-short</c>: N clients receive
 /// one feed that the tool publishes itself over one HTTP connection at a fixed rate. They share every option;
-/// only <c>poll-short</c> adds <c>--interval</c>, and the HTTP ones <c>--browser-headers</c>.
+/// only <c>poll-short</c> adds <c>--interval</c>, the HTTP ones <c>--browser-headers</c>, and <c>ws-broadcast</c>
+/// <c>--subscribe-urls</c> and <c>--broker-pid</c> (subscribers spread over several servers sharing the topic).
 /// </summary>
 internal static class FeedCommand
 {
@@ -42,6 +43,14 @@ internal static class FeedCommand
         var size = new Option<int>("--size", "-s") { Description = $"Payload bytes per message: JSON with the sequence number and publish timestamp, padded (at most {FeedPayload.MaxUnpaddedLength} without padding).", DefaultValueFactory = _ => 64 };
         var ticks = new Option<bool>("--ticks") { Description = "Fill each message with market-data JSON quotes that differ from message to message, instead of padding letters (which compress to nothing): the payload for permessage-deflate runs." };
         var interval = new Option<double>("--interval") { Description = "Milliseconds between one client's short polls.", DefaultValueFactory = _ => 1000 };
+        var subscribeUrls = new Option<string?>("--subscribe-urls")
+        {
+            Description = "Spread the subscribers over these servers, client i on the (i mod N)-th: base URLs (http:// or ws://) separated by commas, e.g. the nodes of one topic shared through a broker. The publisher still posts to --url, which may be one of them. Adds a table per node (deliveries, losses, order, latency, server CPU) and writes nodes.csv. Default: every subscriber on --url.",
+        };
+        var brokerPid = new Option<int?>("--broker-pid")
+        {
+            Description = "PID of a broker process the servers share (redis-server): its CPU time in the window is reported beside theirs, per delivery. Goes with --subscribe-urls.",
+        };
         var browserHeaders = new Option<bool>("--browser-headers")
         {
             Description = $"Send each GET as Chromium {BrowserRequestHeaders.ChromiumVersion} does from a page of the same origin (fetch() for polls, EventSource for the stream): User-Agent, client hints, Accept, Sec-Fetch-*, Referer, Accept-Encoding, Accept-Language and a logged-in user's {BrowserRequestHeaders.CookieLength}-byte cookie. Default: only Host and Accept.",
@@ -70,6 +79,11 @@ internal static class FeedCommand
         {
             command.Options.Add(browserHeaders);
         }
+        else
+        {
+            command.Options.Add(subscribeUrls);
+            command.Options.Add(brokerPid);
+        }
 
         command.SetAction(async (parse, _) =>
         {
@@ -85,9 +99,28 @@ internal static class FeedCommand
             string topicName = parse.GetValue(topic) ?? "load-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
             WsClientOptions client;
             IPEndPoint? publishTo;
+            var nodes = new List<WsClientOptions>();
             try
             {
-                client = ClientOptions(parse, common, topicName);
+                client = ClientOptions(parse, common, parse.GetValue(common.Url)!, topicName);
+                if (kind == Kind.WebSocket && parse.GetValue(subscribeUrls) is string list)
+                {
+                    foreach (Uri node in SubscribeUrls.Parse(list))
+                    {
+                        nodes.Add(ClientOptions(parse, common, node.ToString(), topicName));
+                    }
+                }
+
+                if (nodes.Count > 0 && client.Tls is not null)
+                {
+                    throw new FormatException("--subscribe-urls runs over plain WebSockets only: --url must be http:// or ws://.");
+                }
+
+                if (nodes.Count == 0 && kind == Kind.WebSocket && parse.GetValue(brokerPid) is not null)
+                {
+                    throw new FormatException("--broker-pid goes with --subscribe-urls.");
+                }
+
                 if (kind != Kind.WebSocket)
                 {
                     client = client with { Deflate = false }; // HTTP receivers: permessage-deflate is a WebSocket extension
@@ -108,6 +141,7 @@ internal static class FeedCommand
             var feed = new FeedSettings
             {
                 Client = client,
+                Nodes = nodes,
                 PublishServer = publishTo,
                 Topic = topicName,
                 Rate = messagesPerSecond,
@@ -125,17 +159,18 @@ internal static class FeedCommand
             };
             string pollEvery = kind == Kind.ShortPoll ? string.Create(CultureInfo.InvariantCulture, $", poll every {intervalMs:0.##} ms") : "";
             string browser = (feed.BrowserHeaders ? ", browser headers" : "") + (feed.Ticks ? ", ticks" : "");
-            string settings = string.Create(CultureInfo.InvariantCulture, $"topic {topicName}, {messagesPerSecond:0.##} messages/s published, {messageSize} B{pollEvery}{browser}");
+            string spread = nodes.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $", subscribers on {nodes.Count} nodes") : "";
+            string settings = string.Create(CultureInfo.InvariantCulture, $"topic {topicName}, {messagesPerSecond:0.##} messages/s published, {messageSize} B{pollEvery}{browser}{spread}");
             return await ScenarioCommand.RunAsync(
-                parse, common, client, scenario, settings, publishRate: messagesPerSecond, intervalMs: kind == Kind.ShortPoll ? intervalMs : null);
+                parse, common, client, scenario, settings, publishRate: messagesPerSecond, intervalMs: kind == Kind.ShortPoll ? intervalMs : null,
+                nodes: nodes, brokerPid: kind == Kind.WebSocket ? parse.GetValue(brokerPid) : null);
         });
         return command;
     }
 
-    // The server from the base URL; the client URL is the WebSocket subscription (what the report names as target).
-    private static WsClientOptions ClientOptions(ParseResult parse, CommonOptions common, string topic)
+    // The server from a base URL; the client URL is the WebSocket subscription (what the report names as target).
+    private static WsClientOptions ClientOptions(ParseResult parse, CommonOptions common, string text, string topic)
     {
-        string text = parse.GetValue(common.Url)!;
         if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? url) || url.Scheme is not ("http" or "ws" or "https" or "wss"))
         {
             throw new FormatException($"--url must be an http://, ws://, https:// or wss:// URL, not '{text}'.");

@@ -64,12 +64,16 @@ internal static class ScenarioCommand
     /// <summary>
     /// Runs <paramref name="scenario"/> as the options say, prints and saves the report; returns the exit code.
     /// <paramref name="injectRate"/> paces the clients (operations/s in all); <paramref name="publishRate"/> and
-    /// <paramref name="intervalMs"/> are only reported (the scenario paces itself by them).
+    /// <paramref name="intervalMs"/> are only reported (the scenario paces itself by them). With
+    /// <paramref name="nodes"/> (the servers the subscribers spread over) each node's server is probed too, by the
+    /// PID listening on its port, and <paramref name="brokerPid"/>'s CPU time beside them.
     /// </summary>
     public static async Task<int> RunAsync(
         ParseResult parse, CommonOptions common, WsClientOptions client, IScenario scenario, string settings,
-        double? injectRate = null, double? publishRate = null, double? intervalMs = null)
+        double? injectRate = null, double? publishRate = null, double? intervalMs = null,
+        IReadOnlyList<WsClientOptions>? nodes = null, int? brokerPid = null)
     {
+        nodes ??= [];
         int clients = parse.GetValue(common.Clients);
         if (clients < 1)
         {
@@ -109,7 +113,17 @@ internal static class ScenarioCommand
             : new Uri($"{(client.Tls is null ? "http" : "https")}://{client.Url.Authority}/");
         using var server = new ServerProbe(pid, healthBase, client.Tls);
         var self = new SelfProbe();
-        var runner = new ScenarioRunner([server, self], Console.Error, TimeSpan.FromSeconds(parse.GetValue(common.ProgressInterval)));
+        var probes = new List<IRunProbe> { server };
+        using var nodeServers = new NodeServers(nodes, client.Server, server);
+        probes.AddRange(nodeServers.Others);
+        var broker = brokerPid is int brokerId ? new ProcessCpuProbe(brokerId) : null;
+        if (broker is not null)
+        {
+            probes.Add(broker);
+        }
+
+        probes.Add(self);
+        var runner = new ScenarioRunner(probes, Console.Error, TimeSpan.FromSeconds(parse.GetValue(common.ProgressInterval)));
 
         DateTimeOffset startedAt = DateTimeOffset.UtcNow;
         Console.Error.WriteLine($"{scenario.Name}: {simulation.Describe()} against {client.Url} (server PID {pid?.ToString(CultureInfo.InvariantCulture) ?? "unknown"})");
@@ -125,11 +139,16 @@ internal static class ScenarioCommand
             settings += ", TLS";
         }
 
+        IReadOnlyList<NodeFigures> split = nodes.Count > 0 ? NodeFigures.Split(result, nodeServers.Urls, nodeServers.ByNode) : [];
         var report = new RunReport(startedAt, client.Url.ToString(), settings, result, server, self)
         {
             AskedRate = publishRate ?? injectRate,
             IntervalMilliseconds = intervalMs,
             ConnectTime = (scenario as Scenarios.IdleScenario)?.Connecting.Elapsed,
+            Nodes = split,
+            AllNodes = nodes.Count > 0 ? NodeFigures.Total(result, split, nodeServers.TotalCpu) : null,
+            BrokerPid = broker?.Pid,
+            BrokerCpu = broker?.WindowCpu,
         };
         string folder = parse.GetValue(common.Out) ?? ReportFolder.DefaultFor(startedAt);
         string markdown = ReportFolder.Save(folder, report);

@@ -4,8 +4,10 @@ namespace WsFast.Load.Engine;
 public sealed class ScenarioResult
 {
     /// <summary>Creates a result.</summary>
-    public ScenarioResult(string scenario, LoadSimulation simulation, WorkerStats stats, TimeSpan window, int clientsReady, WorkerStats? feed = null)
+    public ScenarioResult(
+        string scenario, LoadSimulation simulation, WorkerStats stats, TimeSpan window, int clientsReady, WorkerStats? feed = null, IReadOnlyList<WorkerStats>? clients = null)
     {
+        Clients = clients ?? [];
         Feed = feed;
         Scenario = scenario;
         Simulation = simulation;
@@ -22,6 +24,12 @@ public sealed class ScenarioResult
 
     /// <summary>Every worker's statistics added up.</summary>
     public WorkerStats Stats { get; }
+
+    /// <summary>
+    /// Each client's own statistics, by client index (what <see cref="Stats"/> adds up), for figures per group
+    /// of clients such as the nodes they subscribed on; empty when the result was built without them.
+    /// </summary>
+    public IReadOnlyList<WorkerStats> Clients { get; }
 
     /// <summary>The publisher's statistics, for an <see cref="IPublishingScenario"/>: sent = published in the window.</summary>
     public WorkerStats? Feed { get; }

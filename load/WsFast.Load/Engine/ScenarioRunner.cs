@@ -118,7 +118,7 @@ public sealed class ScenarioRunner
             merged.AddErrors(feed);
         }
 
-        return new ScenarioResult(scenario.Name, simulation, merged, window.Elapsed, readyAtEnd, feed);
+        return new ScenarioResult(scenario.Name, simulation, merged, window.Elapsed, readyAtEnd, feed, workers);
     }
 
     private static async Task RunClientAsync(IScenario scenario, ClientContext context, Action endedUnready)

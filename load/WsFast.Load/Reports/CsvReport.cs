@@ -134,11 +134,11 @@ public static class CsvReport
         return text.ToString();
     }
 
-    private static string Number(double? value) => value is double v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "";
+    internal static string Number(double? value) => value is double v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "";
 
-    private static string Number(long? value) => value is long v ? v.ToString(CultureInfo.InvariantCulture) : "";
+    internal static string Number(long? value) => value is long v ? v.ToString(CultureInfo.InvariantCulture) : "";
 
     // RFC 4180: a cell with a comma, quote or line break is quoted, its quotes doubled.
-    private static string Quote(string cell) =>
+    internal static string Quote(string cell) =>
         cell.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : cell;
 }

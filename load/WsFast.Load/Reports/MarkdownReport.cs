@@ -79,8 +79,46 @@ public static class MarkdownReport
 
         string errors = string.Join(", ", report.Errors.Select(e => $"{e.Kind} {e.Count:N0}"));
         Row(text, "errors", errors.Length == 0 ? "none" : errors);
+        if (report.Nodes.Count > 0)
+        {
+            WriteNodes(text, report);
+        }
+
         return text.ToString();
     }
+
+    // The subscribers by node (ws-broadcast --subscribe-urls), every node together, and the broker's CPU.
+    private static void WriteNodes(StringBuilder text, RunReport report)
+    {
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"### Subscribers by node (client i on node i mod {report.Nodes.Count}; published on the target's server)");
+        text.AppendLine();
+        text.AppendLine("| node | subscribers (connections at window start) | delivered/s | of published × subscribers | lost | out of order | silent subscribers | p50 (µs) | p99 (µs) | max (µs) | server PID | server CPU (% of one core) | server CPU per delivery (µs) |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (NodeFigures node in report.Nodes)
+        {
+            NodeRow(text, $"{node.Number}: `{node.Url}`", node);
+        }
+
+        if (report.AllNodes is { } all)
+        {
+            NodeRow(text, "all (every server process's CPU)", all);
+        }
+
+        if (report.BrokerPid is int broker)
+        {
+            string percent = Figures.Format(report.BrokerCpu is TimeSpan cpu && report.Result.Window > TimeSpan.Zero ? 100 * cpu / report.Result.Window : null);
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| broker (per delivery to any node) | | | | | | | | | | {broker} | {percent} | {Figures.Format(report.BrokerCpuMicrosecondsPerDelivery, "0.00")} |");
+        }
+    }
+
+    private static void NodeRow(StringBuilder text, string name, NodeFigures node) =>
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"| {name} | {node.Subscribers:N0} ({Figures.Format(node.ConnectionsAtWindowStart)}) | {Figures.Format(node.DeliveredPerSecond, "N0")} | " +
+            $"{Figures.Format(node.DeliveredShare, "0.000")} | {node.Lost:N0} | {node.OutOfOrder:N0} | {node.Silent:N0} | " +
+            $"{Figures.Format(node.LatencyMicroseconds(50))} | {Figures.Format(node.LatencyMicroseconds(99))} | {Figures.Format(node.MaxLatencyMicroseconds)} | " +
+            $"{node.ServerPid?.ToString(CultureInfo.InvariantCulture) ?? "n/a"} | {Figures.Format(node.ServerCpuPercent)} | {Figures.Format(node.ServerCpuMicrosecondsPerDelivery, "0.00")} |");
 
     private static void Row(StringBuilder text, string name, string value) =>
         text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");

@@ -2,7 +2,10 @@ using System.Text;
 
 namespace WsFast.Load.Reports;
 
-/// <summary>Saves a run's report.md and report.csv in a results folder, and timeline.csv when progress was sampled.</summary>
+/// <summary>
+/// Saves a run's report.md and report.csv in a results folder, timeline.csv when progress was sampled, and
+/// nodes.csv when the subscribers spread over several servers.
+/// </summary>
 public static class ReportFolder
 {
     // No byte order mark: the files are read by tools (cat, spreadsheets, diff) that would show it.
@@ -19,6 +22,11 @@ public static class ReportFolder
         string markdown = MarkdownReport.Write(report);
         File.WriteAllText(Path.Combine(folder, "report.md"), markdown, Utf8);
         File.WriteAllText(Path.Combine(folder, "report.csv"), CsvReport.Write([report]), Utf8);
+        if (report.Nodes.Count > 0)
+        {
+            File.WriteAllText(Path.Combine(folder, "nodes.csv"), NodesCsv.Write(report), Utf8);
+        }
+
         IReadOnlyList<Engine.ProgressSample> timeline = Engine.RunTimeline.Samples;
         if (timeline.Count > 0)
         {

@@ -218,6 +218,27 @@ public sealed class RunReport
     /// <summary>Paced slots skipped for lateness in the window: the clients' (ws-echo --rate, poll-short) plus the publisher's.</summary>
     public long MissedSlots => Result.Stats.SlotsMissed + (Result.Feed?.SlotsMissed ?? 0);
 
+    /// <summary>
+    /// The nodes the subscribers spread over (ws-broadcast <c>--subscribe-urls</c>), in order; empty when every
+    /// client connected to the one target.
+    /// </summary>
+    public IReadOnlyList<NodeFigures> Nodes { get; init; } = [];
+
+    /// <summary>
+    /// With <see cref="Nodes"/>: every node together, its server CPU that of every server process of the run (the
+    /// nodes', and the publisher's server when it is not one of them); else null.
+    /// </summary>
+    public NodeFigures? AllNodes { get; init; }
+
+    /// <summary>The broker process the servers share (<c>--broker-pid</c>: a <c>redis-server</c>), when given.</summary>
+    public int? BrokerPid { get; init; }
+
+    /// <summary>The broker's CPU time in the window, when read.</summary>
+    public TimeSpan? BrokerCpu { get; init; }
+
+    /// <summary>The broker's CPU µs per delivery (to any node's subscriber).</summary>
+    public double? BrokerCpuMicrosecondsPerDelivery => BrokerCpu is TimeSpan cpu && Delivered > 0 ? cpu.TotalMicroseconds / Delivered : null;
+
     /// <summary>Errors by kind, only the kinds that occurred.</summary>
     public IEnumerable<(ErrorKind Kind, long Count)> Errors =>
         Enum.GetValues<ErrorKind>().Select(kind => (kind, Result.Stats.Errors(kind))).Where(e => e.Item2 > 0);

@@ -41,6 +41,10 @@ public sealed class ServerProbe : IRunProbe, IDisposable
     /// <summary>The sample taken at <paramref name="phase"/>, if any.</summary>
     public ServerSample? this[RunPhase phase] => _samples.GetValueOrDefault(phase);
 
+    /// <summary>The server's CPU time (user plus system) during the window; null without a PID or when it could not be read at both ends.</summary>
+    public TimeSpan? WindowCpu =>
+        this[RunPhase.WindowStart] is { RssBytes: >= 0 } start && this[RunPhase.WindowEnd] is { RssBytes: >= 0 } end ? end.CpuTime - start.CpuTime : null;
+
     /// <inheritdoc/>
     public async Task SampleAsync(RunPhase phase)
     {

@@ -8,6 +8,7 @@ namespace WsFast.Load.Scenarios.Feed;
 /// <c>ws-broadcast</c>: each client subscribes to the topic over a WebSocket (<c>/broadcast/{topic}</c>) and
 /// receives the feed the scenario publishes; it sends nothing but pongs. Every frame received counts as wire
 /// bytes, every data message as a delivery, with its fan-out latency and any gap in the sequence as lost.
+/// With <see cref="FeedSettings.Nodes"/>, the subscribers take the servers in turn (client i on node i mod N).
 /// </summary>
 public sealed class BroadcastScenario : IPublishingScenario
 {
@@ -27,7 +28,7 @@ public sealed class BroadcastScenario : IPublishingScenario
 
     /// <inheritdoc/>
     public Task RunClientAsync(ClientContext context) =>
-        ClientSession.RunAsync(context, _settings.Client, Math.Max(_settings.MessageSize, FeedPayload.MaxUnpaddedLength), ReceiveAsync);
+        ClientSession.RunAsync(context, _settings.ClientFor(context.ClientIndex), Math.Max(_settings.MessageSize, FeedPayload.MaxUnpaddedLength), ReceiveAsync);
 
     /// <inheritdoc/>
     public Task StartFeedAsync(RunClock clock) => _publisher.StartAsync(clock);

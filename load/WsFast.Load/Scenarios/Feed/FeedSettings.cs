@@ -10,6 +10,13 @@ public sealed record FeedSettings
     public required WsClientOptions Client { get; init; }
 
     /// <summary>
+    /// The servers the subscribers spread over, each with its own subscription URL: client i connects to node
+    /// i mod N (ws-broadcast's <c>--subscribe-urls</c>), while the publisher still posts to one. Empty: every
+    /// subscriber connects to <see cref="Client"/>'s server.
+    /// </summary>
+    public IReadOnlyList<WsClientOptions> Nodes { get; init; } = [];
+
+    /// <summary>
     /// Where the publisher posts, over plain HTTP: the server's plain listener when the subscribers use TLS on
     /// another port; null for <see cref="Client"/>'s server.
     /// </summary>
@@ -36,6 +43,9 @@ public sealed record FeedSettings
     /// minimal Host and Accept.
     /// </summary>
     public bool BrowserHeaders { get; init; }
+
+    /// <summary>The node client <paramref name="clientIndex"/> subscribes on: <see cref="Nodes"/> in turn, or <see cref="Client"/>.</summary>
+    public WsClientOptions ClientFor(int clientIndex) => Nodes.Count == 0 ? Client : Nodes[clientIndex % Nodes.Count];
 
     /// <summary>The <c>Host</c> header value: the server's authority.</summary>
     public string Authority => Client.Url.Authority;
