@@ -64,6 +64,7 @@ public sealed class WsFastServer : IAsyncDisposable
         if (options.Broker.Kind == BrokerKind.Redis)
         {
             Topics.Broker = new RedisBroker(Topics, options.Broker, _loggerFactory.CreateLogger("WsFast.Broker"));
+            Topics.MirrorLingerMilliseconds = (long)options.Broker.UnsubscribeDelay.TotalMilliseconds;
         }
         _metrics = new WsFastMetrics(this, meterFactory);
         Counters.Metrics = _metrics;

@@ -62,6 +62,13 @@ public sealed class BrokerOptions
     /// </summary>
     public TimeSpan PresenceInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long this server stays subscribed to a topic's channel (and keeps its copy of the history) after its last
+    /// subscriber of it here left, so that clients polling every few seconds or reconnecting do not make it subscribe
+    /// and leave each time. Default 30 s.
+    /// </summary>
+    public TimeSpan UnsubscribeDelay { get; set; } = TimeSpan.FromSeconds(30);
+
     internal void Check(OptionsCheck check)
     {
         if (Kind == BrokerKind.Redis && string.IsNullOrWhiteSpace(Redis))
@@ -77,5 +84,6 @@ public sealed class BrokerOptions
         check.Positive(SequenceTimeToLive, nameof(SequenceTimeToLive));
         check.Positive(SyncTimeout, nameof(SyncTimeout));
         check.Positive(PresenceInterval, nameof(PresenceInterval));
+        check.NotNegative(UnsubscribeDelay, nameof(UnsubscribeDelay));
     }
 }

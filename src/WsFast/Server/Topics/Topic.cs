@@ -56,8 +56,6 @@ public sealed class Topic
     private List<(ITopicSubscriber Subscriber, TopicCursor Cursor, int Slot)>? _waitingForSync; // guarded by _lock
     private IDisposable? _feed;
 
-    /// <summary>How long a mirror stays after its last holder here, so that clients polling every few seconds do not make the server subscribe and leave each time.</summary>
-    internal const long MirrorLingerMilliseconds = 30_000;
 
     /// <summary>A topic of <paramref name="registry"/>, or with none an endpoint's own: no history, never retired.</summary>
     /// <param name="name">The topic's name.</param>
@@ -583,7 +581,7 @@ public sealed class Topic
             if (_mirror)
             {
                 // The broker expires a mirror's history (in Redis, with its key); here the mirror only lingers.
-                if (_holders == 0 && !_retired && Environment.TickCount64 - _unheldAt >= MirrorLingerMilliseconds)
+                if (_holders == 0 && !_retired && Environment.TickCount64 - _unheldAt >= _registry!.MirrorLingerMilliseconds)
                 {
                     Retire();
                 }

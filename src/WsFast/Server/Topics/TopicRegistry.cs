@@ -45,6 +45,9 @@ public sealed class TopicRegistry
 
     internal BroadcastOptions Options => _options;
 
+    /// <summary>How long a shared broker's topic stays after its last holder here (<see cref="BrokerOptions.UnsubscribeDelay"/>).</summary>
+    internal long MirrorLingerMilliseconds { get; set; } = 30_000;
+
     internal ServerCounters Counters => _counters;
 
     /// <summary>The topics that exist now.</summary>
