@@ -35,14 +35,17 @@ internal interface ITopicBroker : IAsyncDisposable
     /// </summary>
     IDisposable? Follow(Topic topic);
 
-    /// <summary>Subscribers of <paramref name="topic"/> summed over every server, and how many servers have some.</summary>
+    /// <summary>Subscribers of <paramref name="topic"/> summed over every server, how many servers have some, its epoch and last sequence number.</summary>
+    /// <exception cref="BrokerUnavailableException">The broker cannot be reached.</exception>
     ValueTask<TopicPresence> GetPresenceAsync(string topic, CancellationToken cancellationToken);
 
     /// <summary>Called about once a second by the server's timer: a shared broker reports presence at its interval.</summary>
     void OnTick(long now);
 }
 
-/// <summary>A topic's subscribers over every server sharing it.</summary>
+/// <summary>A topic's subscribers over every server sharing it, and where its numbering stands.</summary>
 /// <param name="Subscribers">Subscribers summed over the servers.</param>
 /// <param name="Servers">Servers with at least one subscriber.</param>
-internal readonly record struct TopicPresence(long Subscribers, int Servers);
+/// <param name="Epoch">The topic's epoch; 0 when it has none (never published to, or expired).</param>
+/// <param name="LastSequence">The last sequence number given in that epoch.</param>
+internal readonly record struct TopicPresence(long Subscribers, int Servers, long Epoch, long LastSequence);

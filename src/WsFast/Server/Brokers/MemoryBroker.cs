@@ -23,8 +23,9 @@ internal sealed class MemoryBroker(TopicRegistry registry) : ITopicBroker
 
     public ValueTask<TopicPresence> GetPresenceAsync(string topic, CancellationToken cancellationToken)
     {
-        int subscribers = registry.SubscriberCount(topic);
-        return new ValueTask<TopicPresence>(new TopicPresence(subscribers, subscribers > 0 ? 1 : 0));
+        Topic? found = registry.Find(topic);
+        int subscribers = found?.SubscriberCount ?? 0;
+        return new ValueTask<TopicPresence>(new TopicPresence(subscribers, subscribers > 0 ? 1 : 0, found?.Epoch ?? 0, found?.LastSequence ?? 0));
     }
 
     public void OnTick(long now)

@@ -117,8 +117,8 @@ internal sealed class RedisBroker : SharedBroker
         try
         {
             var values = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
-                RedisScripts.Presence, [PresenceKey(topic)], [NodeId, -1, 0]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
-            return new TopicPresence((long)values[0], (int)values[1]);
+                RedisScripts.Presence, [PresenceKey(topic), SequenceKey(topic)], [NodeId, -1, 0]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+            return new TopicPresence((long)values[0], (int)values[1], (long)values[2], (long)values[3]);
         }
         catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {
@@ -196,7 +196,7 @@ internal sealed class RedisBroker : SharedBroker
         var pending = new Task<RedisResult>[counts.Count];
         for (int i = 0; i < counts.Count; i++)
         {
-            pending[i] = database.ScriptEvaluateAsync(RedisScripts.Presence, [PresenceKey(counts[i].Topic)], [NodeId, counts[i].Subscribers, ttl]);
+            pending[i] = database.ScriptEvaluateAsync(RedisScripts.Presence, [PresenceKey(counts[i].Topic), SequenceKey(counts[i].Topic)], [NodeId, counts[i].Subscribers, ttl]);
         }
 
         var everywhere = new long[counts.Count];

@@ -75,9 +75,10 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Presence: KEYS = presence; ARGV = this server, its subscriber count, time to live (ms). Writes this server's
-    /// entry (or removes it at 0), drops the entries of servers that stopped reporting, and returns { subscribers
-    /// over every server, servers with any }. With a count of -1 it only reads.
+    /// Presence: KEYS = presence, seq; ARGV = this server, its subscriber count, time to live (ms). Writes this
+    /// server's entry (or removes it at 0), drops the entries of servers that stopped reporting, and returns
+    /// { subscribers over every server, servers with any, epoch, last sequence } (0 and 0 for a topic with no epoch).
+    /// With a count of -1 it only reads.
     /// </summary>
     public const string Presence = """
         local now = redis.call('time')
@@ -102,6 +103,7 @@ internal static class RedisScripts
             servers = servers + 1
           end
         end
-        return { sum, servers }
+        local numbering = redis.call('hmget', KEYS[2], 'e', 's')
+        return { sum, servers, tonumber(numbering[1]) or 0, tonumber(numbering[2]) or 0 }
         """;
 }
