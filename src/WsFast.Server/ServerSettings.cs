@@ -71,6 +71,9 @@ internal static class ServerSettings
     public static readonly Option<string> MessagesPerSecond = new("--messages-per-second") { Description = "RATE[:BURST]: messages one WebSocket connection may send per second, in bursts of BURST (default: RATE); beyond it the connection is closed with 1008. 0: no limit.", DefaultValueFactory = _ => "1000:2000" };
     public static readonly Option<string> BytesPerSecond = new("--bytes-per-second") { Description = "RATE[:BURST]: payload bytes one WebSocket connection may send per second, in bursts of BURST (default: RATE); beyond it the connection is closed with 1008. 0: no limit.", DefaultValueFactory = _ => "16777216:33554432" };
     public static readonly Option<string[]> TrustedProxies = new("--trusted-proxy") { Description = "A proxy (address, or network such as 10.0.0.0/8) whose Forwarded / X-Forwarded-For and X-Forwarded-Proto headers are believed (repeat for several). None given: clients are their sockets' peers.", AllowMultipleArgumentsPerToken = true };
+    public static readonly Option<string> Broker = new("--broker") { Description = "Where topics live: 'memory' (this server only) or 'redis' (shared by every server on one Redis, with --redis: one broadcast endpoint on several machines).", DefaultValueFactory = _ => "memory" };
+    public static readonly Option<string> Redis = new("--redis") { Description = "The Redis of --broker redis: a StackExchange.Redis configuration string such as 127.0.0.1:6379 (with a password, better given as WSFAST_REDIS than on the command line)." };
+    public static readonly Option<string> RedisPrefix = new("--redis-prefix") { Description = "What every Redis key and channel of the topics starts with; servers sharing topics use the same.", DefaultValueFactory = _ => "wsfast" };
     public static readonly Option<LogLevel> LogLevelOption = new("--log-level") { Description = "Least important log level written: Trace, Debug, Information, Warning, Error, Critical or None (Logging:LogLevel:Default).", DefaultValueFactory = _ => LogLevel.Information };
     public static readonly Option<string> LogFormat = new("--log-format") { Description = "Console log lines: 'simple' (one line each), 'json' (one JSON object each) or 'systemd' (the journal's priority prefix; the default when systemd runs the server). Logging:Console:FormatterName.", DefaultValueFactory = _ => "simple" };
 
@@ -87,7 +90,7 @@ internal static class ServerSettings
         MetricsTopics, MetricsRequireToken, AdminPort, SocketEngineOption, NoDeflate, NoDeflateOn, DeflateLevel, DeflateWindowBits, LegacyHixie76, LogLevelOption, LogFormat,
         JwtKeyOption, JwtAudience, JwtIssuer, JwtCookie, JwtClockSkew,
         MaxConnectionsPerAddress, HandshakesPerSecond, MessagesPerSecond, BytesPerSecond, TrustedProxies,
-        TlsPort, TlsCert, TlsKey, TlsPfx, TlsSni,
+        TlsPort, TlsCert, TlsKey, TlsPfx, TlsSni, Broker, Redis, RedisPrefix,
     ];
 
     // Where each flag goes in the configuration. Seconds become TimeSpans ("00:00:30"), lists become indexed keys
@@ -150,6 +153,9 @@ internal static class ServerSettings
         Setting.Rate(HandshakesPerSecond, "WsFast:ClientLimits:HandshakesPerSecond", "WsFast:ClientLimits:HandshakeBurst", int.MaxValue, fraction: true),
         Setting.Rate(MessagesPerSecond, "WsFast:ClientLimits:MessagesPerSecond", "WsFast:ClientLimits:MessageBurst", int.MaxValue, fraction: false),
         Setting.Rate(BytesPerSecond, "WsFast:ClientLimits:BytesPerSecond", "WsFast:ClientLimits:ByteBurst", long.MaxValue, fraction: false),
+        Setting.To(Broker, "WsFast:Broker:Kind"),
+        Setting.To(Redis, "WsFast:Broker:Redis"),
+        Setting.To(RedisPrefix, "WsFast:Broker:KeyPrefix"),
         Setting.To(LogLevelOption, "Logging:LogLevel:Default"),
         Setting.Format(LogFormat, "Logging:Console:FormatterName"),
     ];
@@ -159,6 +165,7 @@ internal static class ServerSettings
     [
         ("WSFAST_PUBLISH_TOKEN", "WsFast:Broadcast:PublishToken"),
         ("WSFAST_TLS_PFX_PASSWORD", "Server:Tls:PfxPassword"),
+        ("WSFAST_REDIS", "WsFast:Broker:Redis"),
     ];
 
     /// <summary>

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the interop clients and the browser tests need on a fresh Debian 12 machine (run as root).
+# Installs what the interop clients, the browser tests and the Redis broker tests need on a fresh Debian 12
+# machine (run as root).
 # Safe to re-run: each step is skipped when its tool is already usable.
 set -euo pipefail
 
@@ -26,8 +27,23 @@ if command -v certutil >/dev/null; then
 else
   missing+=(libnss3-tools)
 fi
+# Redis: the Redis broker's tests run their own redis-server processes on loopback, without persistence
+# (tests/WsFast.Tests/Support/RedisServer.cs, and the one .ci/run starts); only the binary is needed.
+if command -v redis-server >/dev/null; then
+  echo "interop: redis-server already installed"
+else
+  missing+=(redis-server)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "interop: installing ${missing[*]}"
+  # redis-server's package starts its own service on port 6379 when installed; the tests never use it, so
+  # Debian's policy-rc.d mechanism ("exit 101": action forbidden) keeps it from starting, unless the machine has
+  # a policy of its own (containers usually do).
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi

@@ -27,6 +27,8 @@ public enum CloseCode : ushort
     MandatoryExtension = 1010,
     /// <summary>1011: the server met an unexpected condition.</summary>
     InternalServerError = 1011,
+    /// <summary>1013 (IANA's registry of close codes): the server is overloaded or a service it needs is unreachable; try again later.</summary>
+    TryAgainLater = 1013,
     /// <summary>1015: reserved; reported locally when the TLS handshake failed. Never sent.</summary>
     TlsHandshakeFailure = 1015,
 }

@@ -96,4 +96,19 @@ internal static partial class Log
 
     [LoggerMessage(32, LogLevel.Warning, "Buffered bytes over the memory budget: {Buffered} of {Budget}; new connections get 503 and the largest holders are closed")]
     public static partial void BudgetExceeded(ILogger logger, long buffered, long budget);
+
+    [LoggerMessage(150, LogLevel.Information, "WsFast sharing topics through {Broker} ({Description}) as server {Node}")]
+    public static partial void BrokerStarted(ILogger logger, string broker, string description, string node);
+
+    [LoggerMessage(151, LogLevel.Warning, "The {Broker} broker is unreachable: publishes are refused (503), subscribers stay connected, reconnecting ({Reason})")]
+    public static partial void BrokerLost(ILogger logger, string broker, string reason);
+
+    [LoggerMessage(152, LogLevel.Information, "The {Broker} broker is reachable again: reading every followed topic's history to recover what was published meanwhile")]
+    public static partial void BrokerRestored(ILogger logger, string broker);
+
+    [LoggerMessage(153, LogLevel.Warning, "The {Broker} broker failed for topic {Topic}, trying again: {Reason}{More}")]
+    public static partial void BrokerFeedFailed(ILogger logger, string broker, string topic, string reason, string more);
+
+    [LoggerMessage(154, LogLevel.Warning, "A publish to topic {Topic} through the {Broker} broker failed: {Reason}{More}")]
+    public static partial void BrokerPublishFailed(ILogger logger, string broker, string topic, string reason, string more);
 }

@@ -19,6 +19,9 @@ public sealed class ServerCounters
     private long _slowConsumerDisconnects;
     private long _publishes;
     private long _fanout;
+    private long _brokerPublishes;
+    private long _brokerPublishFailures;
+    private long _brokerReceived;
     private long _sendStalls;
     private long _overBudgetCloses;
     private long _compressedIn;
@@ -73,6 +76,15 @@ public sealed class ServerCounters
     /// <summary>Deliveries queued by publishes (one per subscriber reached).</summary>
     public long Fanout => Interlocked.Read(ref _fanout);
 
+    /// <summary>Publishes the shared broker took.</summary>
+    public long BrokerPublishes => Interlocked.Read(ref _brokerPublishes);
+
+    /// <summary>Publishes the shared broker could not take (503).</summary>
+    public long BrokerPublishFailures => Interlocked.Read(ref _brokerPublishFailures);
+
+    /// <summary>Messages this server received from the shared broker's channels (one per publish per server following its topic).</summary>
+    public long BrokerReceived => Interlocked.Read(ref _brokerReceived);
+
     /// <summary>Connections aborted because their output did not move for the send-stall timeout.</summary>
     public long SendStalls => Interlocked.Read(ref _sendStalls);
 
@@ -80,7 +92,7 @@ public sealed class ServerCounters
     public long OverBudgetCloses => Interlocked.Read(ref _overBudgetCloses);
 
     /// <summary>The close codes the metrics report one by one; 3000-4999 are reported together.</summary>
-    internal static readonly int[] ReportedCloseCodes = [1000, 1001, 1002, 1003, 1006, 1007, 1008, 1009, 1010, 1011];
+    internal static readonly int[] ReportedCloseCodes = [1000, 1001, 1002, 1003, 1006, 1007, 1008, 1009, 1010, 1011, 1013];
 
     /// <summary>Connections ended with <paramref name="code"/> (1000-1015), or with any 3000-4999 code when given 3000.</summary>
     public long ClosedWith(int code) => Interlocked.Read(ref _closeCodes[CloseCodeSlot(code)]);
@@ -159,6 +171,15 @@ public sealed class ServerCounters
         Interlocked.Add(ref _fanout, reached);
         Metrics?.PublishEnded(started);
     }
+
+    /// <summary>A publish the shared broker took (numbered, kept, sent to every server).</summary>
+    internal void OnBrokerPublished() => Interlocked.Increment(ref _brokerPublishes);
+
+    /// <summary>A publish the shared broker could not take.</summary>
+    internal void OnBrokerPublishFailed() => Interlocked.Increment(ref _brokerPublishFailures);
+
+    /// <summary>A message that came from the shared broker's channel to this server.</summary>
+    internal void OnBrokerReceived() => Interlocked.Increment(ref _brokerReceived);
 
     internal void OnAccepted() => Interlocked.Increment(ref _accepted);
 

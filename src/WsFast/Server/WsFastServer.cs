@@ -43,6 +43,7 @@ public sealed class WsFastServer : IAsyncDisposable
     private volatile bool _overBudget;
     private long _lastHousekeeping;
     private volatile bool _stopping;
+    private bool _brokerStarted;
 
     /// <summary>Creates a server with the given options; nothing listens until <see cref="StartAsync"/>.</summary>
     /// <param name="options">Addresses, limits, timeouts.</param>
@@ -59,7 +60,12 @@ public sealed class WsFastServer : IAsyncDisposable
         Logger = _loggerFactory.CreateLogger<WsFastServer>();
         BadInput = new BadInputLog(Logger);
         Router = new HttpRouter(this);
-        Topics = new TopicRegistry(options.Broadcast, Counters);
+        Topics = new TopicRegistry(options.Broadcast, Counters) { Connections = Connections };
+        if (options.Broker.Kind == BrokerKind.Redis)
+        {
+            Topics.Broker = new RedisBroker(Topics, options.Broker, _loggerFactory.CreateLogger("WsFast.Broker"));
+            Topics.MirrorLingerMilliseconds = (long)options.Broker.UnsubscribeDelay.TotalMilliseconds;
+        }
         _metrics = new WsFastMetrics(this, meterFactory);
         Counters.Metrics = _metrics;
         Scrape = new PrometheusScrape(_metrics);
@@ -233,6 +239,11 @@ public sealed class WsFastServer : IAsyncDisposable
             throw new InvalidOperationException("The server is already started.");
         }
 
+        if (Topics.Broker.IsShared && !_brokerStarted)
+        {
+            return StartBrokerThenListenAsync(cancellationToken);
+        }
+
         foreach (WebSocketEndpoint endpoint in _endpoints.Values)
         {
             OriginAllowList.Validate(endpoint.AllowedOrigins, $"{endpoint.Path}: {nameof(WebSocketEndpoint.AllowedOrigins)}");
@@ -300,6 +311,15 @@ public sealed class WsFastServer : IAsyncDisposable
         _timerStop = new CancellationTokenSource();
         _timer = RunTimerAsync(_timerStop.Token);
         return Task.CompletedTask;
+    }
+
+    // Before any port is bound: a broker whose configuration cannot be used stops the start. One that cannot be
+    // reached yet does not: the server serves, refuses publishes with 503, and catches up once it is reached.
+    private async Task StartBrokerThenListenAsync(CancellationToken cancellationToken)
+    {
+        await Topics.Broker.StartAsync(cancellationToken).ConfigureAwait(false);
+        _brokerStarted = true;
+        await StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -375,6 +395,7 @@ public sealed class WsFastServer : IAsyncDisposable
         _adminListener?.Dispose();
         _certificates?.Dispose();
         _timerStop?.Dispose();
+        await Topics.Broker.DisposeAsync().ConfigureAwait(false);
         Scrape.Dispose();
         _metrics.Dispose();
 
@@ -628,6 +649,7 @@ public sealed class WsFastServer : IAsyncDisposable
             try
             {
                 Topics.Expire(now);
+                Topics.Broker.OnTick(now);
                 Addresses?.Expire(now);
 
                 // Pinned memory a burst needed goes back once the burst is over (see the pools' Trim).

@@ -177,6 +177,12 @@ public sealed class WsFastServerOptions
     public BroadcastOptions Broadcast { get; } = new();
 
     /// <summary>
+    /// Where topics live: this process only (the default), or shared by every server on one Redis
+    /// (<see cref="BrokerKind.Redis"/>), so that one broadcast endpoint runs on several machines.
+    /// </summary>
+    public BrokerOptions Broker { get; } = new();
+
+    /// <summary>
     /// permessage-deflate (RFC 7692) for the endpoints mapped from now on (each can change its own:
     /// <see cref="WebSocketEndpoint.PerMessageDeflate"/>). Default null: not negotiated, as in Node ws,
     /// uWebSockets and Kestrel; an idle connection costs nothing more with it on, but every compressed message
@@ -212,6 +218,7 @@ public sealed class WsFastServerOptions
     {
         check.Problems.AddRange(ConfigurationProblems);
         Broadcast.Check(check.Section(nameof(Broadcast)));
+        Broker.Check(check.Section(nameof(Broker)));
         PerMessageDeflate?.Check(check.Section(nameof(PerMessageDeflate)));
         ClientLimits.Check(check.Section(nameof(ClientLimits)));
         Tls?.Check(check.Section(nameof(Tls)));

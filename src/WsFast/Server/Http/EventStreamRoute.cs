@@ -43,8 +43,11 @@ internal static class EventStreamRoute
         }
 
         // A subscriber may wait on a topic before its first publish: the stream holds it while it lasts.
+        // A shared broker's topic may not be read from the broker yet: a cursor then waits in it for that read, and a
+        // stream without one starts with what arrives after it.
         Topic topic = server.Topics.Acquire(topicName);
-        await connection.StreamEventsAsync(topic, cursor is null ? new TopicCursor(0, topic.LastSequence) : after, SharedBufferPool.Shared.Rent(Head)).ConfigureAwait(false);
+        TopicCursor? from = cursor is not null ? after : topic.IsMirror ? null : new TopicCursor(0, topic.LastSequence);
+        await connection.StreamEventsAsync(topic, from, SharedBufferPool.Shared.Rent(Head)).ConfigureAwait(false);
         return false;
     }
 }

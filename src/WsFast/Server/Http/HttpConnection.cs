@@ -202,11 +202,11 @@ internal sealed partial class HttpConnection : IServerConnection
     }
 
     /// <summary>
-    /// Serves an event stream on this connection: the response head, the history after <paramref name="cursor"/>,
+    /// Serves an event stream on this connection: the response head, the history after <paramref name="cursor"/> (none: from now on),
     /// then every message published to <paramref name="topic"/> (held by the caller, released here) until the
     /// client leaves or falls behind.
     /// </summary>
-    public async ValueTask StreamEventsAsync(Topic topic, TopicCursor cursor, SharedBuffer head)
+    public async ValueTask StreamEventsAsync(Topic topic, TopicCursor? cursor, SharedBuffer head)
     {
         _deadline = long.MaxValue;
         var subscriber = new EventStreamSubscriber(_server, _transport);

@@ -69,6 +69,14 @@ internal sealed class HttpRouter(WsFastServer server)
             return PollRoute.ServeAsync(server, connection, request, pollTopic, keepAlive);
         }
 
+        if (server.HasBroadcast && !server.HasAdminEndpoints && TopicOf(request.Path, broadcast.TopicInfoPath) is { } infoTopic)
+        {
+            // Where /metrics is, under its rule (on the admin port instead when there is one).
+            return server.Options.MetricsRequireToken && !IsAuthorized(connection, request, broadcast.PublishToken)
+                ? new ValueTask<bool>(false)
+                : TopicInfoRoute.ServeAsync(server, connection, infoTopic, keepAlive);
+        }
+
         switch (request.Path)
         {
             case "/healthz" when QueryValue(request.Query, "details") is null:
@@ -133,6 +141,11 @@ internal sealed class HttpRouter(WsFastServer server)
 
         // While draining, each answer ends its connection, so that a probe does not hold the drain up.
         keepAlive &= !server.IsStopping;
+        if (server.HasBroadcast && TopicOf(request.Path, server.Options.Broadcast.TopicInfoPath) is { } infoTopic)
+        {
+            return TopicInfoRoute.ServeAsync(server, connection, infoTopic, keepAlive);
+        }
+
         switch (request.Path)
         {
             case "/healthz":
@@ -207,7 +220,8 @@ internal sealed class HttpRouter(WsFastServer server)
 
     private byte[] HealthJson(bool details)
     {
-        string status = server.IsStopping ? "stopping" : server.IsOverBudget ? "degraded" : "ok";
+        // Degraded without the shared broker: subscribers are served, publishes are refused until it is back.
+        string status = server.IsStopping ? "stopping" : server.IsOverBudget || !server.Topics.Broker.IsConnected ? "degraded" : "ok";
         if (!details)
         {
             return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["status"] = status });
@@ -226,6 +240,22 @@ internal sealed class HttpRouter(WsFastServer server)
             ["bufferedBytes"] = server.BufferedBytes,
             ["allocatedBytes"] = GC.GetTotalAllocatedBytes(precise: false),
         };
+        if (server.Topics.Broker is SharedBroker broker)
+        {
+            json["broker"] = new Dictionary<string, object>
+            {
+                ["name"] = broker.Name,
+                ["connected"] = broker.IsConnected,
+                ["server"] = broker.NodeId,
+                ["followedTopics"] = broker.FollowedTopics,
+                ["published"] = counters.BrokerPublishes,
+                ["publishFailures"] = counters.BrokerPublishFailures,
+                ["received"] = counters.BrokerReceived,
+                ["outOfOrder"] = broker.OutOfOrderMessages,
+                ["readFailures"] = broker.ReadFailures,
+            };
+        }
+
         return JsonSerializer.SerializeToUtf8Bytes(json);
     }
 

@@ -17,7 +17,8 @@ namespace WsFast.Server;
 /// <remarks>
 /// A topic that does not exist (or no longer) answers like an empty one. A short poll creates nothing; a long
 /// poll holds the topic while it waits, so that the message it waits for cannot go to a later topic of the same
-/// name.
+/// name. With a shared broker every poll holds the topic, whose history this server reads from the broker first
+/// (503 with <c>Retry-After</c> when it cannot within <see cref="BrokerOptions.SyncTimeout"/>).
 /// </remarks>
 internal static class PollRoute
 {
@@ -54,7 +55,7 @@ internal static class PollRoute
         }
 
         TimeSpan wait = TimeSpan.FromSeconds(Math.Min(waitSeconds, options.LongPollTimeout.TotalSeconds));
-        if (wait <= TimeSpan.Zero)
+        if (wait <= TimeSpan.Zero && !server.Topics.Broker.IsShared)
         {
             Topic? existing = server.Topics.Find(topicName);
             if (existing is null)
@@ -70,7 +71,19 @@ internal static class PollRoute
         Topic topic = server.Topics.Acquire(topicName);
         try
         {
+            // A shared broker's topic answers from its history once this server has read it from the broker.
+            if (!await topic.WaitSyncedAsync(server.Options.Broker.SyncTimeout).ConfigureAwait(false))
+            {
+                connection.Refuse(503, "the broker that shares topics is unreachable: try again", KeyValuePair.Create("Retry-After", "1"));
+                return false;
+            }
+
             TopicCursor cursor = afterText is null ? new TopicCursor(0, topic.LastSequence) : after;
+            if (wait <= TimeSpan.Zero)
+            {
+                return Answer(connection, topicName, topic.Poll(cursor, options.MaxPublishBytes, waiter: null), keepAlive);
+            }
+
             var waiter = new LongPollWaiter();
             PollBatch batch = topic.Poll(cursor, options.MaxPublishBytes, waiter);
             if (batch.WaiterSlot >= 0)

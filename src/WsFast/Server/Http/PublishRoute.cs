@@ -5,7 +5,8 @@ namespace WsFast.Server;
 
 /// <summary>
 /// <c>POST /publish/{topic}</c>: the body becomes a message on the topic, text for <c>text/*</c> content types
-/// and binary otherwise. Answers with the sequence number and the subscribers reached.
+/// and binary otherwise. Answers with the sequence number, epoch and cursor and, without a shared broker, the
+/// subscribers reached. With a shared broker that cannot be reached: 503 with <c>Retry-After</c>, nothing published.
 /// </summary>
 internal static class PublishRoute
 {
@@ -64,18 +65,36 @@ internal static class PublishRoute
         }
 
         MessageType type = isText ? MessageType.Text : MessageType.Binary;
-        if (server.Topics.TryPublish(topicName, type, body.Span, out PublishResult result) == PublishStatus.TopicLimit)
+        PublishResult result;
+        try
+        {
+            result = await server.Topics.PublishAsync(topicName, type, body.Memory).ConfigureAwait(false);
+        }
+        catch (BrokerUnavailableException)
+        {
+            // Nothing was published: the publisher may send it again (logged and counted by the broker).
+            connection.Refuse(503, "the broker that shares topics is unreachable: try again", KeyValuePair.Create("Retry-After", "1"));
+            return false;
+        }
+        catch (InvalidOperationException)
         {
             connection.Refuse(503, "the topic limit is reached: no new topic may hold history", KeyValuePair.Create("Retry-After", "60"));
             return false;
         }
 
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        var answer = new Dictionary<string, object>
         {
             ["topic"] = topicName,
             ["sequence"] = result.Sequence,
-            ["subscribers"] = result.Subscribers,
-        });
+            ["epoch"] = result.Epoch,
+            ["cursor"] = new TopicCursor(result.Epoch, result.Sequence).ToString(),
+        };
+        if (!server.Topics.Broker.IsShared)
+        {
+            answer["subscribers"] = result.Subscribers; // with a shared broker, delivery happens on every server after this
+        }
+
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(answer);
         return await HttpRouter.Send(connection, 200, "application/json", json, keepAlive).ConfigureAwait(false);
     }
 }

@@ -20,6 +20,9 @@ internal sealed class RequestBody : IDisposable
 
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
 
+    /// <summary>The body, for a publish that completes later; valid until disposed.</summary>
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
+
     /// <summary>Appends <paramref name="piece"/>; the body never grows past <paramref name="length"/>, its declared size.</summary>
     public void Append(in ReadOnlySequence<byte> piece, int length)
     {

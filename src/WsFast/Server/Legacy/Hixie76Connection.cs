@@ -310,7 +310,11 @@ internal sealed class Hixie76Connection : IServerConnection, ITopicSubscriber
         {
             RefuseRelay("relay rate exceeded");
         }
-        else if (_topic!.TryPublish(MessageType.Text, FrameWriting.Frame(Opcode.Text, text), except: null, out _) == PublishStatus.TopicLimit)
+        else if (_topic!.IsMirror)
+        {
+            _topic.Publish(MessageType.Text, text, except: null); // the shared broker numbers it; handed over in order
+        }
+        else if (_topic.TryPublish(MessageType.Text, FrameWriting.Frame(Opcode.Text, text), except: null, out _) == PublishStatus.TopicLimit)
         {
             RefuseRelay("the topic limit is reached");
         }

@@ -24,6 +24,7 @@ public sealed class WsFastHealthCheck(WsFastServer server) : IHealthCheck
             !server.IsStarted ? new HealthCheckResult(context.Registration.FailureStatus, "not started", data: data)
             : server.IsStopping ? new HealthCheckResult(context.Registration.FailureStatus, "stopping: draining its connections", data: data)
             : server.IsOverBudget ? HealthCheckResult.Degraded("over its memory budget: refusing new connections", data: data)
+            : !server.Topics.Broker.IsConnected ? HealthCheckResult.Degraded("the broker that shares topics is unreachable: refusing publishes", data: data)
             : HealthCheckResult.Healthy("serving", data);
         return Task.FromResult(result);
     }

@@ -69,11 +69,26 @@ internal sealed class WsFastMetrics : IDisposable
         Add(_meter.CreateObservableCounter("wsfast.closes", ObserveCloses, "{connection}", "Connections ended, by close code"));
         Add(_meter.CreateObservableCounter("wsfast.limit.refusals", ObserveLimitRefusals, "{refusal}", "Clients refused (429, 503, 400) or closed (1008) by the per-address and per-connection limits and the proxy rules, by reason"));
         Add(_meter.CreateObservableUpDownCounter("wsfast.limit.tracked_addresses", () => server.Addresses?.Count ?? 0, "{address}", "Client addresses (IPv6: /64 prefixes) the per-address limits keep counts for"));
+        if (server.Topics.Broker is SharedBroker broker)
+        {
+            Add(_meter.CreateObservableUpDownCounter("wsfast.broker.connected", () => broker.IsConnected ? 1 : 0, null, "1 while the broker that shares topics can be reached, 0 otherwise"));
+            Add(_meter.CreateObservableUpDownCounter("wsfast.broker.topics", () => broker.FollowedTopics, "{topic}", "Topics this server follows on the broker (subscribed to their channels)"));
+            Add(_meter.CreateObservableCounter("wsfast.broker.published", () => c.BrokerPublishes, "{message}", "Publishes the broker took from this server"));
+            Add(_meter.CreateObservableCounter("wsfast.broker.publish_failures", () => c.BrokerPublishFailures, "{message}", "Publishes the broker could not take (answered 503)"));
+            Add(_meter.CreateObservableCounter("wsfast.broker.received", () => c.BrokerReceived, "{message}", "Messages this server received from the broker's channels"));
+            Add(_meter.CreateObservableCounter("wsfast.broker.out_of_order", () => broker.OutOfOrderMessages, "{message}", "Messages that came out of order (missed ones, a new epoch) and made this server read the topic's history again"));
+            Add(_meter.CreateObservableCounter("wsfast.broker.read_failures", () => broker.ReadFailures, "{failure}", "Subscriptions and history reads the broker failed (each tried again with backoff)"));
+        }
+
         if (server.Options.MetricsIncludeTopics)
         {
             // Topic names are the clients' choice: listed only when the operator asks (the same for every reader).
             Add(_meter.CreateObservableUpDownCounter("wsfast.topic.subscribers", () => ObserveTopics(static topic => topic.SubscriberCount), "{subscriber}", "Subscribers of each topic"));
             Add(_meter.CreateObservableUpDownCounter("wsfast.topic.last_sequence", () => ObserveTopics(static topic => topic.LastSequence), null, "Sequence number of each topic's last message"));
+            if (server.Topics.Broker.IsShared)
+            {
+                Add(_meter.CreateObservableUpDownCounter("wsfast.topic.subscribers_everywhere", () => ObserveTopics(static topic => topic.ClusterSubscribers), "{subscriber}", "Subscribers of each topic summed over every server sharing it, as last reported to the broker"));
+            }
         }
 
         ConnectionDuration = Add(_meter.CreateHistogram("wsfast.connection.duration", "s", "How long WebSocket connections lasted, from the 101 to the end, by endpoint", null, Buckets(ConnectionDurations)));

@@ -64,6 +64,12 @@ public sealed class BroadcastOptions
     /// <summary>The path prefix of polling. Default <c>/poll</c>.</summary>
     public string PollPath { get; set; } = "/poll";
 
+    /// <summary>
+    /// The path prefix of <c>GET /topics/{topic}</c>: a topic's subscribers over every server, its epoch and last
+    /// sequence number, served where <c>/metrics</c> is and under its rule. Default <c>/topics</c>.
+    /// </summary>
+    public string TopicInfoPath { get; set; } = "/topics";
+
     internal void Check(OptionsCheck check)
     {
         check.AtLeast(HistorySize, 0, nameof(HistorySize));

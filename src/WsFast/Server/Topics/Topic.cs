@@ -6,8 +6,15 @@ namespace WsFast;
 
 /// <summary>The outcome of a publish: the message's sequence number and how many subscribers it reached.</summary>
 /// <param name="Sequence">The topic's sequence number given to the message.</param>
-/// <param name="Subscribers">Subscribers whose queues took it (those that could not keep up are not counted).</param>
-public readonly record struct PublishResult(long Sequence, int Subscribers);
+/// <param name="Subscribers">
+/// Subscribers whose queues took it (those that could not keep up are not counted); 0 with a shared broker, which
+/// delivers on every server after the publish completes.
+/// </param>
+public readonly record struct PublishResult(long Sequence, int Subscribers)
+{
+    /// <summary>The topic's epoch the sequence number belongs to: with it, the message's cursor is <c>Epoch:Sequence</c>.</summary>
+    public long Epoch { get; init; }
+}
 
 /// <summary>
 /// A named stream of messages. Publishing frames a message once, gives it the next sequence number, offers it
@@ -21,6 +28,9 @@ public readonly record struct PublishResult(long Sequence, int Subscribers);
 /// <para>A topic of the registry exists while something holds it (a WebSocket, event stream or waiting long poll
 /// subscribed to it) or its history holds messages; then it is retired, and a later use of the name makes a new
 /// topic whose sequence starts again at 1, under a new <see cref="Epoch"/>.</para>
+/// <para>With a shared broker (<see cref="WsFastServerOptions.Broker"/>) the broker numbers the messages of every
+/// server: a topic here is this server's mirror of it, made when a client here subscribes, fed the broker's messages
+/// in order, holding the same history, and retired a while after its last subscriber here left.</para>
 /// </remarks>
 public sealed class Topic
 {
@@ -34,20 +44,35 @@ public sealed class Topic
     private readonly HistoryBudget? _budget;
     private readonly TopicRegistry? _registry;
     private readonly ServerCounters _counters;
+    private readonly bool _mirror;
     private long _sequence;
+    private long _epoch;
     private long _dropped;
     private int _holders;   // guarded by _lock
     private bool _retired;  // guarded by _lock
+    private long _unheldAt; // guarded by _lock: when a mirror's last holder left
+    private volatile bool _synced;
+    private TaskCompletionSource? _syncedSignal;                       // guarded by _lock
+    private List<(ITopicSubscriber Subscriber, TopicCursor Cursor, int Slot)>? _waitingForSync; // guarded by _lock
+    private IDisposable? _feed;
+
 
     /// <summary>A topic of <paramref name="registry"/>, or with none an endpoint's own: no history, never retired.</summary>
-    internal Topic(string name, TopicRegistry? registry, HistoryBudget? budget, ServerCounters counters)
+    /// <param name="name">The topic's name.</param>
+    /// <param name="registry">The registry it belongs to; null for an endpoint's own topic.</param>
+    /// <param name="budget">What its history may hold.</param>
+    /// <param name="counters">The server's counters.</param>
+    /// <param name="mirror">The topic is a shared broker's: its epoch, numbers and history come from it (<see cref="Synced"/>).</param>
+    internal Topic(string name, TopicRegistry? registry, HistoryBudget? budget, ServerCounters counters, bool mirror = false)
     {
         Name = name;
         _registry = registry;
         _budget = budget;
         _history = new TopicHistory(budget);
         _counters = counters;
-        Epoch = Interlocked.Increment(ref s_lastEpoch);
+        _mirror = mirror;
+        _synced = !mirror;
+        _epoch = mirror ? 0 : Interlocked.Increment(ref s_lastEpoch);
     }
 
     /// <summary>The topic's name, as in <c>/broadcast/{name}</c>.</summary>
@@ -59,7 +84,22 @@ public sealed class Topic
     /// (<c>epoch:sequence</c>) from before is recognised and its client told of the gap. At most 2^53, so that it
     /// stays exact as a JavaScript number.
     /// </summary>
-    public long Epoch { get; }
+    public long Epoch => Volatile.Read(ref _epoch);
+
+    /// <summary>Subscribers over every server sharing the topic, as last reported to the broker; this server's own with none.</summary>
+    internal long ClusterSubscribers
+    {
+        get => _mirror ? Volatile.Read(ref _clusterSubscribers) : SubscriberCount;
+        set => Volatile.Write(ref _clusterSubscribers, value);
+    }
+
+    private long _clusterSubscribers;
+
+    /// <summary>Whether a shared broker numbers this topic's messages (this is its mirror on this server).</summary>
+    internal bool IsMirror => _mirror;
+
+    /// <summary>Whether the topic holds what the broker holds (always, without a shared broker); a mirror is not until its first read.</summary>
+    internal bool IsSynced => _synced;
 
     /// <summary>The sequence number of the last message published, 0 before the first.</summary>
     public long LastSequence => Interlocked.Read(ref _sequence);
@@ -95,6 +135,11 @@ public sealed class Topic
     /// <inheritdoc cref="Publish(MessageType, ReadOnlySpan{byte})"/>
     public PublishResult Publish(MessageType type, ReadOnlySpan<byte> payload, WebSocketConnection? except)
     {
+        if (_mirror)
+        {
+            return _registry!.Publish(Name, type, payload, except);
+        }
+
         switch (TryPublish(type, FrameWriting.Frame((Opcode)type, payload), except, out PublishResult result))
         {
             case PublishStatus.Published:
@@ -115,6 +160,11 @@ public sealed class Topic
     /// <inheritdoc cref="Publish(MessageType, ReadOnlySpan{byte}, WebSocketConnection)"/>
     public PublishResult Publish(MessageType type, in System.Buffers.ReadOnlySequence<byte> payload, WebSocketConnection? except)
     {
+        if (_mirror)
+        {
+            return _registry!.Publish(Name, type, System.Buffers.BuffersExtensions.ToArray(payload), except);
+        }
+
         switch (TryPublish(type, FrameWriting.Frame((Opcode)type, payload), except, out PublishResult result))
         {
             case PublishStatus.Published:
@@ -137,6 +187,17 @@ public sealed class Topic
     /// <summary>Publishes a text message to every subscriber but <paramref name="except"/>.</summary>
     /// <inheritdoc cref="Publish(MessageType, ReadOnlySpan{byte}, WebSocketConnection)"/>
     public PublishResult Publish(string text, WebSocketConnection? except) => Publish(MessageType.Text, System.Text.Encoding.UTF8.GetBytes(text), except);
+
+    /// <summary>
+    /// Publishes a message and completes when it is numbered: at once without a shared broker, when the broker took
+    /// it with one (see <see cref="TopicRegistry.PublishAsync(string, MessageType, ReadOnlyMemory{byte}, WebSocketConnection?, CancellationToken)"/>).
+    /// </summary>
+    /// <exception cref="BrokerUnavailableException">The shared broker cannot be reached: the message was not published.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The topic has no history yet and <see cref="BroadcastOptions.MaxTopics"/> other topics hold history.
+    /// </exception>
+    public ValueTask<PublishResult> PublishAsync(MessageType type, ReadOnlyMemory<byte> payload, WebSocketConnection? except = null, CancellationToken cancellationToken = default) =>
+        _registry is null ? new ValueTask<PublishResult>(Publish(type, payload.Span, except)) : _registry.PublishAsync(Name, type, payload, except, cancellationToken);
 
     /// <summary>
     /// Publishes <paramref name="frame"/> (a message framed by <see cref="FrameWriting"/>, whose reference this
@@ -165,43 +226,210 @@ public sealed class Topic
             }
 
             var message = new TopicMessage(this, _sequence + 1, type, frame, headerSize, DateTime.UtcNow);
-            Interlocked.Exchange(ref _sequence, message.Sequence);
-            long fanoutStarted = _counters.OnPublishing();
-            message.QueuedAt = fanoutStarted;
-            int reached = 0;
-            foreach (ITopicSubscriber? subscriber in _subscribers.Snapshot())
-            {
-                if (ReferenceEquals(subscriber, except))
-                {
-                    continue;
-                }
-
-                switch (subscriber?.Offer(message))
-                {
-                    case EnqueueResult.Queued:
-                        reached++;
-                        break;
-                    case EnqueueResult.Full:
-                        Interlocked.Increment(ref _dropped);
-                        break;
-                }
-            }
-
-            message.QueuedAt = 0;
-            if (keep)
-            {
-                _history.Add(message);
-            }
-            else
-            {
-                message.Release();
-            }
-
-            _counters.OnPublished(reached, fanoutStarted);
+            int reached = DeliverLocked(message, except, keep);
             RetireIfUnusedLocked();
-            result = new PublishResult(message.Sequence, reached);
+            result = new PublishResult(message.Sequence, reached) { Epoch = Epoch };
             WsFastTracing.Published(publishActivity, result);
             return PublishStatus.Published;
+        }
+    }
+
+    /// <summary>
+    /// Gives <paramref name="message"/> (the next in sequence) to every subscriber but <paramref name="except"/>, then
+    /// keeps it in the history (or, with <paramref name="keep"/> false, lets it go). Returns the subscribers reached.
+    /// </summary>
+    private int DeliverLocked(TopicMessage message, ITopicSubscriber? except, bool keep)
+    {
+        Interlocked.Exchange(ref _sequence, message.Sequence);
+        long fanoutStarted = _counters.OnPublishing();
+        message.QueuedAt = fanoutStarted;
+        int reached = 0;
+        foreach (ITopicSubscriber? subscriber in _subscribers.Snapshot())
+        {
+            if (ReferenceEquals(subscriber, except))
+            {
+                continue;
+            }
+
+            switch (subscriber?.Offer(message))
+            {
+                case EnqueueResult.Queued:
+                    reached++;
+                    break;
+                case EnqueueResult.Full:
+                    Interlocked.Increment(ref _dropped);
+                    break;
+            }
+        }
+
+        message.QueuedAt = 0;
+        if (keep)
+        {
+            _history.Add(message);
+        }
+        else
+        {
+            message.Release();
+        }
+
+        _counters.OnPublished(reached, fanoutStarted);
+        return reached;
+    }
+
+    /// <summary>
+    /// A live message of the shared broker, called by its feed one at a time: delivered if it is the next one of
+    /// this epoch, dropped if it was delivered already, refused (<see cref="AppendResult.OutOfOrder"/>) if messages
+    /// are missing before it or its epoch is another, for the feed to read the topic again.
+    /// </summary>
+    internal AppendResult TryAppend(long epoch, in BrokerEntry entry, Func<long, ITopicSubscriber?> exceptOf)
+    {
+        // Only the feed moves a mirror's epoch and sequence, one call at a time: read without the lock.
+        long last = Interlocked.Read(ref _sequence);
+        if (!_synced || epoch != Epoch || entry.Sequence > last + 1)
+        {
+            return AppendResult.OutOfOrder;
+        }
+
+        if (entry.Sequence <= last)
+        {
+            return AppendResult.Duplicate;
+        }
+
+        SharedBuffer frame = FrameWriting.Frame((Opcode)entry.Type, entry.Payload.Span);
+        ITopicSubscriber? except = entry.ExceptConnection == 0 ? null : exceptOf(entry.ExceptConnection);
+        lock (_lock)
+        {
+            if (_retired)
+            {
+                frame.Release();
+                return AppendResult.Appended;
+            }
+
+            DeliverLocked(new TopicMessage(this, entry.Sequence, entry.Type, frame, FrameWriting.HeaderSizeOf(frame), DateTime.UtcNow), except, KeepsNextLocked());
+            return AppendResult.Appended;
+        }
+    }
+
+    /// <summary>
+    /// What the shared broker holds of this topic after the cursor the feed read from: at the first read, the history
+    /// (kept, given to nobody live) and the subscribers that waited to resume are caught up from it; after that, the
+    /// messages this server missed are delivered, each once, and what the broker no longer holds is reported to every
+    /// subscriber as a gap. A new epoch (the broker lost the topic) is a gap with <c>reset</c>, and the new epoch's
+    /// history follows it.
+    /// </summary>
+    internal void Synced(BrokerSnapshot snapshot, Func<long, ITopicSubscriber?> exceptOf)
+    {
+        IReadOnlyList<BrokerEntry> entries = snapshot.Entries;
+        lock (_lock)
+        {
+            if (_retired)
+            {
+                return;
+            }
+
+            bool first = !_synced;
+            bool reset = !first && snapshot.Epoch != Epoch;
+            if (first || reset)
+            {
+                _history.Clear();
+                Volatile.Write(ref _epoch, snapshot.Epoch);
+                Interlocked.Exchange(ref _sequence, 0);
+            }
+
+            long last = Interlocked.Read(ref _sequence);
+            int next = 0;
+            while (next < entries.Count && entries[next].Sequence <= last)
+            {
+                next++; // delivered already
+            }
+
+            long nextHeld = next < entries.Count ? entries[next].Sequence : snapshot.LastSequence + 1;
+            if (!first && (reset || nextHeld > last + 1))
+            {
+                foreach (ITopicSubscriber? subscriber in _subscribers.Snapshot())
+                {
+                    subscriber?.OnGap(this, reset ? 1 : last + 1, nextHeld - 1, reset);
+                }
+            }
+
+            for (; next < entries.Count; next++)
+            {
+                BrokerEntry entry = entries[next];
+                SharedBuffer frame = FrameWriting.Frame((Opcode)entry.Type, entry.Payload.Span);
+                var message = new TopicMessage(this, entry.Sequence, entry.Type, frame, FrameWriting.HeaderSizeOf(frame), DateTime.UtcNow);
+                if (first)
+                {
+                    Interlocked.Exchange(ref _sequence, message.Sequence);
+                    KeepLocked(message);
+                }
+                else
+                {
+                    ITopicSubscriber? except = entry.ExceptConnection == 0 ? null : exceptOf(entry.ExceptConnection);
+                    DeliverLocked(message, except, KeepsNextLocked());
+                }
+            }
+
+            if (snapshot.LastSequence > Interlocked.Read(ref _sequence))
+            {
+                Interlocked.Exchange(ref _sequence, snapshot.LastSequence);
+            }
+
+            if (first)
+            {
+                _synced = true;
+                if (_waitingForSync is { } waiting)
+                {
+                    _waitingForSync = null;
+                    ReadOnlySpan<ITopicSubscriber?> now = _subscribers.Snapshot();
+                    foreach ((ITopicSubscriber subscriber, TopicCursor cursor, int slot) in waiting)
+                    {
+                        if (slot < now.Length && ReferenceEquals(now[slot], subscriber))
+                        {
+                            CatchUpLocked(subscriber, cursor);
+                        }
+                    }
+                }
+
+                _syncedSignal?.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Completes true once the topic holds what the broker holds (at once without a shared broker), false after <paramref name="timeout"/>.</summary>
+    internal async ValueTask<bool> WaitSyncedAsync(TimeSpan timeout)
+    {
+        if (_synced)
+        {
+            return true;
+        }
+
+        Task signal;
+        lock (_lock)
+        {
+            if (_synced)
+            {
+                return true;
+            }
+
+            signal = (_syncedSignal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+
+        return await Task.WhenAny(signal, Task.Delay(timeout)).ConfigureAwait(false) == signal && _synced;
+    }
+
+    // Whether the next message delivered is kept: a history that keeps messages and, for its first one, a place
+    // within the topic limit (a mirror over the limit still delivers; it only keeps nothing to resume from).
+    private bool KeepsNextLocked() => _history.KeepsMessages && (_history.Count > 0 || _budget!.TryStartTopic());
+
+    private void KeepLocked(TopicMessage message)
+    {
+        if (KeepsNextLocked())
+        {
+            _history.Add(message);
+        }
+        else
+        {
+            message.Release();
         }
     }
 
@@ -249,6 +477,24 @@ public sealed class Topic
     {
         lock (_lock)
         {
+            if (!_synced)
+            {
+                // A mirror not read from the broker yet: the subscriber catches up when it is (Synced), and gets
+                // nothing live before that, since nothing is delivered before that.
+                int slot = _subscribers.Add(subscriber);
+                (_waitingForSync ??= []).Add((subscriber, cursor, slot));
+                return slot;
+            }
+
+            CatchUpLocked(subscriber, cursor);
+            return _subscribers.Add(subscriber);
+        }
+    }
+
+    // Offers the history after the cursor, telling of a gap first if it is older than the history or of another epoch.
+    private void CatchUpLocked(ITopicSubscriber subscriber, TopicCursor cursor)
+    {
+        {
             long after = Resolve(cursor, out bool reset);
             if (reset || IsTruncated(after))
             {
@@ -264,8 +510,6 @@ public sealed class Topic
                     break;
                 }
             }
-
-            return _subscribers.Add(subscriber);
         }
     }
 
@@ -334,8 +578,34 @@ public sealed class Topic
     {
         lock (_lock)
         {
+            if (_mirror)
+            {
+                // The broker expires a mirror's history (in Redis, with its key); here the mirror only lingers.
+                if (_holders == 0 && !_retired && Environment.TickCount64 - _unheldAt >= _registry!.MirrorLingerMilliseconds)
+                {
+                    Retire();
+                }
+
+                return;
+            }
+
             _history.Expire(cutoffTicks);
             RetireIfUnusedLocked();
+        }
+    }
+
+    /// <summary>Starts following the shared broker, once: called by the registry whenever it hands out a mirror.</summary>
+    internal void EnsureFollowing(ITopicBroker broker)
+    {
+        if (_mirror && Volatile.Read(ref _feed) is null)
+        {
+            lock (_lock)
+            {
+                if (_feed is null && !_retired)
+                {
+                    _feed = broker.Follow(this);
+                }
+            }
         }
     }
 
@@ -345,6 +615,7 @@ public sealed class Topic
         lock (_lock)
         {
             _history.Clear();
+            _feed?.Dispose();
         }
     }
 
@@ -366,10 +637,31 @@ public sealed class Topic
 
     private void RetireIfUnusedLocked()
     {
+        if (_mirror)
+        {
+            if (_holders == 0)
+            {
+                _unheldAt = Environment.TickCount64; // retired by Expire once it has lingered
+            }
+
+            return;
+        }
+
         if (_registry is not null && _holders == 0 && _history.Count == 0 && !_retired)
         {
-            _retired = true;
-            _registry.Remove(this);
+            Retire();
+        }
+    }
+
+    private void Retire()
+    {
+        _retired = true;
+        _registry!.Remove(this);
+        if (_mirror)
+        {
+            _history.Clear();
+            _feed?.Dispose();
+            _syncedSignal?.TrySetResult(); // a poll waiting for the first read gives up; the name makes a new mirror
         }
     }
 }

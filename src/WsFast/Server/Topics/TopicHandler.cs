@@ -26,12 +26,32 @@ internal sealed class TopicHandler(BroadcastOptions options) : WebSocketHandler
             return default;
         }
 
-        if (connection.Topic!.TryPublish(message.Type, FrameWriting.Frame((Opcode)message.Type, message.Payload), except: null, out _) == PublishStatus.TopicLimit)
+        if (connection.Topic!.IsMirror)
+        {
+            return RelayThroughBrokerAsync(connection, message.Type, System.Buffers.BuffersExtensions.ToArray(message.Payload));
+        }
+
+        if (connection.Topic.TryPublish(message.Type, FrameWriting.Frame((Opcode)message.Type, message.Payload), except: null, out _) == PublishStatus.TopicLimit)
         {
             Refuse(connection, "the topic limit is reached");
         }
 
         return default;
+    }
+
+    // A shared broker numbers the message. The client's next message waits for this one to be taken, so that a
+    // relaying client is slowed to the broker's pace and its messages keep their order.
+    private static async ValueTask RelayThroughBrokerAsync(WebSocketConnection connection, MessageType type, byte[] payload)
+    {
+        try
+        {
+            await connection.Topic!.PublishAsync(type, payload).ConfigureAwait(false);
+        }
+        catch (BrokerUnavailableException)
+        {
+            // Logged and counted by the broker; the client may reconnect and send it again.
+            connection.Close(CloseCode.TryAgainLater, "the broker is unreachable");
+        }
     }
 
     private static void Refuse(WebSocketConnection connection, string reason)

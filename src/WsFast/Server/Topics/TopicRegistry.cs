@@ -30,7 +30,25 @@ public sealed class TopicRegistry
         _options = options;
         _counters = counters;
         Budget = new HistoryBudget(options);
+        Broker = new MemoryBroker(this);
+        ExceptSubscriber = id => Connections is { } connections && connections.TryGet(id, out WebSocketConnection? connection) ? connection : null;
     }
+
+    /// <summary>Where the topics live: this process (the default), or a broker shared with other servers.</summary>
+    internal ITopicBroker Broker { get; set; }
+
+    /// <summary>The server's connections, so that a message from the broker can skip the one of this server that published it.</summary>
+    internal WebSocketConnections? Connections { get; set; }
+
+    /// <summary>The subscriber a connection id of this server names, or null.</summary>
+    internal Func<long, ITopicSubscriber?> ExceptSubscriber { get; }
+
+    internal BroadcastOptions Options => _options;
+
+    /// <summary>How long a shared broker's topic stays after its last holder here (<see cref="BrokerOptions.UnsubscribeDelay"/>).</summary>
+    internal long MirrorLingerMilliseconds { get; set; } = 30_000;
+
+    internal ServerCounters Counters => _counters;
 
     /// <summary>The topics that exist now.</summary>
     public ICollection<Topic> All => _topics.Values;
@@ -86,16 +104,72 @@ public sealed class TopicRegistry
     /// if needed; the message still takes its sequence number and its place in the history.
     /// </summary>
     /// <inheritdoc cref="Publish(string, MessageType, ReadOnlySpan{byte})"/>
+    /// <remarks>
+    /// With a shared broker (<see cref="WsFastServerOptions.Broker"/>) the broker numbers the message: this hands it
+    /// over in the order of the calls and returns at once with a <see cref="PublishResult"/> of zeros; a publish the
+    /// broker cannot take is logged and counted, not thrown. Use
+    /// <see cref="PublishAsync(string, MessageType, ReadOnlyMemory{byte}, WebSocketConnection?, CancellationToken)"/>
+    /// to learn its sequence number or its failure.
+    /// </remarks>
     public PublishResult Publish(string name, MessageType type, ReadOnlySpan<byte> payload, WebSocketConnection? except)
+    {
+        CheckName(name);
+        if (Broker.IsShared)
+        {
+            _ = PublishInBackgroundAsync(name, type, payload.ToArray(), except);
+            return default;
+        }
+
+        return TryPublishHere(name, type, payload, except, out PublishResult result) == PublishStatus.Published
+            ? result
+            : throw new InvalidOperationException(TopicLimitMessage);
+    }
+
+    /// <summary>
+    /// Publishes to <paramref name="name"/> for every subscriber but <paramref name="except"/>, and completes when the
+    /// message is numbered: at once with this server's own topics, when the broker took it with a shared one (then
+    /// it reaches the subscribers of every server, this one's included, as the broker delivers it). The payload must
+    /// stay unchanged until the returned task completes.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is not valid.</exception>
+    /// <exception cref="BrokerUnavailableException">The shared broker cannot be reached: the message was not published.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The topic holds no history and <see cref="BroadcastOptions.MaxTopics"/> others do.
+    /// </exception>
+    public ValueTask<PublishResult> PublishAsync(string name, MessageType type, ReadOnlyMemory<byte> payload, WebSocketConnection? except, CancellationToken cancellationToken)
+    {
+        CheckName(name);
+        return Broker.PublishAsync(name, type, payload, except, cancellationToken);
+    }
+
+    /// <summary>Publishes to <paramref name="name"/> and completes when the message is numbered.</summary>
+    /// <inheritdoc cref="PublishAsync(string, MessageType, ReadOnlyMemory{byte}, WebSocketConnection?, CancellationToken)"/>
+    public ValueTask<PublishResult> PublishAsync(string name, MessageType type, ReadOnlyMemory<byte> payload) =>
+        PublishAsync(name, type, payload, null, CancellationToken.None);
+
+    /// <summary>Publishes a text message to <paramref name="name"/> and completes when it is numbered.</summary>
+    /// <inheritdoc cref="PublishAsync(string, MessageType, ReadOnlyMemory{byte}, WebSocketConnection?, CancellationToken)"/>
+    public ValueTask<PublishResult> PublishAsync(string name, string text) =>
+        PublishAsync(name, MessageType.Text, System.Text.Encoding.UTF8.GetBytes(text), null, CancellationToken.None);
+
+    private static void CheckName(string name)
     {
         if (!IsValidName(name))
         {
             throw new ArgumentException($"'{name}' is not a topic name: {NameRule}.", nameof(name));
         }
+    }
 
-        return TryPublish(name, type, payload, except, out PublishResult result) == PublishStatus.Published
-            ? result
-            : throw new InvalidOperationException(TopicLimitMessage);
+    private async Task PublishInBackgroundAsync(string name, MessageType type, byte[] payload, WebSocketConnection? except)
+    {
+        try
+        {
+            await Broker.PublishAsync(name, type, payload, except, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (BrokerUnavailableException)
+        {
+            // Logged (rate-limited) and counted by the broker.
+        }
     }
 
     /// <summary>Publishes a text message to <paramref name="name"/>, creating the topic if needed.</summary>
@@ -108,11 +182,11 @@ public sealed class TopicRegistry
     public PublishResult Publish(string name, string text, WebSocketConnection? except) =>
         Publish(name, MessageType.Text, System.Text.Encoding.UTF8.GetBytes(text), except);
 
-    /// <summary>Publishes to a valid name; <see cref="PublishStatus.TopicLimit"/> when a new topic would exceed the limit.</summary>
-    internal PublishStatus TryPublish(string name, MessageType type, ReadOnlySpan<byte> payload, out PublishResult result) =>
-        TryPublish(name, type, payload, null, out result);
-
-    private PublishStatus TryPublish(string name, MessageType type, ReadOnlySpan<byte> payload, ITopicSubscriber? except, out PublishResult result)
+    /// <summary>
+    /// Publishes to a valid name in this server's own topics (the memory broker's publish);
+    /// <see cref="PublishStatus.TopicLimit"/> when a new topic would exceed the limit.
+    /// </summary>
+    internal PublishStatus TryPublishHere(string name, MessageType type, ReadOnlySpan<byte> payload, ITopicSubscriber? except, out PublishResult result)
     {
         while (true)
         {
@@ -136,6 +210,7 @@ public sealed class TopicRegistry
             Topic topic = GetOrCreate(name);
             if (topic.TryHold())
             {
+                topic.EnsureFollowing(Broker);
                 return topic;
             }
 
@@ -150,12 +225,13 @@ public sealed class TopicRegistry
     /// <summary>Lets go of history older than the time to live, and of the topics left with nothing.</summary>
     internal void Expire(long now)
     {
-        if (_options.TopicTimeToLive <= TimeSpan.Zero)
+        // A shared broker's mirrors linger after their last holder: they are retired here even without a time to live.
+        if (_options.TopicTimeToLive <= TimeSpan.Zero && !Broker.IsShared)
         {
             return;
         }
 
-        long cutoff = now - (long)_options.TopicTimeToLive.TotalMilliseconds;
+        long cutoff = _options.TopicTimeToLive <= TimeSpan.Zero ? long.MinValue : now - (long)_options.TopicTimeToLive.TotalMilliseconds;
         foreach (KeyValuePair<string, Topic> entry in _topics)
         {
             entry.Value.Expire(cutoff);
@@ -166,5 +242,5 @@ public sealed class TopicRegistry
     internal void Remove(Topic topic) => _topics.TryRemove(KeyValuePair.Create(topic.Name, topic));
 
     private Topic GetOrCreate(string name) =>
-        _topics.GetOrAdd(name, static (n, registry) => new Topic(n, registry, registry.Budget, registry._counters), this);
+        _topics.GetOrAdd(name, static (n, registry) => new Topic(n, registry, registry.Budget, registry._counters, mirror: registry.Broker.IsShared), this);
 }
