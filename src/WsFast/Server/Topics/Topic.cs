@@ -639,9 +639,18 @@ public sealed class Topic
     {
         if (_mirror)
         {
-            if (_holders == 0)
+            if (_holders == 0 && !_retired)
             {
-                _unheldAt = Environment.TickCount64; // retired by Expire once it has lingered
+                // Retired by Expire once it has lingered, unless the lingering ones would pass the topic limit: a
+                // client cycling through names must not keep the server subscribed to all of them.
+                if (_registry!.Count > _budget!.MaxTopics)
+                {
+                    Retire();
+                }
+                else
+                {
+                    _unheldAt = Environment.TickCount64;
+                }
             }
 
             return;
