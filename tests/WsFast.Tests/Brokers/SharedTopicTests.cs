@@ -44,6 +44,31 @@ public class SharedTopicTests(SharedRedis redis)
     }
 
     [Fact]
+    public async Task A_message_crosses_to_each_server_once_whatever_its_number_of_subscribers_and_is_framed_once_there()
+    {
+        string prefix = SharedRedis.NewPrefix();
+        await using TestServer a = await BrokerKit.StartNodeAsync(redis.Configuration, prefix);
+        await using TestServer b = await BrokerKit.StartNodeAsync(redis.Configuration, prefix);
+        ClientWebSocket[] onA = await BrokerKit.SubscribeAsync(a, "wide", 5);
+        ClientWebSocket[] onB = await BrokerKit.SubscribeAsync(b, "wide", 40);
+
+        for (int i = 0; i < 10; i++)
+        {
+            await a.Server.Topics.PublishAsync("wide", $"m{i}");
+        }
+
+        foreach (ClientWebSocket client in onA.Concat(onB))
+        {
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => $"m{i}"), await BroadcastKit.ReceiveTextsAsync(client, 10));
+        }
+
+        // Ten messages came to each server, each offered to its subscribers as one frame (ten publishes' fan-outs).
+        Assert.Equal((10L, 10L, 50L), (a.Server.Counters.BrokerReceived, a.Server.Counters.Publishes, a.Server.Counters.Fanout));
+        Assert.Equal((10L, 10L, 400L), (b.Server.Counters.BrokerReceived, b.Server.Counters.Publishes, b.Server.Counters.Fanout));
+        await BroadcastKit.CloseAllAsync(onA.Concat(onB));
+    }
+
+    [Fact]
     public async Task Publish_without_waiting_hands_messages_to_the_broker_in_the_order_of_the_calls_and_returns_zeros()
     {
         string prefix = SharedRedis.NewPrefix();
