@@ -113,6 +113,17 @@ internal abstract class SharedBroker : ITopicBroker
         }
     }
 
+    /// <summary>The broker is going away with the server: every feed stops where it is.</summary>
+    protected void StopFollowing()
+    {
+        foreach (TopicFeed feed in _feeds.Values)
+        {
+            feed.Close();
+        }
+
+        _feeds.Clear();
+    }
+
     internal void OutOfOrder() => Interlocked.Increment(ref _outOfOrder);
 
     internal void FeedFailed(string topic, Exception exception)

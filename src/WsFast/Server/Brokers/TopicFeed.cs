@@ -32,6 +32,7 @@ internal sealed class TopicFeed : IDisposable
     private long _bufferedBytes;
     private bool _reading;      // guarded by _gate
     private bool _readAgain;    // guarded by _gate
+    private int _behind;        // 1 once a message was skipped for a backlog, until a read starts
     private volatile bool _closed;
 
     public TopicFeed(SharedBroker broker, Topic topic, long maxBufferedBytes)
@@ -114,6 +115,19 @@ internal sealed class TopicFeed : IDisposable
         }
     }
 
+    /// <summary>
+    /// The broker's queue of this topic's messages grew past its bound: the caller skips the message (cheaply, so
+    /// that the queue drains), and the topic is read again from the history, which has every skipped message.
+    /// </summary>
+    public void FellBehind()
+    {
+        if (Interlocked.Exchange(ref _behind, 1) == 0)
+        {
+            _ = ReadAgainAsync();
+        }
+    }
+
+    /// <summary>The topic retired: its channel is left.</summary>
     public void Dispose()
     {
         if (_closed)
@@ -124,6 +138,9 @@ internal sealed class TopicFeed : IDisposable
         _closed = true;
         _broker.Unfollow(this);
     }
+
+    /// <summary>The broker is going away with the server: stop, leaving nothing to undo.</summary>
+    public void Close() => _closed = true;
 
     // Under the gate.
     private void StartReading()
@@ -143,6 +160,7 @@ internal sealed class TopicFeed : IDisposable
         TimeSpan retry = FirstRetry;
         while (!_closed)
         {
+            Volatile.Write(ref _behind, 0); // what is skipped from now on is after this read starts: it needs another
             BrokerSnapshot snapshot;
             try
             {

@@ -45,6 +45,9 @@ public sealed class TopicRegistry
 
     internal BroadcastOptions Options => _options;
 
+    /// <summary>Topics that exist now (without copying them, as <see cref="All"/> does).</summary>
+    internal int Count => _topics.Count;
+
     /// <summary>How long a shared broker's topic stays after its last holder here (<see cref="BrokerOptions.UnsubscribeDelay"/>).</summary>
     internal long MirrorLingerMilliseconds { get; set; } = 30_000;
 

@@ -20,6 +20,12 @@ namespace WsFast.Server;
 /// </remarks>
 internal sealed class RedisBroker : SharedBroker
 {
+    /// <summary>
+    /// Messages of one topic the client may hold for this server beyond the one being applied; past it each is
+    /// skipped unread (so that the queue drains at once) and the topic is read again from its history.
+    /// </summary>
+    internal const int MaxBacklog = 1000;
+
     private readonly ConcurrentDictionary<TopicFeed, ChannelMessageQueue> _subscriptions = new();
     private readonly LogLimiter _publishFailureLog = new();
     private readonly byte[] _nodePrefix;
@@ -128,6 +134,7 @@ internal sealed class RedisBroker : SharedBroker
 
     public override async ValueTask DisposeAsync()
     {
+        StopFollowing();
         if (_redis is { } redis)
         {
             _redis = null;
@@ -154,7 +161,7 @@ internal sealed class RedisBroker : SharedBroker
         }
 
         // One message at a time, in the channel's order (the queue's async handler awaits each before the next).
-        queue.OnMessage(message => OnChannelMessageAsync(feed, message.Message));
+        queue.OnMessage(message => OnChannelMessageAsync(feed, queue, message.Message));
     }
 
     protected override async Task UnsubscribeAsync(TopicFeed feed)
@@ -208,9 +215,16 @@ internal sealed class RedisBroker : SharedBroker
         return everywhere;
     }
 
-    private Task OnChannelMessageAsync(TopicFeed feed, RedisValue value)
+    private Task OnChannelMessageAsync(TopicFeed feed, ChannelMessageQueue queue, RedisValue value)
     {
         Registry.Counters.OnBrokerReceived();
+        if (queue.TryGetCount(out int backlog) && backlog > MaxBacklog)
+        {
+            // Publishers outpace this server: the queue the client fills for us must not grow without bound.
+            feed.FellBehind();
+            return Task.CompletedTask;
+        }
+
         var bytes = (ReadOnlyMemory<byte>)value;
         return TryParse(bytes, out long epoch, out BrokerEntry entry)
             ? feed.OnMessageAsync(epoch, entry)
