@@ -99,59 +99,14 @@ start_node() {
   wait_until 10 curl -fs "http://127.0.0.1:$port/healthz" || { echo "the server on port $port did not start; see $log" >&2; exit 1; }
 }
 
-mkdir -p "$results" "$(dirname "$report")"
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# write_report RESULTS: the report from a run's folder (its run.json and each case's nodes.csv and report.csv).
+write_report() {
+  python3 - "$1" "$report" <<'PY'
+import csv, json, pathlib, statistics, sys
 
-echo "Building Release..." >&2
-dotnet build -c Release -nologo -v q src/WsFast.Server >/dev/null
-dotnet build -c Release -nologo -v q load/WsFast.Load >/dev/null
-
-redis_port="$(free_port)"
-taskset -c 0 redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >"$results/redis.log" 2>&1 &
-redis_pid=$!
-wait_until 10 redis-cli -p "$redis_port" ping || { echo "redis-server did not start; see $results/redis.log" >&2; exit 1; }
-redis=(--broker redis --redis "127.0.0.1:$redis_port")
-
-# run_case NAME ROUND: the case's servers, fresh, then one ws-broadcast run against them, then the servers stopped.
-run_case() {
-  local name="$1" round="$2" dir="$results/$1/round-$2" nodes=1 flags=() urls=() port broker=()
-  mkdir -p "$dir"
-  case "$name" in
-    single) ;;
-    redis-1) flags=("${redis[@]}"); broker=(--broker-pid "$redis_pid") ;;
-    redis-3) flags=("${redis[@]}"); broker=(--broker-pid "$redis_pid"); nodes=3 ;;
-    *) echo "unknown case '$name' in CASES: choose from single redis-1 redis-3" >&2; exit 2 ;;
-  esac
-  for i in $(seq "$nodes"); do
-    port="$(free_port)"
-    start_node "$port" "$dir/node-$i.log" "${flags[@]}"
-    urls+=("http://127.0.0.1:$port")
-  done
-  local list
-  list="$(IFS=,; echo "${urls[*]}")"
-  echo "round $round/$rounds: $name, $nodes node(s) × $per_node subscribers, $rate messages/s of $size B" >&2
-  taskset -c 1 dotnet "$load_dll" ws-broadcast --url "${urls[0]}" --subscribe-urls "$list" "${broker[@]}" \
-    --server-pid "${node_pids[0]}" --clients $(( nodes * per_node )) --duration "$duration" --ramp-up 2 --settle 2 \
-    --rate "$rate" --size "$size" --out "$dir" >/dev/null 2>"$dir/progress.log" \
-    || echo "$name round $round: the load tool reported errors (see $dir/report.md)" >&2
-  stop_nodes
-}
-
-began=$SECONDS
-for round in $(seq "$rounds"); do
-  for name in $cases; do
-    run_case "$name" "$round"
-  done
-done
-elapsed=$(( SECONDS - began ))
-redis_version="$(redis-server --version | sed 's/ sha=.*//')"
-stop_all
-
-python3 - "$results" "$report" "$command_line" "$elapsed" "$redis_version" "$per_node" "$rate" "$size" "$duration" "$rounds" <<'PY'
-import csv, pathlib, platform, statistics, subprocess, sys, datetime
-
-results, report, command, elapsed, redis_version, per_node, rate, size, duration, rounds = sys.argv[1:]
+results, report = sys.argv[1:]
 root = pathlib.Path(results)
+run = json.load(open(root / "run.json"))
 
 def runs(case):
     """Each round's nodes.csv rows of the case, by round, each a dict keyed by the node column."""
@@ -192,30 +147,24 @@ def ratio(case, node, field, base_case="single", base_node="1"):
 def f(value, fmt="{:,.0f}"):
     return "n/a" if value is None else fmt.format(value)
 
-def shell(command):
-    try:
-        return subprocess.run(command, shell=True, capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return "n/a"
-
-model = shell("lscpu | sed -n 's/^Model name: *//p' | head -1")
 lines = []
 w = lines.append
-w(f"# Scale-out on Redis: one node against three ({datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC)")
+w(f"# Scale-out on Redis: one node against three ({run['started_utc']} UTC)")
 w("")
 w("WebSocket subscribers of one topic (`/broadcast/{topic}`), the load tool publishing `POST /publish/{topic}` to")
-w(f"node 1 at {rate} messages/s of {size} B, {per_node} subscribers per node; window {duration} s after a 2 s ramp-up")
-w(f"and 2 s settle; {rounds} interleaved round(s), fresh WsFast servers (and topic) every run, one `redis-server` for")
-w(f"the whole run ({elapsed} s). Every server process (the WsFast nodes and redis-server) pinned to CPU 0, the load")
-w("tool to CPU 1: three nodes share the one core that one node has. Latency is publish (the tool's clock just")
+w(f"node 1 at {run['rate']} messages/s of {run['size']} B, {run['subscribers_per_node']} subscribers per node; window {run['duration']} s after a 2 s")
+w(f"ramp-up and 2 s settle; {run['rounds']} interleaved round(s), fresh WsFast servers (and topic) every run, one `redis-server`")
+w(f"for the whole run ({run['elapsed_s']} s). Every server process (the WsFast nodes and redis-server) pinned to CPU 0, the")
+w("load tool to CPU 1: three nodes share the one core that one node has. Latency is publish (the tool's clock just")
 w("before it sends the POST) to receipt by a subscriber, both in the load tool. Figures are medians of the rounds;")
 w("ratios are the medians of each round's own ratios.")
 w("")
 w("- single: one node, in-memory broker (no broker flags); redis-1: one node with `--broker redis`; redis-3: three")
 w("  nodes with `--broker redis`, client i on node i mod 3, so nodes 2 and 3 receive only across Redis.")
-w(f"- machine: {model}, `nproc` {shell('nproc')}, kernel {platform.release()}, .NET {shell('dotnet --version')}, {redis_version}")
-w(f"- commit: `{shell('git rev-parse --short HEAD')}`; runs in `{results}`")
-w(f"- command: `{command.strip()}`")
+w(f"- machine: {run['model']}, `nproc` {run['nproc']}, kernel {run['kernel']}, .NET {run['dotnet']}, {run['redis']}; load average")
+w(f"  (1, 5, 15 min) {run['load_average_start']} at the start, {run['load_average_end']} at the end")
+w(f"- commit: `{run['commit']}`; runs in `{results}`")
+w(f"- command: `{run['command']}`")
 w("")
 w("## Every subscriber got every message, in order")
 w("")
@@ -223,15 +172,20 @@ w("Summed over the rounds: sequence gaps (lost), messages at or below one alread
 w("duplicated), subscribers that received nothing in the window (silent), and deliveries against published ×")
 w("subscribers (median; about 1.000 when every node keeps up, the messages in flight at the window's edges aside).")
 w("")
-w("| case | node | subscribers | deliveries/s | of published × subscribers | lost | out of order | silent | load tool CPU (% of its core) |")
-w("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+w("Published and missed slots are the publisher's, summed over the rounds: it sends one POST at a time and skips a")
+w("slot that is over 100 ms late (a slow answer), so a missed slot is a message never published, not one lost.")
+w("")
+w("| case | node | subscribers | deliveries/s | of published × subscribers | lost | out of order | silent | published (missed slots) | load tool CPU (% of its core) |")
+w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for case, rows in cases.items():
     nodes = sorted({n for r in rows.values() for n in r if n.isdigit()}, key=int)
     for node in nodes + (["all"] if len(nodes) > 1 else []):
-        tool = f(figure(case, "run", "load_cpu_pct"), "{:.1f}") if node == (nodes[-1] if len(nodes) == 1 else "all") else ""
+        last = node == (nodes[-1] if len(nodes) == 1 else "all")
+        tool = f(figure(case, "run", "load_cpu_pct"), "{:.1f}") if last else ""
+        published = f"{total(case, 'run', 'published'):,.0f} ({total(case, 'run', 'missed_slots'):,.0f})" if last else ""
         w(f"| {case} | {node} | {f(figure(case, node, 'subscribers'))} | {f(figure(case, node, 'delivered_per_s'))} | "
           f"{f(figure(case, node, 'delivered_share'), '{:.3f}')} | {total(case, node, 'lost'):,.0f} | "
-          f"{total(case, node, 'out_of_order'):,.0f} | {total(case, node, 'silent'):,.0f} | {tool} |")
+          f"{total(case, node, 'out_of_order'):,.0f} | {total(case, node, 'silent'):,.0f} | {published} | {tool} |")
 w("")
 w("## Latency, publish to receipt")
 w("")
@@ -243,6 +197,21 @@ for case, rows in cases.items():
         label = node + (" (publisher's node)" if case == "redis-3" and node == "1" else " (cross-node)" if case == "redis-3" and node in ("2", "3") else "")
         w(f"| {case} | {label} | {f(figure(case, node, 'p50_us'), '{:,.1f}')} | {f(figure(case, node, 'p99_us'), '{:,.1f}')} | "
           f"{f(ratio(case, node, 'p50_us'), '{:.2f}')} | {f(ratio(case, node, 'p99_us'), '{:.2f}')} |")
+w("")
+w("Each round's p50 / p99 in ms, to show the spread the medians hide:")
+w("")
+round_names = sorted({name for rows in cases.values() for name in rows})
+w("| case | node | " + " | ".join(round_names) + " |")
+w("|---|---|" + "---:|" * len(round_names))
+for case, rows in cases.items():
+    nodes = sorted({n for r in rows.values() for n in r if n.isdigit()}, key=int)
+    for node in nodes:
+        cells = []
+        for name in round_names:
+            row = rows.get(name, {}).get(node)
+            cells.append(f"{f(num(row, 'p50_us') / 1000 if num(row, 'p50_us') is not None else None, '{:.1f}')} / "
+                         f"{f(num(row, 'p99_us') / 1000 if num(row, 'p99_us') is not None else None, '{:.1f}')}")
+        w(f"| {case} | {node} | " + " | ".join(cells) + " |")
 w("")
 w("## CPU per delivery")
 w("")
@@ -271,4 +240,80 @@ w("")
 pathlib.Path(report).write_text("\n".join(lines))
 print("\n".join(lines))
 PY
-echo "Report in $report; runs in $results" >&2
+  echo "Report in $report; runs in $1" >&2
+}
+
+mkdir -p "$(dirname "$report")"
+if [[ -n "${REPORT_FROM:-}" ]]; then
+  write_report "$REPORT_FROM"
+  exit 0
+fi
+
+mkdir -p "$results"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+echo "Building Release..." >&2
+dotnet build -c Release -nologo -v q src/WsFast.Server >/dev/null
+dotnet build -c Release -nologo -v q load/WsFast.Load >/dev/null
+
+redis_port="$(free_port)"
+taskset -c 0 redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >"$results/redis.log" 2>&1 &
+redis_pid=$!
+wait_until 10 redis-cli -p "$redis_port" ping || { echo "redis-server did not start; see $results/redis.log" >&2; exit 1; }
+redis=(--broker redis --redis "127.0.0.1:$redis_port")
+
+# run_case NAME ROUND: the case's servers, fresh, then one ws-broadcast run against them, then the servers stopped.
+run_case() {
+  local name="$1" round="$2" dir="$results/$1/round-$2" nodes=1 flags=() urls=() port broker=()
+  mkdir -p "$dir"
+  case "$name" in
+    single) ;;
+    redis-1) flags=("${redis[@]}"); broker=(--broker-pid "$redis_pid") ;;
+    redis-3) flags=("${redis[@]}"); broker=(--broker-pid "$redis_pid"); nodes=3 ;;
+    *) echo "unknown case '$name' in CASES: choose from single redis-1 redis-3" >&2; exit 2 ;;
+  esac
+  for i in $(seq "$nodes"); do
+    port="$(free_port)"
+    start_node "$port" "$dir/node-$i.log" "${flags[@]}"
+    urls+=("http://127.0.0.1:$port")
+  done
+  local list
+  list="$(IFS=,; echo "${urls[*]}")"
+  echo "round $round/$rounds: $name, $nodes node(s) × $per_node subscribers, $rate messages/s of $size B" >&2
+  taskset -c 1 dotnet "$load_dll" ws-broadcast --url "${urls[0]}" --subscribe-urls "$list" "${broker[@]}" \
+    --server-pid "${node_pids[0]}" --clients $(( nodes * per_node )) --duration "$duration" --ramp-up 2 --settle 2 \
+    --rate "$rate" --size "$size" --out "$dir" >/dev/null 2>"$dir/progress.log" \
+    || echo "$name round $round: the load tool reported errors (see $dir/report.md)" >&2
+  stop_nodes
+}
+
+# run_facts ELAPSED LOAD_AT_END: the run's settings, machine and commit as $results/run.json (read by the report).
+run_facts() {
+  python3 - "$results/run.json" "$started" "$command_line" "$per_node" "$rate" "$size" "$duration" "$rounds" "$load_at_start" "$1" "$2" <<'PY'
+import json, platform, subprocess, sys
+path, started, command, per_node, rate, size, duration, rounds, load_start, elapsed, load_end = sys.argv[1:]
+def shell(line):
+    return subprocess.run(line, shell=True, capture_output=True, text=True).stdout.strip()
+json.dump({
+    "started_utc": started, "command": command.strip(),
+    "subscribers_per_node": per_node, "rate": rate, "size": size, "duration": duration, "rounds": rounds,
+    "elapsed_s": elapsed, "load_average_start": load_start, "load_average_end": load_end,
+    "model": shell("lscpu | sed -n 's/^Model name: *//p' | head -1"), "nproc": shell("nproc"), "kernel": platform.release(),
+    "dotnet": shell("dotnet --version"), "redis": shell("redis-server --version | sed 's/ sha=.*//'"),
+    "commit": shell("git rev-parse --short HEAD"),
+}, open(path, "w"), indent=1)
+PY
+}
+
+started="$(date -u '+%Y-%m-%d %H:%M')"
+load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+began=$SECONDS
+for round in $(seq "$rounds"); do
+  for name in $cases; do
+    run_case "$name" "$round"
+  done
+done
+stop_all
+run_facts $(( SECONDS - began )) "$(cut -d' ' -f1-3 /proc/loadavg)"
+
+write_report "$results"
