@@ -24,6 +24,7 @@ internal abstract class Subscriber : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _receiving = Task.CompletedTask;
     private Exception? _failure;
+    private int _disposed;
 
     protected Subscriber(string name) => Name = name;
 
@@ -83,8 +84,14 @@ internal abstract class Subscriber : IAsyncDisposable
             _ => "?",
         }));
 
+    /// <summary>Ends the connection and waits for the receiving loop; once, however often called.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         Close();
         await Task.WhenAny(_receiving, Task.Delay(TimeSpan.FromSeconds(5)));
