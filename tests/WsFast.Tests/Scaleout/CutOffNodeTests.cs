@@ -1,0 +1,128 @@
+using WsFast.Tests.Broadcast;
+using WsFast.Tests.Server;
+using WsFast.Tests.Support;
+
+namespace WsFast.Tests.Scaleout;
+
+/// <summary>
+/// One node loses Redis (the network between them is cut) while another goes on publishing: its subscribers stay
+/// connected, and when it comes back it recovers what was published meanwhile from the topic's history in Redis,
+/// in order and once each; what the history no longer holds is reported as a gap, never skipped in silence.
+/// </summary>
+[Collection(SharedRedisCollection.Name)]
+public sealed class CutOffNodeTests(SharedRedis redis)
+{
+    [Fact]
+    public async Task A_node_cut_off_from_Redis_recovers_the_messages_published_meanwhile_from_the_history_in_order_once_each()
+    {
+        await using CutOff deployment = await CutOff.StartAsync(redis.Configuration, historySize: 100);
+        long epoch = await deployment.PublishWhileCutAsync(4, 10);
+
+        foreach (Subscriber subscriber in deployment.Subscribers)
+        {
+            await subscriber.WaitForMessagesAsync(11, Nodes.Reconnect);
+            DeliveryCheck.AssertExactly(subscriber, epoch, 11);
+        }
+    }
+
+    [Fact]
+    public async Task A_node_cut_off_for_longer_than_the_history_reaches_tells_its_subscribers_of_the_gap_then_goes_on()
+    {
+        await using CutOff deployment = await CutOff.StartAsync(redis.Configuration, historySize: 3);
+        long epoch = await deployment.PublishWhileCutAsync(4, 10); // Redis keeps 8, 9, 10 of them
+
+        foreach (Subscriber subscriber in deployment.OnCutNode)
+        {
+            await subscriber.WaitForMessagesAsync(7, Nodes.Reconnect);
+            Assert.Equal(
+                [.. Enumerable.Range(1, 3).Select(i => (Delivery)new Message(epoch, i, $"m{i}")), new Gap(epoch, 4, 7, Reset: false),
+                 .. Enumerable.Range(8, 4).Select(i => (Delivery)new Message(epoch, i, $"m{i}"))],
+                subscriber.Deliveries);
+        }
+
+        foreach (Subscriber subscriber in deployment.OnOtherNode)
+        {
+            await subscriber.WaitForMessagesAsync(11);
+            DeliveryCheck.AssertExactly(subscriber, epoch, 11);
+        }
+    }
+
+    /// <summary>
+    /// Node A on Redis directly, node B through a <see cref="CuttableProxy"/>; on B a wsfast.v1 WebSocket, an event
+    /// stream and a long poll of <c>news</c>, on A a wsfast.v1 WebSocket; m1..m3 delivered everywhere.
+    /// </summary>
+    private sealed class CutOff : IAsyncDisposable
+    {
+        private readonly CuttableProxy _proxy;
+        private readonly TestServer _direct;
+        private readonly TestServer _behindProxy;
+
+        private CutOff(CuttableProxy proxy, TestServer direct, TestServer behindProxy)
+        {
+            _proxy = proxy;
+            _direct = direct;
+            _behindProxy = behindProxy;
+        }
+
+        public List<Subscriber> OnCutNode { get; } = [];
+
+        public List<Subscriber> OnOtherNode { get; } = [];
+
+        public IEnumerable<Subscriber> Subscribers => OnCutNode.Concat(OnOtherNode);
+
+        public static async Task<CutOff> StartAsync(string redis, int historySize)
+        {
+            string prefix = SharedRedis.NewPrefix();
+            var proxy = CuttableProxy.To(redis);
+            Action<WsFastServerOptions> history = options => options.Broadcast.HistorySize = historySize;
+            var deployment = new CutOff(proxy, await Nodes.StartAsync(redis, prefix, history), await Nodes.StartAsync(proxy.Configuration, prefix, history));
+            deployment.OnCutNode.Add(await SocketClient.EnvelopedAsync(deployment._behindProxy, "news"));
+            deployment.OnCutNode.Add(await EventStreamClient.OpenAsync(deployment._behindProxy, "news"));
+            await Nodes.WaitFollowingAsync(deployment._behindProxy, "news", subscribers: 2);
+            deployment.OnCutNode.Add(PollClient.Start(deployment._behindProxy, "news"));
+            deployment.OnOtherNode.Add(await SocketClient.EnvelopedAsync(deployment._direct, "news"));
+            await Nodes.WaitFollowingAsync(deployment._direct, "news", subscribers: 1);
+            await Nodes.PublishInTurnAsync([deployment._direct, deployment._behindProxy], "news", 1, 3);
+            foreach (Subscriber subscriber in deployment.Subscribers)
+            {
+                await subscriber.WaitForMessagesAsync(3);
+            }
+
+            return deployment;
+        }
+
+        /// <summary>
+        /// Cuts node B off, publishes m{from}..m{to} on node A (a publish on B is refused meanwhile), restores the
+        /// network and, once B is back, publishes m{to + 1} on B. Returns the topic's epoch.
+        /// </summary>
+        public async Task<long> PublishWhileCutAsync(int from, int to)
+        {
+            _proxy.Cut();
+            await BroadcastKit.WaitUntilAsync(() => !_behindProxy.Server.Topics.Broker.IsConnected, "node B to notice the cut");
+            await Assert.ThrowsAsync<BrokerUnavailableException>(() => _behindProxy.Server.Topics.PublishAsync("news", "lost").AsTask());
+
+            List<PublishResult> published = await Nodes.PublishInTurnAsync([_direct], "news", from, to);
+            Assert.Equal(Enumerable.Range(from, to - from + 1).Select(i => (long)i), published.Select(p => p.Sequence));
+            await OnOtherNode[0].WaitForMessagesAsync(to);
+            Assert.All(OnCutNode, subscriber => Assert.Equal(3, subscriber.Messages.Count));
+            Assert.All(OnCutNode, subscriber => Assert.True(subscriber.IsReceiving, $"{subscriber.Name} was disconnected"));
+
+            _proxy.Restore();
+            await BroadcastKit.WaitUntilAsync(() => _behindProxy.Server.Topics.Broker.IsConnected, "node B to reconnect", Nodes.Reconnect);
+            PublishResult last = await _behindProxy.Server.Topics.PublishAsync("news", $"m{to + 1}");
+            Assert.Equal((published[0].Epoch, (long)to + 1), (last.Epoch, last.Sequence));
+            return last.Epoch;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (Subscriber subscriber in Subscribers)
+            {
+                await subscriber.DisposeAsync();
+            }
+
+            await Nodes.DisposeAllAsync([_direct, _behindProxy]);
+            _proxy.Dispose();
+        }
+    }
+}
