@@ -71,4 +71,62 @@ public sealed class DeliveryAcrossNodesTests(SharedRedis redis)
             await Nodes.DisposeAllAsync(nodes);
         }
     }
+
+    [Fact]
+    public async Task Three_nodes_publishing_30_messages_each_at_once_give_every_subscriber_on_every_node_1_to_90_in_one_order_without_gap_or_duplicate()
+    {
+        TestServer[] nodes = await Nodes.StartManyAsync(3, redis.Configuration, SharedRedis.NewPrefix());
+        var sequenced = new List<Subscriber>();
+        var plain = new List<Subscriber>();
+        try
+        {
+            foreach (TestServer node in nodes)
+            {
+                sequenced.Add(await SocketClient.EnvelopedAsync(node, "news"));
+                sequenced.Add(await EventStreamClient.OpenAsync(node, "news"));
+                plain.Add(await SocketClient.PlainAsync(node, "news"));
+                await Nodes.WaitFollowingAsync(node, "news", subscribers: 3);
+                sequenced.Add(PollClient.Start(node, "news"));
+            }
+
+            // Each node's publisher waits for one publish before the next; the three run at the same time.
+            (string Text, PublishResult Result)[][] byNode = await Task.WhenAll(nodes.Select((node, n) => Task.Run(async () =>
+            {
+                var results = new (string, PublishResult)[30];
+                for (int i = 0; i < results.Length; i++)
+                {
+                    string text = $"node{n}-{i}";
+                    results[i] = (text, await node.Server.Topics.PublishAsync("news", text));
+                }
+
+                return results;
+            })));
+
+            List<(string Text, PublishResult Result)> numbered = byNode.SelectMany(r => r).OrderBy(r => r.Result.Sequence).ToList();
+            long epoch = numbered[0].Result.Epoch;
+            Assert.Equal(Enumerable.Range(1, 90).Select(i => (epoch, (long)i)), numbered.Select(r => (r.Result.Epoch, r.Result.Sequence)));
+            Assert.All(byNode, results => Assert.True(results.Select(r => r.Result.Sequence).SequenceEqual(results.Select(r => r.Result.Sequence).Order()), "one node's publishes out of order"));
+            List<Delivery> expected = numbered.Select(r => (Delivery)new Message(epoch, r.Result.Sequence, r.Text)).ToList();
+            foreach (Subscriber subscriber in sequenced)
+            {
+                await subscriber.WaitForMessagesAsync(90);
+                Assert.True(expected.SequenceEqual(subscriber.Deliveries), $"{subscriber.Name}: expected {epoch}:1..90 once each, got: {Subscriber.Describe(subscriber.Deliveries)}");
+            }
+
+            foreach (Subscriber subscriber in plain)
+            {
+                await subscriber.WaitForMessagesAsync(90);
+                Assert.Equal(numbered.Select(r => r.Text), subscriber.Texts);
+            }
+        }
+        finally
+        {
+            foreach (Subscriber subscriber in sequenced.Concat(plain))
+            {
+                await subscriber.DisposeAsync();
+            }
+
+            await Nodes.DisposeAllAsync(nodes);
+        }
+    }
 }
