@@ -93,7 +93,7 @@ public sealed class CutOffNodeTests(SharedRedis redis)
 
         /// <summary>
         /// Cuts node B off, publishes m{from}..m{to} on node A (a publish on B is refused meanwhile), restores the
-        /// network and, once B is back, publishes m{to + 1} on B. Returns the topic's epoch.
+        /// network and, once B has caught up, publishes m{to + 1} on B. Returns the topic's epoch.
         /// </summary>
         public async Task<long> PublishWhileCutAsync(int from, int to)
         {
@@ -109,6 +109,9 @@ public sealed class CutOffNodeTests(SharedRedis redis)
 
             _proxy.Restore();
             await BroadcastKit.WaitUntilAsync(() => _behindProxy.Server.Topics.Broker.IsConnected, "node B to reconnect", Nodes.Reconnect);
+
+            // Back, node B reads what it missed by itself, with no later message to show that it missed any.
+            await BroadcastKit.WaitUntilAsync(() => _behindProxy.Server.Topics.Find("news")?.LastSequence == to, $"node B to recover up to m{to}", Nodes.Reconnect);
             PublishResult last = await _behindProxy.Server.Topics.PublishAsync("news", $"m{to + 1}");
             Assert.Equal((published[0].Epoch, (long)to + 1), (last.Epoch, last.Sequence));
             return last.Epoch;
