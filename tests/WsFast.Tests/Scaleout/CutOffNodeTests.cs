@@ -47,6 +47,46 @@ public sealed class CutOffNodeTests(SharedRedis redis)
         }
     }
 
+    [Fact]
+    public async Task A_node_cut_off_and_back_while_another_publishes_without_pause_delivers_every_message_once_in_order()
+    {
+        string prefix = SharedRedis.NewPrefix();
+        using var proxy = CuttableProxy.To(redis.Configuration);
+        // A history long enough for what is published while node B is away and reconnecting (a few seconds).
+        Action<WsFastServerOptions> history = options => options.Broadcast.HistorySize = 2000;
+        await using TestServer direct = await Nodes.StartAsync(redis.Configuration, prefix, history);
+        await using TestServer behindProxy = await Nodes.StartAsync(proxy.Configuration, prefix, history);
+        await using SocketClient socket = await SocketClient.EnvelopedAsync(behindProxy, "news");
+        await using EventStreamClient stream = await EventStreamClient.OpenAsync(behindProxy, "news");
+        await Nodes.WaitFollowingAsync(behindProxy, "news", subscribers: 2);
+        await using PollClient poll = PollClient.Start(behindProxy, "news");
+        var publisher = new ContinuousPublisher([direct], "news");
+        try
+        {
+            publisher.Start();
+            await publisher.WaitForSuccessesAsync(10, TimeSpan.FromSeconds(10));
+            proxy.Cut();
+            await BroadcastKit.WaitUntilAsync(() => !behindProxy.Server.Topics.Broker.IsConnected, "node B to notice the cut");
+            await publisher.WaitForSuccessesAsync(publisher.Successes.Count + 10, TimeSpan.FromSeconds(10));
+            proxy.Restore();
+            await BroadcastKit.WaitUntilAsync(() => behindProxy.Server.Topics.Broker.IsConnected, "node B to reconnect", Nodes.Reconnect);
+            await publisher.WaitForSuccessesAsync(publisher.Successes.Count + 10, TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            await publisher.StopAsync();
+        }
+
+        List<(string Text, PublishResult Result)> published = publisher.Successes;
+        long epoch = published[0].Result.Epoch;
+        Assert.Equal(Enumerable.Range(1, published.Count).Select(i => ($"m{i}", epoch, (long)i)), published.Select(p => (p.Text, p.Result.Epoch, p.Result.Sequence)));
+        foreach (Subscriber subscriber in (Subscriber[])[socket, stream, poll])
+        {
+            await subscriber.WaitForMessagesAsync(published.Count, Nodes.Reconnect);
+            DeliveryCheck.AssertExactly(subscriber, epoch, published.Count);
+        }
+    }
+
     /// <summary>
     /// Node A on Redis directly, node B through a <see cref="CuttableProxy"/>; on B a wsfast.v1 WebSocket, an event
     /// stream and a long poll of <c>news</c>, on A a wsfast.v1 WebSocket; m1..m3 delivered everywhere.

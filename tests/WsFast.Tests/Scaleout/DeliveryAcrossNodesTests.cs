@@ -73,6 +73,47 @@ public sealed class DeliveryAcrossNodesTests(SharedRedis redis)
     }
 
     [Fact]
+    public async Task Subscribers_resuming_from_the_start_on_a_node_new_to_the_topic_while_another_node_publishes_without_pause_get_every_message_once_in_order()
+    {
+        TestServer[] nodes = await Nodes.StartManyAsync(2, redis.Configuration, SharedRedis.NewPrefix());
+        var publisher = new ContinuousPublisher([nodes[0]], "news");
+        var subscribers = new List<Subscriber>();
+        try
+        {
+            publisher.Start();
+            await publisher.WaitForSuccessesAsync(10, TimeSpan.FromSeconds(10));
+
+            // Node B subscribes to the channel and reads the history while messages keep coming: each is delivered
+            // once, whether it came in the history, on the channel, or both.
+            string start = Cursor.Of(publisher.Successes[0].Result.Epoch, 0);
+            subscribers.Add(await SocketClient.EnvelopedAsync(nodes[1], "news", after: start));
+            subscribers.Add(await EventStreamClient.OpenAsync(nodes[1], "news", lastEventId: start));
+            subscribers.Add(PollClient.Start(nodes[1], "news", after: start));
+            await publisher.WaitForSuccessesAsync(publisher.Successes.Count + 15, TimeSpan.FromSeconds(10));
+            await publisher.StopAsync();
+
+            List<(string Text, PublishResult Result)> published = publisher.Successes;
+            long epoch = published[0].Result.Epoch;
+            Assert.Equal(Enumerable.Range(1, published.Count).Select(i => ($"m{i}", epoch, (long)i)), published.Select(p => (p.Text, p.Result.Epoch, p.Result.Sequence)));
+            foreach (Subscriber subscriber in subscribers)
+            {
+                await subscriber.WaitForMessagesAsync(published.Count);
+                DeliveryCheck.AssertExactly(subscriber, epoch, published.Count);
+            }
+        }
+        finally
+        {
+            await publisher.StopAsync();
+            foreach (Subscriber subscriber in subscribers)
+            {
+                await subscriber.DisposeAsync();
+            }
+
+            await Nodes.DisposeAllAsync(nodes);
+        }
+    }
+
+    [Fact]
     public async Task Three_nodes_publishing_30_messages_each_at_once_give_every_subscriber_on_every_node_1_to_90_in_one_order_without_gap_or_duplicate()
     {
         TestServer[] nodes = await Nodes.StartManyAsync(3, redis.Configuration, SharedRedis.NewPrefix());

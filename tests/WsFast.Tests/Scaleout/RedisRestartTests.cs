@@ -20,7 +20,7 @@ public sealed class RedisRestartTests
         TestServer[] nodes = await Nodes.StartManyAsync(2, redis.Configuration, SharedRedis.NewPrefix());
         var sequenced = new List<Subscriber>();
         var plain = new List<SocketClient>();
-        var publisher = new InTurnPublisher(nodes, "news");
+        var publisher = new ContinuousPublisher(nodes, "news");
         try
         {
             foreach (TestServer node in nodes)
@@ -99,83 +99,6 @@ public sealed class RedisRestartTests
             }
 
             await Nodes.DisposeAllAsync(nodes);
-        }
-    }
-
-    /// <summary>Publishes <c>p1</c>, <c>p2</c>, ... from the nodes in turn, one at a time, every 20 ms, keeping which were numbered and which refused.</summary>
-    private sealed class InTurnPublisher(TestServer[] nodes, string topic)
-    {
-        private readonly List<(string, PublishResult)> _successes = [];
-        private readonly List<string> _attempted = [];
-        private readonly CancellationTokenSource _stop = new();
-        private Task _publishing = Task.CompletedTask;
-        private int _failures;
-
-        public List<(string Text, PublishResult Result)> Successes
-        {
-            get
-            {
-                lock (_successes)
-                {
-                    return [.. _successes];
-                }
-            }
-        }
-
-        public List<string> Attempted
-        {
-            get
-            {
-                lock (_successes)
-                {
-                    return [.. _attempted];
-                }
-            }
-        }
-
-        public void Start() => _publishing = Task.Run(PublishAsync);
-
-        public Task WaitForSuccessesAsync(int count, TimeSpan timeout) =>
-            BroadcastKit.WaitUntilAsync(() => Successes.Count >= count || _publishing.IsCompleted, $"{count} publishes to succeed", timeout);
-
-        public Task WaitForFailuresAsync(int count) =>
-            BroadcastKit.WaitUntilAsync(() => Volatile.Read(ref _failures) >= count || _publishing.IsCompleted, $"{count} publishes to be refused");
-
-        public async Task StopAsync()
-        {
-            if (!_stop.IsCancellationRequested)
-            {
-                await _stop.CancelAsync();
-            }
-
-            await _publishing; // rethrows what the loop failed with
-        }
-
-        private async Task PublishAsync()
-        {
-            for (int i = 1; !_stop.IsCancellationRequested; i++)
-            {
-                string text = $"p{i}";
-                lock (_successes)
-                {
-                    _attempted.Add(text);
-                }
-
-                try
-                {
-                    PublishResult result = await nodes[i % nodes.Length].Server.Topics.PublishAsync(topic, text);
-                    lock (_successes)
-                    {
-                        _successes.Add((text, result));
-                    }
-                }
-                catch (BrokerUnavailableException)
-                {
-                    Interlocked.Increment(ref _failures);
-                }
-
-                await Task.Delay(20);
-            }
         }
     }
 }
