@@ -32,11 +32,6 @@ internal sealed class CuttableProxy : IDisposable
     /// <summary>The relay's address, as a StackExchange.Redis configuration string.</summary>
     public string Configuration => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>Connections relayed since the start (each node opens two: commands and subscriptions).</summary>
-    public int Relayed => Volatile.Read(ref _relayed);
-
-    private int _relayed;
-
     /// <summary>Ends every relayed connection, and refuses new ones until <see cref="Restore"/>.</summary>
     public void Cut()
     {
@@ -96,7 +91,6 @@ internal sealed class CuttableProxy : IDisposable
             }
 
             await redis.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _targetPort), _stop.Token);
-            Interlocked.Increment(ref _relayed);
             await Task.WhenAny(PumpAsync(client, redis), PumpAsync(redis, client));
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)

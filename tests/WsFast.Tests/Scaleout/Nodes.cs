@@ -1,4 +1,3 @@
-using System.Text;
 using WsFast.Tests.Broadcast;
 using WsFast.Tests.Server;
 using WsFast.Tests.Support;
@@ -96,7 +95,4 @@ internal static class Nodes
 
         return texts;
     }
-
-    /// <summary>The UTF-8 of <paramref name="text"/>.</summary>
-    public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 }

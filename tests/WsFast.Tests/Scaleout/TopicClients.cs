@@ -196,14 +196,13 @@ internal sealed class EventStreamClient : Subscriber
 /// <summary>
 /// A long-polling client of <c>/poll/{topic}</c>: polls again from the <c>cursor</c> of each answer, as a browser's
 /// script would; a <c>"reset"</c> or <c>"truncated"</c> answer is a gap. A 503 (the node cannot read the topic from
-/// Redis) is counted and the same cursor polled again shortly.
+/// Redis) is polled again shortly from the same cursor.
 /// </summary>
 internal sealed class PollClient : Subscriber
 {
     private readonly HttpClient _http;
     private readonly string _topic;
     private string _cursor;
-    private int _unavailable;
 
     private PollClient(TestServer node, string topic, string after)
         : base($"long poll on port {node.Port}")
@@ -221,9 +220,6 @@ internal sealed class PollClient : Subscriber
         return client;
     }
 
-    /// <summary>Polls answered 503 with <c>Retry-After</c>.</summary>
-    public int Unavailable => Volatile.Read(ref _unavailable);
-
     /// <summary>The cursor it polls from now.</summary>
     public string Cursor => Volatile.Read(ref _cursor);
 
@@ -237,7 +233,6 @@ internal sealed class PollClient : Subscriber
             if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
             {
                 Assert.NotNull(response.Headers.RetryAfter);
-                Interlocked.Increment(ref _unavailable);
                 await Task.Delay(100, stop);
                 continue;
             }
