@@ -35,6 +35,10 @@ internal static class StartupBanner
                 Console.WriteLine(server.Endpoints.Values.Any(e => e.RelaysClientMessages)
                     ? "Relay:              on: what a WebSocket client sends is published to its topic"
                     : "Relay:              off: WebSocket clients only receive (--relay to change)");
+                // The configuration string may hold a password: only its first endpoint is shown.
+                Console.WriteLine(server.Options.Broker.Kind == BrokerKind.Redis
+                    ? $"Topics:             shared with every server on Redis {server.Options.Broker.Redis!.Split(',')[0]} (key prefix {server.Options.Broker.KeyPrefix}); GET {http}://{authority}{broadcast.TopicInfoPath}/{{topic}} counts their subscribers"
+                    : "Topics:             this server's own (--broker redis --redis HOST:PORT to share them with other servers)");
             }
 
             Console.WriteLine(server.Options.PerMessageDeflate is null

@@ -50,8 +50,10 @@ public class LibraryPackageTests(Packages packages)
         Assert.True(url is null || Uri.TryCreate(url, UriKind.Absolute, out Uri? remote) && remote.Scheme is "https" or "http" or "ssh",
             $"repository url {url}");
 
-        // Its one dependency is the ASP.NET Core shared framework (logging, options, hosting), no NuGet package.
-        Assert.Empty(metadata.Descendants(ns + "dependency"));
+        // Beside the ASP.NET Core shared framework (logging, options, hosting), the Redis broker's client and the
+        // hashing package its version needs named beside it; nothing else.
+        Assert.Equal(["StackExchange.Redis", "System.IO.Hashing"],
+            metadata.Descendants(ns + "dependency").Select(d => (string?)d.Attribute("id")).Order());
         Assert.Equal(["Microsoft.AspNetCore.App"], metadata.Descendants(ns + "frameworkReference").Select(f => (string?)f.Attribute("name")));
     }
 

@@ -21,6 +21,7 @@ internal sealed class RedisServer : IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
 
     private readonly string _directory;
+    private readonly string[] _arguments;
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
     private bool _stopped;
@@ -36,10 +37,11 @@ internal sealed class RedisServer : IDisposable
         };
     }
 
-    private RedisServer(int port, string directory)
+    private RedisServer(int port, string directory, string[] arguments)
     {
         Port = port;
         _directory = directory;
+        _arguments = arguments;
     }
 
     /// <summary>The port it listens on, on 127.0.0.1; the same after a <see cref="Restart"/>.</summary>
@@ -55,14 +57,17 @@ internal sealed class RedisServer : IDisposable
     public string WorkingDirectory => _directory;
 
     /// <summary>Starts a redis-server on a free port of 127.0.0.1 and waits until it answers PING.</summary>
-    public static RedisServer Start()
+    public static RedisServer Start() => Start([]);
+
+    /// <summary>Starts a redis-server with <paramref name="arguments"/> besides the usual ones (kept for <see cref="Restart"/>).</summary>
+    public static RedisServer Start(params string[] arguments)
     {
         string directory = Directory.CreateTempSubdirectory("wsfast-redis-").FullName;
         // The free port is found by binding port 0 and letting it go: another process may take it before
         // redis-server binds it, which ends that redis-server at once, so a few ports are tried.
         for (int attempt = 1; ; attempt++)
         {
-            var server = new RedisServer(FreePort(), directory);
+            var server = new RedisServer(FreePort(), directory, arguments);
             Running[server] = true;
             try
             {
@@ -145,7 +150,7 @@ internal sealed class RedisServer : IDisposable
         // Loopback only, no snapshot (an empty --save) and no append-only file: nothing survives the process.
         foreach (string argument in (string[])[
             "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--dir", _directory])
+            "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--dir", _directory, .. _arguments])
         {
             start.ArgumentList.Add(argument);
         }

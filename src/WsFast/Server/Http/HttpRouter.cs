@@ -165,6 +165,10 @@ internal sealed class HttpRouter(WsFastServer server)
     private ValueTask<bool> SendHealth(HttpConnection connection, bool details, bool keepAlive) =>
         Send(connection, server.IsStopping ? 503 : 200, "application/json", HealthJson(details), keepAlive);
 
+    /// <summary>503 with <c>Retry-After</c>: what was asked needs the shared broker, which cannot be reached now.</summary>
+    internal static void RefuseBrokerUnavailable(HttpConnection connection) =>
+        connection.Refuse(503, "the broker that shares topics is unreachable: try again", KeyValuePair.Create("Retry-After", "1"));
+
     /// <summary>Sends a response; true when the connection stays open.</summary>
     internal static ValueTask<bool> Send(HttpConnection connection, int status, string contentType, ReadOnlySpan<byte> body, bool keepAlive)
     {

@@ -74,7 +74,7 @@ internal static class PollRoute
             // A shared broker's topic answers from its history once this server has read it from the broker.
             if (!await topic.WaitSyncedAsync(server.Options.Broker.SyncTimeout).ConfigureAwait(false))
             {
-                connection.Refuse(503, "the broker that shares topics is unreachable: try again", KeyValuePair.Create("Retry-After", "1"));
+                HttpRouter.RefuseBrokerUnavailable(connection);
                 return false;
             }
 

@@ -73,7 +73,7 @@ internal static class PublishRoute
         catch (BrokerUnavailableException)
         {
             // Nothing was published: the publisher may send it again (logged and counted by the broker).
-            connection.Refuse(503, "the broker that shares topics is unreachable: try again", KeyValuePair.Create("Retry-After", "1"));
+            HttpRouter.RefuseBrokerUnavailable(connection);
             return false;
         }
         catch (InvalidOperationException)

@@ -25,7 +25,7 @@ internal static class TopicInfoRoute
         }
         catch (BrokerUnavailableException)
         {
-            connection.Refuse(503, "the broker that shares topics is unreachable: try again", KeyValuePair.Create("Retry-After", "1"));
+            HttpRouter.RefuseBrokerUnavailable(connection);
             return false;
         }
 

@@ -30,7 +30,10 @@ public readonly record struct PublishResult(long Sequence, int Subscribers)
 /// topic whose sequence starts again at 1, under a new <see cref="Epoch"/>.</para>
 /// <para>With a shared broker (<see cref="WsFastServerOptions.Broker"/>) the broker numbers the messages of every
 /// server: a topic here is this server's mirror of it, made when a client here subscribes, fed the broker's messages
-/// in order, holding the same history, and retired a while after its last subscriber here left.</para>
+/// in order, holding the same history, and retired a while after its last subscriber here left. Its
+/// <c>Publish</c> methods then hand the message to the broker in the order of the calls and return a
+/// <see cref="PublishResult"/> of zeros; <see cref="PublishAsync"/> completes with the broker's numbering, or throws
+/// <see cref="BrokerUnavailableException"/>.</para>
 /// </remarks>
 public sealed class Topic
 {

@@ -17,18 +17,31 @@ namespace WsFast.Server;
 internal static class RedisScripts
 {
     /// <summary>
+    /// The topic's epoch, made when it has none: the given new one, with its sequence at 0 and whatever history is
+    /// left of an older epoch dropped (its ids would not follow on).
+    /// </summary>
+    private const string EpochOf = """
+        local function epoch_of(seq, history, new_epoch, ttl)
+          local epoch = redis.call('hget', seq, 'e')
+          if not epoch then
+            epoch = new_epoch
+            redis.call('del', history)
+            redis.call('hset', seq, 'e', epoch, 's', 0, 'b', 0)
+            redis.call('pexpire', seq, ttl)
+          end
+          return epoch
+        end
+
+        """;
+
+    /// <summary>
     /// Publish: KEYS = seq, history; ARGV = channel, payload, type (t or b), except (node/connection or -), most
     /// messages kept, most bytes kept, history time to live (ms, 0: none), sequence time to live (ms), a new epoch
     /// in case one is needed, publish or spublish. Returns { epoch, sequence }. The message goes into the history
     /// before it goes on the channel, so that a server reading the history after a message arrived finds it there.
     /// </summary>
-    public const string Publish = """
-        local epoch = redis.call('hget', KEYS[1], 'e')
-        if not epoch then
-          epoch = ARGV[9]
-          redis.call('del', KEYS[2])
-          redis.call('hset', KEYS[1], 'e', epoch, 's', 0, 'b', 0)
-        end
+    public const string Publish = EpochOf + """
+        local epoch = epoch_of(KEYS[1], KEYS[2], ARGV[9], ARGV[8])
         local seq = redis.call('hincrby', KEYS[1], 's', 1)
         local maxlen, maxbytes = tonumber(ARGV[5]), tonumber(ARGV[6])
         if maxlen > 0 and maxbytes > 0 then
@@ -59,14 +72,8 @@ internal static class RedisScripts
     /// is needed, sequence time to live (ms). Returns { epoch, last sequence, entries after the cursor (all of them
     /// for another epoch) }.
     /// </summary>
-    public const string Read = """
-        local epoch = redis.call('hget', KEYS[1], 'e')
-        if not epoch then
-          epoch = ARGV[3]
-          redis.call('del', KEYS[2])
-          redis.call('hset', KEYS[1], 'e', epoch, 's', 0, 'b', 0)
-          redis.call('pexpire', KEYS[1], ARGV[4])
-        end
+    public const string Read = EpochOf + """
+        local epoch = epoch_of(KEYS[1], KEYS[2], ARGV[3], ARGV[4])
         local from = '-'
         if ARGV[1] == epoch then
           from = '(' .. ARGV[2] .. '-0'
