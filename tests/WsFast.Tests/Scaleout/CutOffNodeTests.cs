@@ -87,6 +87,38 @@ public sealed class CutOffNodeTests(SharedRedis redis)
         }
     }
 
+    [Fact]
+    public async Task A_client_resuming_on_a_node_that_lags_behind_its_cursor_gets_neither_a_reset_nor_a_message_twice()
+    {
+        string prefix = SharedRedis.NewPrefix();
+        using var proxy = CuttableProxy.To(redis.Configuration);
+        await using TestServer direct = await Nodes.StartAsync(redis.Configuration, prefix);
+        await using TestServer lagging = await Nodes.StartAsync(proxy.Configuration, prefix);
+        await using SocketClient keepsTheTopic = await SocketClient.EnvelopedAsync(lagging, "news");
+        await Nodes.WaitFollowingAsync(lagging, "news", subscribers: 1);
+        long epoch = (await Nodes.PublishInTurnAsync([direct], "news", 1, 2))[0].Epoch;
+        await keepsTheTopic.WaitForMessagesAsync(2);
+
+        // Node B misses m3..m5; a client that got them on node A comes to B with its cursor.
+        proxy.Cut();
+        await BroadcastKit.WaitUntilAsync(() => !lagging.Server.Topics.Broker.IsConnected, "node B to notice the cut");
+        await Nodes.PublishInTurnAsync([direct], "news", 3, 5);
+        await using EventStreamClient stream = await EventStreamClient.OpenAsync(lagging, "news", lastEventId: Cursor.Of(epoch, 5));
+        await using SocketClient socket = await SocketClient.EnvelopedAsync(lagging, "news", after: Cursor.Of(epoch, 5));
+        await using PollClient poll = PollClient.Start(lagging, "news", after: Cursor.Of(epoch, 5));
+        await BroadcastKit.WaitUntilAsync(() => lagging.Server.Topics.SubscriberCount("news") == 4, "the three to subscribe on node B (the poll waiting)");
+        proxy.Restore();
+        await BroadcastKit.WaitUntilAsync(() => lagging.Server.Topics.Find("news")?.LastSequence == 5, "node B to catch up", Nodes.Reconnect);
+        await direct.Server.Topics.PublishAsync("news", "m6");
+
+        foreach (Subscriber subscriber in (Subscriber[])[stream, socket, poll])
+        {
+            await subscriber.WaitForAsync(d => d.Contains(new Message(epoch, 6, "m6")), "m6");
+            Assert.True(subscriber.Deliveries.SequenceEqual([new Message(epoch, 6, "m6")]),
+                $"{subscriber.Name} got: {Subscriber.Describe(subscriber.Deliveries)}");
+        }
+    }
+
     /// <summary>
     /// Node A on Redis directly, node B through a <see cref="CuttableProxy"/>; on B a wsfast.v1 WebSocket, an event
     /// stream and a long poll of <c>news</c>, on A a wsfast.v1 WebSocket; m1..m3 delivered everywhere.
