@@ -89,8 +89,8 @@ internal abstract class SharedBroker : ITopicBroker
     /// </summary>
     internal abstract Task<BrokerSnapshot> ReadAsync(string topic, TopicCursor? after);
 
-    /// <summary>Reports this server's subscriber count of each topic; returns the count over every server of each, in the same order.</summary>
-    protected abstract Task<long[]> ReportPresenceAsync(IReadOnlyList<(string Topic, int Subscribers)> counts, TimeSpan timeToLive);
+    /// <summary>Reports this server's subscriber count of each topic; returns each one's presence over every server, and its numbering, in the same order.</summary>
+    protected abstract Task<TopicPresence[]> ReportPresenceAsync(IReadOnlyList<(string Topic, int Subscribers)> counts, TimeSpan timeToLive);
 
     public void OnTick(long now)
     {
@@ -166,10 +166,22 @@ internal abstract class SharedBroker : ITopicBroker
                 return;
             }
 
-            long[] everywhere = await ReportPresenceAsync(counts, Options.PresenceInterval * 3).ConfigureAwait(false);
+            TopicPresence[] everywhere = await ReportPresenceAsync(counts, Options.PresenceInterval * 3).ConfigureAwait(false);
             for (int i = 0; i < topics.Count; i++)
             {
-                topics[i].ClusterSubscribers = everywhere[i];
+                Topic topic = topics[i];
+                TopicPresence presence = everywhere[i];
+                topic.ClusterSubscribers = presence.Subscribers;
+
+                // A mirror behind the broker with nothing on the way to tell it so: a message went past while the
+                // channel was being subscribed again after a reconnection (the client reports the connection back
+                // before its subscriptions are). Read again, so that such a loss lasts at most one interval. A
+                // message still on its way makes a read that finds nothing new: reads are idempotent.
+                if (topic.IsSynced && presence.Epoch != 0 && (presence.Epoch != topic.Epoch || presence.LastSequence > topic.LastSequence)
+                    && _feeds.TryGetValue(topic, out TopicFeed? feed))
+                {
+                    _ = feed.ReadAgainAsync();
+                }
             }
         }
         catch (Exception e)

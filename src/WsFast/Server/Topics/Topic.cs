@@ -58,6 +58,9 @@ public sealed class Topic
     private TaskCompletionSource? _syncedSignal;                       // guarded by _lock
     private List<(ITopicSubscriber Subscriber, TopicCursor Cursor, int Slot)>? _waitingForSync; // guarded by _lock
     private IDisposable? _feed;
+    // Subscribers of a mirror that resumed from a cursor of its epoch beyond its last sequence number (they came from
+    // a server that was ahead of this one), with that cursor: what they already have is not offered to them again.
+    private Dictionary<ITopicSubscriber, long>? _ahead; // guarded by _lock
 
 
     /// <summary>A topic of <paramref name="registry"/>, or with none an endpoint's own: no history, never retired.</summary>
@@ -249,7 +252,7 @@ public sealed class Topic
         int reached = 0;
         foreach (ITopicSubscriber? subscriber in _subscribers.Snapshot())
         {
-            if (ReferenceEquals(subscriber, except))
+            if (ReferenceEquals(subscriber, except) || (_ahead is not null && HasAlreadyLocked(subscriber, message.Sequence)))
             {
                 continue;
             }
@@ -347,11 +350,27 @@ public sealed class Topic
             }
 
             long nextHeld = next < entries.Count ? entries[next].Sequence : snapshot.LastSequence + 1;
+            if (reset)
+            {
+                _ahead = null; // their cursors are of the lost epoch: they are told of the reset as every subscriber is
+            }
+
             if (!first && (reset || nextHeld > last + 1))
             {
                 foreach (ITopicSubscriber? subscriber in _subscribers.Snapshot())
                 {
-                    subscriber?.OnGap(this, reset ? 1 : last + 1, nextHeld - 1, reset);
+                    long from = reset ? 1 : last + 1;
+                    if (subscriber is not null && _ahead is not null && _ahead.TryGetValue(subscriber, out long has))
+                    {
+                        if (has >= nextHeld - 1)
+                        {
+                            continue; // it has what the gap is made of
+                        }
+
+                        from = Math.Max(from, has + 1);
+                    }
+
+                    subscriber?.OnGap(this, from, nextHeld - 1, reset);
                 }
             }
 
@@ -499,6 +518,13 @@ public sealed class Topic
     {
         {
             long after = Resolve(cursor, out bool reset);
+            if (after > _sequence)
+            {
+                // A mirror behind the cursor: nothing to catch up, and what it gets before reaching it is skipped.
+                (_ahead ??= new Dictionary<ITopicSubscriber, long>(ReferenceEqualityComparer.Instance))[subscriber] = after;
+                return;
+            }
+
             if (reset || IsTruncated(after))
             {
                 subscriber.OnGap(this, after + 1, OldestHeld - 1, reset);
@@ -516,7 +542,48 @@ public sealed class Topic
         }
     }
 
-    internal void Unsubscribe(int slot) => _subscribers.Remove(slot);
+    internal void Unsubscribe(int slot)
+    {
+        if (Volatile.Read(ref _ahead) is not null)
+        {
+            lock (_lock)
+            {
+                ReadOnlySpan<ITopicSubscriber?> now = _subscribers.Snapshot();
+                if (_ahead is not null && slot < now.Length && now[slot] is { } subscriber)
+                {
+                    ForgetAheadLocked(subscriber);
+                }
+            }
+        }
+
+        _subscribers.Remove(slot);
+    }
+
+    // Whether a subscriber that resumed ahead of this mirror has message <paramref name="sequence"/> already; once the
+    // mirror passes its cursor it is like any other.
+    private bool HasAlreadyLocked(ITopicSubscriber? subscriber, long sequence)
+    {
+        if (subscriber is null || !_ahead!.TryGetValue(subscriber, out long has))
+        {
+            return false;
+        }
+
+        if (sequence <= has)
+        {
+            return true;
+        }
+
+        ForgetAheadLocked(subscriber);
+        return false;
+    }
+
+    private void ForgetAheadLocked(ITopicSubscriber subscriber)
+    {
+        if (_ahead!.Remove(subscriber) && _ahead.Count == 0)
+        {
+            _ahead = null;
+        }
+    }
 
     /// <summary>The subscribers now, for tests and diagnostics (allocates).</summary>
     internal List<ITopicSubscriber> Subscribers
@@ -546,7 +613,8 @@ public sealed class Topic
         lock (_lock)
         {
             long after = Resolve(cursor, out bool reset);
-            var batch = new PollBatch(reset || IsTruncated(after), OldestHeld, _sequence) { Epoch = Epoch, Reset = reset };
+            // A mirror behind the cursor answers the cursor as it came, never an earlier one.
+            var batch = new PollBatch(reset || IsTruncated(after), OldestHeld, Math.Max(_sequence, after)) { Epoch = Epoch, Reset = reset };
             long bytes = 0;
             for (int i = 0; i < _history.Count; i++)
             {
@@ -626,10 +694,22 @@ public sealed class Topic
     internal TopicRegistry? Registry => _registry;
 
     /// <summary>The cursor's place in this topic's sequence; <paramref name="reset"/> when it is of another epoch.</summary>
+    /// <remarks>
+    /// A mirror's epoch is the broker's, the same on every server: a cursor of it beyond the mirror's last sequence
+    /// number comes from a server that is ahead of this one (this one is catching up), not from an earlier topic.
+    /// It stays where it is, and the result is beyond <see cref="LastSequence"/>.
+    /// </remarks>
     private long Resolve(TopicCursor cursor, out bool reset)
     {
-        reset = cursor.Epoch != 0 && (cursor.Epoch != Epoch || cursor.Sequence > _sequence);
-        return reset || cursor.Sequence > _sequence ? 0 : cursor.Sequence;
+        bool ahead = cursor.Sequence > _sequence;
+        if (_mirror && ahead && cursor.Epoch != 0 && cursor.Epoch == Epoch)
+        {
+            reset = false;
+            return cursor.Sequence;
+        }
+
+        reset = cursor.Epoch != 0 && (cursor.Epoch != Epoch || ahead);
+        return reset || ahead ? 0 : cursor.Sequence;
     }
 
     // The oldest sequence number still held, or the next one when nothing is.

@@ -195,7 +195,7 @@ internal sealed class RedisBroker : SharedBroker
         return new BrokerSnapshot((long)values[0], (long)values[1], list);
     }
 
-    protected override async Task<long[]> ReportPresenceAsync(IReadOnlyList<(string Topic, int Subscribers)> counts, TimeSpan timeToLive)
+    protected override async Task<TopicPresence[]> ReportPresenceAsync(IReadOnlyList<(string Topic, int Subscribers)> counts, TimeSpan timeToLive)
     {
         ConnectionMultiplexer redis = _redis ?? throw new ObjectDisposedException(nameof(RedisBroker));
         IDatabase database = redis.GetDatabase();
@@ -206,10 +206,11 @@ internal sealed class RedisBroker : SharedBroker
             pending[i] = database.ScriptEvaluateAsync(RedisScripts.Presence, [PresenceKey(counts[i].Topic), SequenceKey(counts[i].Topic)], [NodeId, counts[i].Subscribers, ttl]);
         }
 
-        var everywhere = new long[counts.Count];
+        var everywhere = new TopicPresence[counts.Count];
         for (int i = 0; i < pending.Length; i++)
         {
-            everywhere[i] = (long)((RedisResult[])(await pending[i].ConfigureAwait(false))!)[0];
+            var values = (RedisResult[])(await pending[i].ConfigureAwait(false))!;
+            everywhere[i] = new TopicPresence((long)values[0], (int)values[1], (long)values[2], (long)values[3]);
         }
 
         return everywhere;
