@@ -65,6 +65,9 @@ internal sealed class RedisBroker : SharedBroker
         configuration.AbortOnConnectFail = false;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
         configuration.ClientName ??= "wsfast-" + NodeId;
+        // Back within a second or two of Redis: the client's default backoff grew to several seconds over repeated
+        // cuts (2.8-6.5 s measured), which a busy topic's history may not cover. A configuration string cannot set it.
+        configuration.ReconnectRetryPolicy = new ExponentialRetry(deltaBackOffMilliseconds: 250, maxDeltaBackOffMilliseconds: 2000);
         _redis = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
         _redis.ConnectionFailed += OnConnectionFailed;
         _redis.ConnectionRestored += OnConnectionRestored;
