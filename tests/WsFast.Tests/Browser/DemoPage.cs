@@ -26,7 +26,7 @@ internal static class DemoPage
         {
             ExecutablePath = Chromium,
             Headless = true,
-            Args = ["--no-sandbox"],
+            Args = ["--no-sandbox", "--disable-gpu"],
             Timeout = Timeout,
         };
         if (home is not null)
@@ -79,6 +79,24 @@ internal static class DemoPage
         int sent = int.Parse(await page.Locator("#sent-count").TextContentAsync() ?? "", CultureInfo.InvariantCulture);
         await page.WaitForFunctionAsync("n => document.getElementById('received-count').textContent === String(n)", sent);
         Assert.Equal(expected, await page.Locator("#log .entry.message .m").Last.TextContentAsync());
+    }
+
+    /// <summary>Waits until the page has received <paramref name="count"/> messages and returns the text of the last.</summary>
+    public static async Task<string> ReceivedAsync(IPage page, int count)
+    {
+        await page.WaitForFunctionAsync("n => document.getElementById('received-count').textContent === String(n)", count);
+        return await page.Locator("#log .entry.message .m").Last.TextContentAsync() ?? "";
+    }
+
+    /// <summary>
+    /// Keeps a screenshot of the page as the test's artefact, <c>tests/WsFast.Tests/TestResults/browser/NAME.png</c>
+    /// (TestResults is not committed): what the page showed when the test checked it.
+    /// </summary>
+    public static async Task KeepScreenshotAsync(IPage page, string name)
+    {
+        string folder = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "TestResults", "browser"));
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
     }
 
     /// <summary>Chooses <paramref name="endpoint"/>, connects, and returns the close the page shows when the connection is refused.</summary>

@@ -66,6 +66,7 @@ public class DemoPageTests
         await DemoPage.ConnectAsync(page, "/broadcast");
         await DemoPage.SendAsync(page, Compressible, binary: false);
         await DemoPage.AssertLastReceivedAsync(page, Compressible);
+        await DemoPage.KeepScreenshotAsync(page, "demo-page-deflate");
         await DemoPage.DisconnectAsync(page);
 
         string[] handshakes = [.. urls.Keys.Select(id => $"{urls[id]} -> {extensions.GetValueOrDefault(id, "(no 101)")}")];

@@ -91,6 +91,7 @@ public class SecureDemoPageTests
             await DemoPage.ConnectAsync(page, "/broadcast");
             await DemoPage.SendAsync(page, "to every member", binary: false);
             await DemoPage.AssertLastReceivedAsync(page, "to every member");
+            await DemoPage.KeepScreenshotAsync(page, "demo-page-wss");
             await DemoPage.DisconnectAsync(page);
         }
     }
