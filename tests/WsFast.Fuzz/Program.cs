@@ -16,6 +16,7 @@ public static class Program
         ["frame-client"] = FrameClientTarget.Run,
         ["handshake"] = HandshakeTarget.Run,
         ["utf8"] = Utf8Target.Run,
+        ["hixie76"] = Hixie76Target.Run,
     };
 
     /// <summary>Exit codes: 0 done, 1 a corpus file broke the contract, 2 bad arguments.</summary>

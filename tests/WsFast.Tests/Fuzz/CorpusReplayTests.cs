@@ -14,6 +14,7 @@ public class CorpusReplayTests
     [InlineData("frame-client")]
     [InlineData("handshake")]
     [InlineData("utf8")]
+    [InlineData("hixie76")]
     public void Every_corpus_file_keeps_the_targets_contract(string target)
     {
         Action<byte[]> run = target switch
@@ -22,6 +23,7 @@ public class CorpusReplayTests
             "frame-client" => input => FrameClientTarget.Run(input),
             "handshake" => input => HandshakeTarget.Run(input),
             "utf8" => input => Utf8Target.Run(input),
+            "hixie76" => input => Hixie76Target.Run(input),
             _ => throw new ArgumentOutOfRangeException(nameof(target)),
         };
 
