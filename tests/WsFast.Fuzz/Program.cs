@@ -17,6 +17,7 @@ public static class Program
         ["handshake"] = HandshakeTarget.Run,
         ["utf8"] = Utf8Target.Run,
         ["hixie76"] = Hixie76Target.Run,
+        ["extension-offer"] = ExtensionOfferTarget.Run,
     };
 
     /// <summary>Exit codes: 0 done, 1 a corpus file broke the contract, 2 bad arguments.</summary>

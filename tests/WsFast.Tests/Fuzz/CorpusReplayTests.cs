@@ -15,6 +15,7 @@ public class CorpusReplayTests
     [InlineData("handshake")]
     [InlineData("utf8")]
     [InlineData("hixie76")]
+    [InlineData("extension-offer")]
     public void Every_corpus_file_keeps_the_targets_contract(string target)
     {
         Action<byte[]> run = target switch
@@ -24,6 +25,7 @@ public class CorpusReplayTests
             "handshake" => input => HandshakeTarget.Run(input),
             "utf8" => input => Utf8Target.Run(input),
             "hixie76" => input => Hixie76Target.Run(input),
+            "extension-offer" => input => ExtensionOfferTarget.Run(input),
             _ => throw new ArgumentOutOfRangeException(nameof(target)),
         };
 
