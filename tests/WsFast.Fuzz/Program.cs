@@ -47,6 +47,12 @@ public static class Program
 
     private static int Replay(ReadOnlySpanAction target, string directory)
     {
+        if (!Directory.Exists(directory))
+        {
+            Console.Error.WriteLine($"no corpus folder {directory}");
+            return 2;
+        }
+
         string[] files = Directory.GetFiles(directory);
         Array.Sort(files, StringComparer.Ordinal);
         foreach (string file in files)
