@@ -145,13 +145,18 @@ internal struct Hixie76FrameReader
 
                     SequencePosition? end = buffer.PositionOf(Hixie76FrameWriter.TextEnd);
                     ReadOnlySequence<byte> piece = end is null ? buffer : buffer.Slice(0, end.Value);
-                    if (piece.Length > _maxMessage - _length)
+                    bool text = _state == State.Text;
+                    long room = _maxMessage - _length;
+                    if (piece.Length > room)
                     {
-                        return Fail(Hixie76Error.MessageTooBig);
+                        // The error is the one at the first bad byte whatever the reads were: invalid text within
+                        // the limit comes before the byte that passes it.
+                        return Fail(text && !Validate(piece.Slice(0, room), ended: false)
+                            ? Hixie76Error.InvalidUtf8
+                            : Hixie76Error.MessageTooBig);
                     }
 
                     _length += piece.Length;
-                    bool text = _state == State.Text;
                     if (text && !Validate(piece, ended: end is not null))
                     {
                         return Fail(Hixie76Error.InvalidUtf8);

@@ -54,6 +54,22 @@ public class Hixie76FrameReaderTests
     }
 
     [Fact]
+    public void Invalid_utf8_within_the_limit_is_reported_before_the_limit_however_the_frame_arrives()
+    {
+        // Found by the hixie76 fuzz target: read in one piece, a frame running past the limit was refused as too
+        // big although a byte well inside the limit was already invalid; read in small pieces, as InvalidUtf8.
+        byte[] frame = [0x00, .. "ab"u8, 0x80, .. new byte[Max + 10]];
+        Assert.Equal(["InvalidUtf8"], Hixie76FrameInput.ReadAll(frame, Max));
+        var pieces = new Hixie76FrameInput(Max);
+        foreach (byte b in frame)
+        {
+            pieces.Feed([b]);
+        }
+
+        Assert.Equal(["InvalidUtf8"], pieces.Events);
+    }
+
+    [Fact]
     public void A_text_frame_that_never_ends_is_refused_at_the_limit_without_being_held()
     {
         var input = new Hixie76FrameInput(Max);

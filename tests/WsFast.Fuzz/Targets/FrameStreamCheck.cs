@@ -1,0 +1,132 @@
+using System.Buffers;
+using System.Text.Unicode;
+using WsFast.Protocol;
+
+namespace WsFast.Fuzz.Targets;
+
+/// <summary>
+/// Feeds one byte stream to a <see cref="FrameReader"/> twice, in one read and in the pieces
+/// <see cref="Splits"/> derives from it, and checks the reader's contract on the way (RFC 6455 section 5).
+/// </summary>
+internal static class FrameStreamCheck
+{
+    /// <summary>A small message bound, so the fuzzer reaches it with small inputs.</summary>
+    public const int MaxMessage = 4096;
+
+    /// <summary>Smaller than a message, so "frame too big" and "message too big" are both reachable.</summary>
+    public const int MaxFrame = 1024;
+
+    // What the reader may leave unconsumed between reads: a control frame waiting to be whole (2-byte header,
+    // 4-byte key, 125 bytes), or a data frame's partial header (at most 14 bytes).
+    private const int MaxPending = 2 + 4 + FrameReader.MaxControlPayload;
+
+    public static void Run(ReadOnlySpan<byte> input, bool isServer)
+    {
+        var options = new FrameReaderOptions { IsServer = isServer, MaxMessagePayload = MaxMessage, MaxFramePayload = MaxFrame };
+        List<string> whole = Feed(options, input, [Math.Max(1, input.Length)], seed: 0);
+        List<string> pieces = Feed(options, input, Splits.Sizes(input), Splits.Seed(input));
+
+        // Every violation is reported at the first byte that breaks it, so whatever the split the reader hands
+        // out the same messages and the same error, in the same order.
+        ContractViolationException.Check(
+            whole.SequenceEqual(pieces),
+            $"split changed the result\nwhole:  {string.Join(" ", whole)}\npieces: {string.Join(" ", pieces)}");
+    }
+
+    private static List<string> Feed(FrameReaderOptions options, ReadOnlySpan<byte> input, int[] sizes, ulong seed)
+    {
+        var reader = new FrameReader(options);
+        var events = new List<string>();
+        var message = new List<byte>();
+        byte[] pending = [];
+        int offset = 0;
+        int call = 0;
+        while (offset < input.Length)
+        {
+            int size = Math.Min(sizes[Math.Min(call, sizes.Length - 1)], input.Length - offset);
+            // A fresh, writable copy for every read: the reader unmasks in place.
+            byte[] read = [.. pending, .. input.Slice(offset, size)];
+            offset += size;
+            call++;
+            seed = Splits.Next(seed);
+            ReadOnlySequence<byte> buffer = Splits.AsSequence(read, seed);
+
+            while (true)
+            {
+                long before = buffer.Length;
+                FrameReadStatus status;
+                FrameChunk chunk;
+                try
+                {
+                    status = reader.Read(ref buffer, out chunk);
+                }
+                catch (Exception e)
+                {
+                    throw new ContractViolationException($"the frame reader threw {e}");
+                }
+
+                if (status == FrameReadStatus.NeedMoreData)
+                {
+                    pending = buffer.ToArray();
+                    ContractViolationException.Check(pending.Length <= MaxPending, $"the reader left {pending.Length} bytes pending");
+                    break;
+                }
+
+                if (status == FrameReadStatus.Error)
+                {
+                    ProtocolError error = reader.Error;
+                    ContractViolationException.Check(Enum.IsDefined(error) && error != ProtocolError.None, $"undefined error {error}");
+                    int code = (int)error.ToCloseCode();
+                    ContractViolationException.Check(code is 1002 or 1007 or 1009, $"{error} maps to close code {code}");
+                    events.Add(error.ToString());
+                    // Nothing is read after a violation: the connection is failed (section 7.1.7).
+                    return events;
+                }
+
+                ContractViolationException.Check(buffer.Length < before, $"{status} without consuming a byte");
+                if (status == FrameReadStatus.Control)
+                {
+                    CheckControl(chunk);
+                    events.Add($"{chunk.Opcode}:{Convert.ToHexString(chunk.Payload.ToArray())}");
+                    continue;
+                }
+
+                ContractViolationException.Check(
+                    chunk.Opcode is Opcode.Text or Opcode.Binary && !chunk.IsCompressed,
+                    $"data chunk with opcode {chunk.Opcode}, compressed {chunk.IsCompressed}");
+                if (chunk.IsMessageStart)
+                {
+                    message.Clear();
+                }
+
+                message.AddRange(chunk.Payload.ToArray());
+                ContractViolationException.Check(message.Count <= MaxMessage, $"a message grew to {message.Count} bytes");
+                if (chunk.IsMessageEnd)
+                {
+                    byte[] payload = message.ToArray();
+                    ContractViolationException.Check(
+                        chunk.Opcode != Opcode.Text || Utf8.IsValid(payload),
+                        $"text message handed out with invalid UTF-8 {Convert.ToHexString(payload)}");
+                    events.Add($"{chunk.Opcode}:{Convert.ToHexString(payload)}");
+                }
+            }
+        }
+
+        return events;
+    }
+
+    private static void CheckControl(in FrameChunk chunk)
+    {
+        ContractViolationException.Check(
+            chunk.Opcode is Opcode.Ping or Opcode.Pong or Opcode.Close && chunk.IsMessageStart && chunk.IsMessageEnd,
+            $"control chunk {chunk.Opcode} start {chunk.IsMessageStart} end {chunk.IsMessageEnd}");
+        ContractViolationException.Check(chunk.Payload.Length <= FrameReader.MaxControlPayload, $"control payload of {chunk.Payload.Length} bytes");
+        if (chunk.Opcode == Opcode.Close && chunk.Payload.Length > 0)
+        {
+            // Section 5.5.1: a code the wire allows, then UTF-8.
+            ContractViolationException.Check(
+                chunk.Payload.Length >= 2 && CloseCodes.IsValidOnWire((ushort)chunk.CloseCode) && Utf8.IsValid(chunk.CloseReason.ToArray()),
+                $"close frame handed out with payload {Convert.ToHexString(chunk.Payload.ToArray())}");
+        }
+    }
+}
