@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Playwright;
 using WsFast.Tests.Broadcast;
 using WsFast.Tests.Brokers;
+using WsFast.Tests.Executable;
 using WsFast.Tests.Server;
 using WsFast.Tests.Support;
 
@@ -95,7 +96,7 @@ public class EventSourcePageTests(SharedRedis redis)
     public async Task An_EventSource_page_receives_events_and_after_its_server_goes_away_resumes_on_the_next_one_missing_nothing()
     {
         string prefix = SharedRedis.NewPrefix();
-        int port = FreePort();
+        int port = HostedExecutable.FreePort();
         TestServer? first = await BrokerKit.StartNodeAsync(redis.Configuration, prefix, AtPort(port));
         await using TestServer publisher = await BrokerKit.StartNodeAsync(redis.Configuration, prefix);
         TestServer? second = null;
@@ -176,12 +177,5 @@ public class EventSourcePageTests(SharedRedis redis)
                 await Task.Delay(100);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace WsFast.Tests.Support;
 
@@ -67,7 +65,7 @@ internal sealed class RedisServer : IDisposable
         // redis-server binds it, which ends that redis-server at once, so a few ports are tried.
         for (int attempt = 1; ; attempt++)
         {
-            var server = new RedisServer(FreePort(), directory, arguments);
+            var server = new RedisServer(Executable.HostedExecutable.FreePort(), directory, arguments);
             Running[server] = true;
             try
             {
@@ -203,15 +201,6 @@ internal sealed class RedisServer : IDisposable
         while (_output.Count > 50 && _output.TryDequeue(out _))
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private sealed class RedisServerEndedException(string message) : Exception(message);
