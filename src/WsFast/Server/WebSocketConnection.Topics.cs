@@ -130,11 +130,20 @@ public sealed partial class WebSocketConnection
     EnqueueResult ITopicSubscriber.OfferFromHistory(TopicMessage message) =>
         IsQueueFull ? EnqueueResult.Full : ((ITopicSubscriber)this).Offer(message);
 
-    /// <summary>An enveloped client resuming from a cursor older than the history (or of another epoch) is told first.</summary>
-    void ITopicSubscriber.OnGap(Topic topic, long first, long last, bool reset)
+    /// <summary>
+    /// An enveloped client is told of a gap: resuming from a cursor older than the history (or of another epoch),
+    /// or live, under the bounds and the policy a message meets.
+    /// </summary>
+    void ITopicSubscriber.OnGap(Topic topic, long first, long last, bool reset, bool live)
     {
         if (UsesEnvelopes && State == ConnectionState.Open && topic.Registry is not null)
         {
+            if (live && IsQueueFull)
+            {
+                OnBroadcastDropped();
+                return;
+            }
+
             SharedBuffer frame = TopicEnvelope.Gap(topic, first, last, reset);
             if (!_transport.EnqueueDispatched(frame))
             {

@@ -45,13 +45,17 @@ internal sealed class RawConnection : IDisposable
         return new RawConnection(socket);
     }
 
-    /// <summary>A client that completed the WebSocket handshake on <paramref name="path"/> (status 101) or was refused.</summary>
-    public static async Task<(RawConnection Connection, RawResponse Response)> UpgradeAsync(int port, string path, int? receiveBufferSize = null)
+    /// <summary>
+    /// A client that completed the WebSocket handshake on <paramref name="path"/> (status 101), offering
+    /// <paramref name="subProtocol"/> if given, or was refused.
+    /// </summary>
+    public static async Task<(RawConnection Connection, RawResponse Response)> UpgradeAsync(int port, string path, int? receiveBufferSize = null, string? subProtocol = null)
     {
         RawConnection connection = await ConnectAsync(port, receiveBufferSize);
+        string offer = subProtocol is null ? "" : $"Sec-WebSocket-Protocol: {subProtocol}\r\n";
         await connection.SendAsync(
             $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            $"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{offer}\r\n");
         return (connection, await connection.ReadResponseAsync(bodyless: true));
     }
 

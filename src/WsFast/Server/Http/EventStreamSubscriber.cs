@@ -26,14 +26,9 @@ internal sealed class EventStreamSubscriber(WsFastServer server, TransportLease 
             return EnqueueResult.Closed;
         }
 
-        WsFastServerOptions options = server.Options;
-        if (transport.QueuedBytes >= options.MaxQueuedOutboundBytes || transport.QueuedCount >= options.MaxQueuedOutboundMessages)
+        if (IsQueueFull)
         {
-            if (End(dropQueued: true))
-            {
-                server.Counters.OnSlowConsumerDisconnected();
-            }
-
+            EndSlowConsumer();
             return EnqueueResult.Full;
         }
 
@@ -49,12 +44,37 @@ internal sealed class EventStreamSubscriber(WsFastServer server, TransportLease 
         return EnqueueResult.Queued;
     }
 
-    /// <summary>A stream resuming from a cursor older than the history is told which messages it missed.</summary>
+    /// <summary>
+    /// A stream resuming from a cursor older than the history is told which messages it missed; a live gap meets
+    /// the bounds a message meets.
+    /// </summary>
     /// <remarks>Its data: <c>{"first":F,"last":L,"epoch":E}</c>, with <c>"reset":true</c> when the cursor was of another epoch.</remarks>
-    public void OnGap(Topic topic, long first, long last, bool reset)
+    public void OnGap(Topic topic, long first, long last, bool reset, bool live)
     {
+        if (Volatile.Read(ref _ended) != 0)
+        {
+            return;
+        }
+
+        if (live && IsQueueFull)
+        {
+            EndSlowConsumer();
+            return;
+        }
+
         string gap = $"event: gap\ndata: {{\"first\":{first},\"last\":{last},\"epoch\":{topic.Epoch}{(reset ? ",\"reset\":true" : "")}}}\n\n";
         transport.Enqueue(SharedBufferPool.Shared.Rent(Encoding.ASCII.GetBytes(gap)));
+    }
+
+    private bool IsQueueFull =>
+        transport.QueuedBytes >= server.Options.MaxQueuedOutboundBytes || transport.QueuedCount >= server.Options.MaxQueuedOutboundMessages;
+
+    private void EndSlowConsumer()
+    {
+        if (End(dropQueued: true))
+        {
+            server.Counters.OnSlowConsumerDisconnected();
+        }
     }
 
     /// <summary>Called by the server's timer through the connection: a comment line on an idle stream.</summary>

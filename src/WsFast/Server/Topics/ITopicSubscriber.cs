@@ -17,12 +17,18 @@ internal interface ITopicSubscriber
     EnqueueResult OfferFromHistory(TopicMessage message) => Offer(message);
 
     /// <summary>
-    /// Told, before catching up from history, that messages <paramref name="first"/> to <paramref name="last"/>
-    /// of <paramref name="topic"/> are no longer held: its cursor is older than the history. With
-    /// <paramref name="reset"/>, the cursor was of another epoch: what followed it there is lost as well, and
-    /// <paramref name="first"/> is 1.
+    /// Told that messages <paramref name="first"/> to <paramref name="last"/> of <paramref name="topic"/> will not
+    /// reach it: before catching up from a cursor older than the history, or <paramref name="live"/>, when a topic
+    /// shared through a broker found a gap or a new epoch while delivering. With <paramref name="reset"/>, the
+    /// cursor was of another epoch: what followed it there is lost as well, and <paramref name="first"/> is 1.
     /// </summary>
-    void OnGap(Topic topic, long first, long last, bool reset)
+    /// <remarks>
+    /// A live notice is a message like the others: a subscriber at its queue's bound skips it and applies its
+    /// slow-consumer policy, so that a subscriber that never reads holds no more through repeated resyncs. A
+    /// catch-up's notices (at most two per subscription: before, and where the queue filled) are queued even
+    /// past the bound, since the catch-up stops there.
+    /// </remarks>
+    void OnGap(Topic topic, long first, long last, bool reset, bool live)
     {
     }
 }

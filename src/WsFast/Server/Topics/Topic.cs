@@ -370,7 +370,7 @@ public sealed class Topic
                         from = Math.Max(from, has + 1);
                     }
 
-                    subscriber?.OnGap(this, from, nextHeld - 1, reset);
+                    subscriber?.OnGap(this, from, nextHeld - 1, reset, live: true);
                 }
             }
 
@@ -527,7 +527,7 @@ public sealed class Topic
 
             if (reset || IsTruncated(after))
             {
-                subscriber.OnGap(this, after + 1, OldestHeld - 1, reset);
+                subscriber.OnGap(this, after + 1, OldestHeld - 1, reset, live: false);
             }
 
             for (int i = 0; i < _history.Count; i++)
@@ -535,7 +535,7 @@ public sealed class Topic
                 if (_history[i].Sequence > after && subscriber.OfferFromHistory(_history[i]) == EnqueueResult.Full)
                 {
                     // A catch-up larger than the subscriber's queue: it is told what it did not get, then goes on live.
-                    subscriber.OnGap(this, _history[i].Sequence, _sequence, reset: false);
+                    subscriber.OnGap(this, _history[i].Sequence, _sequence, reset: false, live: false);
                     break;
                 }
             }
