@@ -6,7 +6,8 @@
 set -euo pipefail
 
 if [ $# -ne 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]]; then
-  echo "usage: $0 TARGET SECONDS   (targets: frame-server frame-client handshake utf8 hixie76 extension-offer)" >&2
+  echo "usage: $0 TARGET SECONDS   (targets: frame-server frame-client handshake utf8 hixie76 extension-offer
+  frame-server-deflate frame-client-deflate http-request-paths)" >&2
   exit 2
 fi
 target=$1
