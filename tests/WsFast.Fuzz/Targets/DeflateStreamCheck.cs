@@ -68,7 +68,7 @@ internal static class DeflateStreamCheck
             // so a peer that breaks the agreed window (RFC 7692 section 7.1.2) is refused with 1007 or inflated
             // right depending on how its bytes arrived. That alone may differ: each result is then the one a
             // decompressor with the largest window (15 bits, bounded by the data written so far alone) gives, or
-            // a prefix of it cut short by 1007 at a compressed message.
+            // a prefix of it cut short by 1007.
             DeflateAgreement widest = agreement with { ClientMaxWindowBits = 15 };
             List<string> reference = Feed(options, widest, limit, stream, [Math.Max(1, stream.Length)], seed: 0);
             ContractViolationException.Check(
@@ -79,7 +79,8 @@ internal static class DeflateStreamCheck
         return whole;
     }
 
-    // The widest window's result, or the part of it before a compressed message, then 1007 for that message.
+    // The widest window's result, or a part of it then 1007: the refused message may be one still arriving, with
+    // control frames or the end of the stream after its refused part in the widest window's result.
     private static bool IsReferenceOrCutShort(List<string> events, List<string> reference)
     {
         if (events.SequenceEqual(reference))
@@ -88,9 +89,8 @@ internal static class DeflateStreamCheck
         }
 
         int cut = events.Count - 1;
-        return cut >= 0 && cut < reference.Count && events[cut] == "1007 InvalidData"
-            && events.Take(cut).SequenceEqual(reference.Take(cut))
-            && (reference[cut].Contains("+deflate:", StringComparison.Ordinal) || reference[cut].StartsWith("10", StringComparison.Ordinal));
+        return cut >= 0 && cut <= reference.Count && events[cut] == "1007 InvalidData"
+            && events.Take(cut).SequenceEqual(reference.Take(cut));
     }
 
     private static List<string> Feed(
