@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using WsFast.Protocol;
+using WsFast.Testing;
 
 namespace WsFast.Benchmarks;
 
@@ -30,29 +31,12 @@ internal static class Frames
 
     public static ReadOnlySequence<byte> Segmented(byte[] bytes, int segmentSize)
     {
-        Segment first = new(bytes.AsMemory(0, Math.Min(segmentSize, bytes.Length)), 0);
-        Segment last = first;
-        for (int offset = segmentSize; offset < bytes.Length; offset += segmentSize)
+        var pieces = new List<ReadOnlyMemory<byte>>();
+        for (int offset = 0; offset < bytes.Length; offset += segmentSize)
         {
-            last = last.Append(bytes.AsMemory(offset, Math.Min(segmentSize, bytes.Length - offset)));
+            pieces.Add(bytes.AsMemory(offset, Math.Min(segmentSize, bytes.Length - offset)));
         }
 
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
+        return SegmentChain.Of(pieces);
     }
 }

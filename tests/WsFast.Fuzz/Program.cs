@@ -18,6 +18,9 @@ public static class Program
         ["utf8"] = Utf8Target.Run,
         ["hixie76"] = Hixie76Target.Run,
         ["extension-offer"] = ExtensionOfferTarget.Run,
+        ["frame-server-deflate"] = FrameServerDeflateTarget.Run,
+        ["frame-client-deflate"] = FrameClientDeflateTarget.Run,
+        ["http-request-paths"] = HttpRequestPathsTarget.Run,
     };
 
     /// <summary>Exit codes: 0 done, 1 a corpus file broke the contract, 2 bad arguments.</summary>

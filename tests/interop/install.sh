@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the interop clients, the browser tests and the Redis broker tests need on a fresh Debian 12
-# machine (run as root).
+# Installs what the interop clients, the browser tests, the Redis broker tests and the AFL++ fuzz runs need on a
+# fresh Debian 12 machine (run as root).
 # Safe to re-run: each step is skipped when its tool is already usable.
 set -euo pipefail
 
@@ -34,6 +34,12 @@ if command -v redis-server >/dev/null; then
 else
   missing+=(redis-server)
 fi
+# AFL++: tests/WsFast.Tests/Fuzz/AflRunTests runs every fuzz target of tests/WsFast.Fuzz for a few seconds.
+if command -v afl-fuzz >/dev/null; then
+  echo "interop: afl-fuzz already installed"
+else
+  missing+=(afl++)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "interop: installing ${missing[*]}"
   # redis-server's package starts its own service on port 6379 when installed; the tests never use it, so
@@ -56,6 +62,16 @@ elif [ -f package-lock.json ]; then
 else
   echo "interop: npm install"
   npm install --no-audit --no-fund
+fi
+
+# SharpFuzz's command-line tool instruments WsFast.dll for AFL++ (tests/WsFast.Fuzz/run.sh); the version matches
+# the SharpFuzz package the fuzz project references.
+if dotnet tool list --global | grep -Eiq '^sharpfuzz\.commandline +2\.3\.0 '; then
+  echo "interop: sharpfuzz 2.3.0 already installed"
+else
+  echo "interop: dotnet tool install SharpFuzz.CommandLine 2.3.0"
+  dotnet tool uninstall --global SharpFuzz.CommandLine >/dev/null 2>&1 || true
+  dotnet tool install --global SharpFuzz.CommandLine --version 2.3.0
 fi
 
 echo "interop: ready"

@@ -115,7 +115,8 @@ internal static class FrameStreamCheck
         return events;
     }
 
-    private static void CheckControl(in FrameChunk chunk)
+    /// <summary>A control frame handed out: whole, at most 125 bytes, and a close frame's code and reason valid.</summary>
+    internal static void CheckControl(in FrameChunk chunk)
     {
         ContractViolationException.Check(
             chunk.Opcode is Opcode.Ping or Opcode.Pong or Opcode.Close && chunk.IsMessageStart && chunk.IsMessageEnd,

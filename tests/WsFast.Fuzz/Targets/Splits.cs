@@ -1,4 +1,5 @@
 using System.Buffers;
+using WsFast.Testing;
 
 namespace WsFast.Fuzz.Targets;
 
@@ -46,22 +47,7 @@ public static class Splits
     }
 
     /// <summary>A sequence with one segment per piece.</summary>
-    public static ReadOnlySequence<byte> Chain(IReadOnlyList<ReadOnlyMemory<byte>> pieces)
-    {
-        if (pieces.Count == 0)
-        {
-            return ReadOnlySequence<byte>.Empty;
-        }
-
-        var first = new Segment(pieces[0], 0);
-        Segment last = first;
-        for (int i = 1; i < pieces.Count; i++)
-        {
-            last = last.Append(pieces[i]);
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
+    public static ReadOnlySequence<byte> Chain(IReadOnlyList<ReadOnlyMemory<byte>> pieces) => SegmentChain.Of(pieces);
 
     /// <summary>FNV-1a over the first eight bytes, mixed with the length.</summary>
     public static ulong Seed(ReadOnlySpan<byte> input)
@@ -83,21 +69,5 @@ public static class Splits
         state ^= state >> 7;
         state ^= state << 17;
         return state;
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

@@ -16,6 +16,9 @@ public class CorpusReplayTests
     [InlineData("utf8")]
     [InlineData("hixie76")]
     [InlineData("extension-offer")]
+    [InlineData("frame-server-deflate")]
+    [InlineData("frame-client-deflate")]
+    [InlineData("http-request-paths")]
     public void Every_corpus_file_keeps_the_targets_contract(string target)
     {
         Action<byte[]> run = target switch
@@ -26,6 +29,9 @@ public class CorpusReplayTests
             "utf8" => input => Utf8Target.Run(input),
             "hixie76" => input => Hixie76Target.Run(input),
             "extension-offer" => input => ExtensionOfferTarget.Run(input),
+            "frame-server-deflate" => input => FrameServerDeflateTarget.Run(input),
+            "frame-client-deflate" => input => FrameClientDeflateTarget.Run(input),
+            "http-request-paths" => input => HttpRequestPathsTarget.Run(input),
             _ => throw new ArgumentOutOfRangeException(nameof(target)),
         };
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using WsFast.Testing;
 
 namespace WsFast.Tests.Support;
 
@@ -8,19 +9,13 @@ internal static class Sequences
     /// <summary>A sequence whose segments are exactly <paramref name="parts"/> (each copied, so writable).</summary>
     public static ReadOnlySequence<byte> Of(params byte[][] parts)
     {
-        if (parts.Length == 0)
+        var pieces = new ReadOnlyMemory<byte>[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
         {
-            return ReadOnlySequence<byte>.Empty;
+            pieces[i] = parts[i].ToArray();
         }
 
-        var first = new Segment(parts[0].ToArray(), 0);
-        Segment last = first;
-        for (int i = 1; i < parts.Length; i++)
-        {
-            last = last.Append(parts[i].ToArray());
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+        return SegmentChain.Of(pieces);
     }
 
     /// <summary><paramref name="bytes"/> cut into segments at the given offsets.</summary>
@@ -36,21 +31,5 @@ internal static class Sequences
 
         parts.Add(bytes[start..]);
         return Of(parts.ToArray());
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(byte[] bytes, long runningIndex)
-        {
-            Memory = bytes;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(byte[] bytes)
-        {
-            var next = new Segment(bytes, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

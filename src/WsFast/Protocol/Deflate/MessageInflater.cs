@@ -12,7 +12,11 @@ internal enum InflateStatus : byte
     /// <summary>A block with BFINAL set ended the DEFLATE stream: the rest of the message is to be ignored.</summary>
     End,
 
-    /// <summary>The data is not valid DEFLATE, or refers back beyond the agreed window.</summary>
+    /// <summary>
+    /// The data is not valid DEFLATE, or refers back beyond the agreed window and what this call has written: zlib
+    /// checks a match against its window plus the current call's output, so a peer that breaks the agreed window is
+    /// refused here only once the bytes it refers to have left both (how its message arrived decides which).
+    /// </summary>
     Invalid,
 }
 

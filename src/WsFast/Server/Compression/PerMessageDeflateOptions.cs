@@ -34,7 +34,9 @@ public sealed class PerMessageDeflateOptions
     /// The window a client is asked to compress within, 9 to 15, when it offers <c>client_max_window_bits</c>
     /// (browsers do); a client that does not offer it may use 15. The server's decompressor holds 7 KiB plus the
     /// window while a compressed message arrives. Default 12 (4 KiB, 11 KiB per decompressor against 39 KiB at 15):
-    /// without context takeover, only messages above 4 KiB compress any worse for it.
+    /// without context takeover, only messages above 4 KiB compress any worse for it. A client that refers back
+    /// further than it agreed is closed with 1007 when the bytes it refers to are no longer held; zlib still holds
+    /// them when they came out of the same inflate call, so such a client's message may also be inflated, rightly.
     /// </summary>
     public int ClientMaxWindowBits { get; set; } = 12;
 

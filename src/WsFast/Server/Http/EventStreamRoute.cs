@@ -23,17 +23,9 @@ internal static class EventStreamRoute
 
     public static async ValueTask<bool> ServeAsync(WsFastServer server, HttpConnection connection, HandshakeRequest request, string topicName)
     {
-        if (!TopicRegistry.IsValidName(topicName))
+        if (Check(request, topicName, out TopicCursor? cursor) is { } refusal)
         {
-            connection.Refuse(400, $"invalid topic name: {TopicRegistry.NameRule}");
-            return false;
-        }
-
-        string? cursor = request.GetHeader("Last-Event-ID") ?? HttpRouter.QueryValue(request.Query, "after");
-        TopicCursor after = default;
-        if (cursor is not null && !TopicCursor.TryParse(cursor, out after))
-        {
-            connection.Refuse(400, "Last-Event-ID and after are cursors: epoch:sequence, or a sequence number");
+            refusal.Send(connection);
             return false;
         }
 
@@ -46,8 +38,35 @@ internal static class EventStreamRoute
         // A shared broker's topic may not be read from the broker yet: a cursor then waits in it for that read, and a
         // stream without one starts with what arrives after it.
         Topic topic = server.Topics.Acquire(topicName);
-        TopicCursor? from = cursor is not null ? after : topic.IsMirror ? null : new TopicCursor(0, topic.LastSequence);
+        TopicCursor? from = cursor ?? (topic.IsMirror ? null : new TopicCursor(0, topic.LastSequence));
         await connection.StreamEventsAsync(topic, from, SharedBufferPool.Shared.Rent(Head)).ConfigureAwait(false);
         return false;
+    }
+
+    /// <summary>
+    /// 400 for a name that is no topic (<see cref="TopicRegistry.NameRule"/>) or a resume point that is no cursor;
+    /// otherwise null, with <paramref name="cursor"/> from <c>Last-Event-ID</c>, else <c>?after=</c>, else null.
+    /// </summary>
+    internal static HttpRefusal? Check(HandshakeRequest request, string topicName, out TopicCursor? cursor)
+    {
+        cursor = null;
+        if (!TopicRegistry.IsValidName(topicName))
+        {
+            return new HttpRefusal(400, $"invalid topic name: {TopicRegistry.NameRule}");
+        }
+
+        string? text = request.GetHeader("Last-Event-ID") ?? HttpRouter.QueryValue(request.Query, "after");
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!TopicCursor.TryParse(text, out TopicCursor after))
+        {
+            return new HttpRefusal(400, "Last-Event-ID and after are cursors: epoch:sequence, or a sequence number");
+        }
+
+        cursor = after;
+        return null;
     }
 }

@@ -116,19 +116,29 @@ internal sealed class HttpRouter(WsFastServer server)
     /// </summary>
     private static bool RefuseUnlessPlainGet(HttpConnection connection, HandshakeRequest request)
     {
-        if (request.Method != "GET")
+        if (PlainGetRefusal(request) is { } refusal)
         {
-            connection.Refuse(405, "method not allowed", KeyValuePair.Create("Allow", "GET"));
-            return true;
-        }
-
-        if (request.ContentLength is > 0)
-        {
-            connection.Refuse(400, "unexpected request body");
+            refusal.Send(connection);
             return true;
         }
 
         return false;
+    }
+
+    /// <summary>405 for what is not a GET, 400 for a GET with a body, null for a plain GET.</summary>
+    internal static HttpRefusal? PlainGetRefusal(HandshakeRequest request)
+    {
+        if (request.Method != "GET")
+        {
+            return new HttpRefusal(405, "method not allowed", KeyValuePair.Create("Allow", "GET"));
+        }
+
+        if (request.ContentLength is > 0)
+        {
+            return new HttpRefusal(400, "unexpected request body");
+        }
+
+        return null;
     }
 
     /// <summary>The admin port: <c>/healthz</c> with its details and <c>/metrics</c>, to anyone who reaches it.</summary>
@@ -182,24 +192,32 @@ internal sealed class HttpRouter(WsFastServer server)
     /// </summary>
     internal static bool IsAuthorized(HttpConnection connection, HandshakeRequest request, string? token)
     {
-        if (token is null)
+        if (TokenRefusal(request, token) is { } refusal)
         {
-            return true;
-        }
-
-        if (BearerToken(request) is not { } given)
-        {
-            connection.Refuse(401, "a bearer token is required", KeyValuePair.Create("WWW-Authenticate", "Bearer"));
-            return false;
-        }
-
-        if (!SameToken(token, given))
-        {
-            connection.Refuse(403, "wrong token");
+            refusal.Send(connection);
             return false;
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// 401 (no bearer token) or 403 (another one) when <paramref name="token"/> is required and
+    /// <c>Authorization: Bearer</c> does not carry it; null when it does, or when none is needed.
+    /// </summary>
+    internal static HttpRefusal? TokenRefusal(HandshakeRequest request, string? token)
+    {
+        if (token is null)
+        {
+            return null;
+        }
+
+        if (BearerToken(request) is not { } given)
+        {
+            return new HttpRefusal(401, "a bearer token is required", KeyValuePair.Create("WWW-Authenticate", "Bearer"));
+        }
+
+        return SameToken(token, given) ? null : new HttpRefusal(403, "wrong token");
     }
 
     /// <summary>Whether <c>Authorization: Bearer</c> carries exactly <paramref name="token"/> (never, when it is null).</summary>
@@ -217,7 +235,7 @@ internal sealed class HttpRouter(WsFastServer server)
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(given));
 
     /// <summary>The topic of <c>{prefix}/{topic}</c>, or null when the path is not under <paramref name="prefix"/>.</summary>
-    private static string? TopicOf(string path, string prefix) =>
+    internal static string? TopicOf(string path, string prefix) =>
         path.Length > prefix.Length + 1 && path.StartsWith(prefix, StringComparison.Ordinal) && path[prefix.Length] == '/'
             ? path[(prefix.Length + 1)..]
             : null;

@@ -31,21 +31,10 @@ internal static class PollRoute
 
     public static async ValueTask<bool> ServeAsync(WsFastServer server, HttpConnection connection, HandshakeRequest request, string topicName, bool keepAlive)
     {
-        if (!TopicRegistry.IsValidName(topicName))
-        {
-            connection.Refuse(400, $"invalid topic name: {TopicRegistry.NameRule}");
-            return false;
-        }
-
         BroadcastOptions options = server.Options.Broadcast;
-        string? afterText = HttpRouter.QueryValue(request.Query, "after");
-        string? waitText = HttpRouter.QueryValue(request.Query, "wait");
-        TopicCursor after = default;
-        double waitSeconds = options.LongPollTimeout.TotalSeconds;
-        if ((afterText is not null && !TopicCursor.TryParse(afterText, out after))
-            || (waitText is not null && !HttpRouter.TryParseSeconds(waitText, out waitSeconds)))
+        if (Check(request, topicName, options.LongPollTimeout, out TopicCursor? after, out TimeSpan wait) is { } refusal)
         {
-            connection.Refuse(400, "after is a cursor (epoch:sequence, or a sequence number) and wait a number of seconds");
+            refusal.Send(connection);
             return false;
         }
 
@@ -54,18 +43,17 @@ internal static class PollRoute
             return false;
         }
 
-        TimeSpan wait = TimeSpan.FromSeconds(Math.Min(waitSeconds, options.LongPollTimeout.TotalSeconds));
         if (wait <= TimeSpan.Zero && !server.Topics.Broker.IsShared)
         {
             Topic? existing = server.Topics.Find(topicName);
             if (existing is null)
             {
                 // No topic, so no epoch: a cursor that had one has lost what followed it.
-                bool lost = after.Epoch != 0;
+                bool lost = after is { Epoch: not 0 };
                 return Answer(connection, topicName, new PollBatch(truncated: lost, oldest: 1, last: 0) { Reset = lost }, keepAlive);
             }
 
-            return Answer(connection, topicName, existing.Poll(afterText is null ? new TopicCursor(0, existing.LastSequence) : after, options.MaxPublishBytes, waiter: null), keepAlive);
+            return Answer(connection, topicName, existing.Poll(after ?? new TopicCursor(0, existing.LastSequence), options.MaxPublishBytes, waiter: null), keepAlive);
         }
 
         Topic topic = server.Topics.Acquire(topicName);
@@ -78,7 +66,7 @@ internal static class PollRoute
                 return false;
             }
 
-            TopicCursor cursor = afterText is null ? new TopicCursor(0, topic.LastSequence) : after;
+            TopicCursor cursor = after ?? new TopicCursor(0, topic.LastSequence);
             if (wait <= TimeSpan.Zero)
             {
                 return Answer(connection, topicName, topic.Poll(cursor, options.MaxPublishBytes, waiter: null), keepAlive);
@@ -112,6 +100,35 @@ internal static class PollRoute
         {
             TopicRegistry.Release(topic);
         }
+    }
+
+    /// <summary>
+    /// 400 for a name that is no topic (<see cref="TopicRegistry.NameRule"/>), an <c>after</c> that is no cursor or a
+    /// <c>wait</c> that is no number of seconds; otherwise null, with <paramref name="after"/> (null without one) and
+    /// <paramref name="wait"/>, at most <paramref name="longPollTimeout"/> (its default).
+    /// </summary>
+    internal static HttpRefusal? Check(HandshakeRequest request, string topicName, TimeSpan longPollTimeout, out TopicCursor? after, out TimeSpan wait)
+    {
+        after = null;
+        wait = TimeSpan.Zero;
+        if (!TopicRegistry.IsValidName(topicName))
+        {
+            return new HttpRefusal(400, $"invalid topic name: {TopicRegistry.NameRule}");
+        }
+
+        string? afterText = HttpRouter.QueryValue(request.Query, "after");
+        string? waitText = HttpRouter.QueryValue(request.Query, "wait");
+        TopicCursor cursor = default;
+        double waitSeconds = longPollTimeout.TotalSeconds;
+        if ((afterText is not null && !TopicCursor.TryParse(afterText, out cursor))
+            || (waitText is not null && !HttpRouter.TryParseSeconds(waitText, out waitSeconds)))
+        {
+            return new HttpRefusal(400, "after is a cursor (epoch:sequence, or a sequence number) and wait a number of seconds");
+        }
+
+        after = afterText is null ? null : cursor;
+        wait = TimeSpan.FromSeconds(Math.Min(waitSeconds, longPollTimeout.TotalSeconds));
+        return null;
     }
 
     private static bool Answer(HttpConnection connection, string topicName, PollBatch batch, bool keepAlive)

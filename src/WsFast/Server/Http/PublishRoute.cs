@@ -13,15 +13,9 @@ internal static class PublishRoute
     public static async ValueTask<bool> ServeAsync(WsFastServer server, HttpConnection connection, HandshakeRequest request, string topicName, bool keepAlive)
     {
         BroadcastOptions options = server.Options.Broadcast;
-        if (request.Method != "POST")
+        if (CheckTarget(request, topicName) is { } refusal)
         {
-            connection.Refuse(405, "publish with POST", KeyValuePair.Create("Allow", "POST"));
-            return false;
-        }
-
-        if (!TopicRegistry.IsValidName(topicName))
-        {
-            connection.Refuse(400, $"invalid topic name: {TopicRegistry.NameRule}");
+            refusal.Send(connection);
             return false;
         }
 
@@ -39,32 +33,24 @@ internal static class PublishRoute
             return false;
         }
 
-        if (request.ContentLength is not { } length)
+        if (CheckLength(request, options.MaxPublishBytes, out int length) is { } lengthRefusal)
         {
-            connection.Refuse(411, "Content-Length required");
+            lengthRefusal.Send(connection);
             return false;
         }
 
-        if (length > options.MaxPublishBytes)
-        {
-            connection.Refuse(413, $"body over {options.MaxPublishBytes} bytes");
-            return false;
-        }
-
-        using RequestBody? body = await connection.ReadBodyAsync((int)length).ConfigureAwait(false);
+        using RequestBody? body = await connection.ReadBodyAsync(length).ConfigureAwait(false);
         if (body is null)
         {
             return false; // the client left mid-body
         }
 
-        bool isText = request.GetHeader("Content-Type")?.TrimStart().StartsWith("text/", StringComparison.OrdinalIgnoreCase) == true;
-        if (isText && !Utf8Validator.IsValid(body.Span))
+        if (CheckBody(request, body.Span, out MessageType type) is { } bodyRefusal)
         {
-            connection.Refuse(400, "a text/* body must be UTF-8");
+            bodyRefusal.Send(connection);
             return false;
         }
 
-        MessageType type = isText ? MessageType.Text : MessageType.Binary;
         PublishResult result;
         try
         {
@@ -96,5 +82,53 @@ internal static class PublishRoute
 
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(answer);
         return await HttpRouter.Send(connection, 200, "application/json", json, keepAlive).ConfigureAwait(false);
+    }
+
+    /// <summary>405 for a method other than POST, 400 for a name that is no topic (<see cref="TopicRegistry.NameRule"/>); otherwise null.</summary>
+    internal static HttpRefusal? CheckTarget(HandshakeRequest request, string topicName)
+    {
+        if (request.Method != "POST")
+        {
+            return new HttpRefusal(405, "publish with POST", KeyValuePair.Create("Allow", "POST"));
+        }
+
+        if (!TopicRegistry.IsValidName(topicName))
+        {
+            return new HttpRefusal(400, $"invalid topic name: {TopicRegistry.NameRule}");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// 411 without <c>Content-Length</c> (a body of unknown size is never read), 413 for one over
+    /// <paramref name="maxPublishBytes"/>; otherwise null, with the <paramref name="length"/> to read.
+    /// </summary>
+    internal static HttpRefusal? CheckLength(HandshakeRequest request, int maxPublishBytes, out int length)
+    {
+        length = 0;
+        if (request.ContentLength is not { } declared)
+        {
+            return new HttpRefusal(411, "Content-Length required");
+        }
+
+        if (declared > maxPublishBytes)
+        {
+            return new HttpRefusal(413, $"body over {maxPublishBytes} bytes");
+        }
+
+        length = (int)declared;
+        return null;
+    }
+
+    /// <summary>
+    /// The message the body becomes: text for a <c>text/*</c> content type, where it must be UTF-8 (400 otherwise),
+    /// binary for any other.
+    /// </summary>
+    internal static HttpRefusal? CheckBody(HandshakeRequest request, ReadOnlySpan<byte> body, out MessageType type)
+    {
+        bool isText = request.GetHeader("Content-Type")?.TrimStart().StartsWith("text/", StringComparison.OrdinalIgnoreCase) == true;
+        type = isText ? MessageType.Text : MessageType.Binary;
+        return isText && !Utf8Validator.IsValid(body) ? new HttpRefusal(400, "a text/* body must be UTF-8") : null;
     }
 }

@@ -114,4 +114,48 @@ public class InflaterTests
         Assert.Equal(space.Length, written);
         Assert.True(consumed < length);
     }
+
+    [Fact]
+    public void A_match_beyond_the_agreed_window_is_refused_once_what_it_refers_to_left_the_window_and_never_inflated_wrong()
+    {
+        // 600 random bytes twice, compressed with a 32 KiB window: the second half is one match 600 bytes back,
+        // beyond the 256 bytes a peer that agreed to a window of 8 bits may refer to (RFC 7692 section 7.1.2.2).
+        byte[] noise = new byte[600];
+        new Random(7692).NextBytes(noise);
+        byte[] twice = [.. noise, .. noise];
+        using MessageDeflater deflater = MessageDeflater.Create(6, 15, 8, keepsContext: false)!;
+        byte[] compressed = new byte[MessageDeflater.MaxOutput(twice.Length)];
+        compressed = compressed[..deflater.Compress(twice, compressed)];
+
+        // zlib checks a distance against its window plus what the current call has written: with the whole
+        // message written by one call, the match is inside that output and inflates right.
+        using (MessageInflater inflater = MessageInflater.Create(8)!)
+        {
+            byte[] output = new byte[2048];
+            InflateStatus status = inflater.Inflate(compressed, output, out _, out int written);
+            Assert.NotEqual(InflateStatus.Invalid, status);
+            Assert.Equal(twice, output[..written]);
+        }
+
+        // Written in pieces, the first half has left the 256-byte window when the match comes: refused, the
+        // connection failed with 1007. Which of the two a peer breaking the agreement gets depends on how its bytes
+        // arrive (the frame-server-deflate fuzz target found this); it never gets wrong bytes or more memory held.
+        using (MessageInflater inflater = MessageInflater.Create(8)!)
+        {
+            byte[] output = new byte[100];
+            ReadOnlySpan<byte> input = compressed;
+            var inflated = new List<byte>();
+            InflateStatus status;
+            do
+            {
+                status = inflater.Inflate(input, output, out int consumed, out int written);
+                inflated.AddRange(output[..written]);
+                input = input[consumed..];
+            }
+            while (status == InflateStatus.Progress);
+
+            Assert.Equal(InflateStatus.Invalid, status);
+            Assert.Equal(twice[..inflated.Count], inflated);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using WsFast.Protocol.Deflate;
+using WsFast.Tests.Support;
 
 namespace WsFast.Tests.Protocol.Deflate;
 
@@ -58,7 +59,7 @@ public class MessageDeflaterTests
         byte[] json = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("{\"price\":101.25,\"symbol\":\"ABC\"},", 40)));
         using MessageDeflater whole = MessageDeflater.Create(6, 15, 8, keepsContext: false)!;
         using MessageDeflater pieces = MessageDeflater.Create(6, 15, 8, keepsContext: false)!;
-        ReadOnlySequence<byte> split = Segments.Split(json, 1, 100, 333, 700);
+        ReadOnlySequence<byte> split = Sequences.SplitAt(json, 1, 100, 333, 700);
         byte[] output = new byte[json.Length + 64];
         int length = pieces.Compress(split, output);
         Assert.Equal(Compress(whole, json), output.AsSpan(0, length).ToArray());
@@ -89,38 +90,5 @@ public class MessageDeflaterTests
         // And text that does compress within the window.
         byte[] text = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("abcdefgh", 200)));
         Assert.Equal(text, InflaterTests.InflateMessage(inflater, Compress(deflater, text)));
-    }
-}
-
-/// <summary>Builds multi-segment sequences for tests.</summary>
-internal static class Segments
-{
-    public static ReadOnlySequence<byte> Split(byte[] bytes, params int[] cuts)
-    {
-        var first = new Segment(bytes.AsMemory(0, cuts[0]), 0);
-        Segment last = first;
-        for (int i = 0; i < cuts.Length; i++)
-        {
-            int end = i + 1 < cuts.Length ? cuts[i + 1] : bytes.Length;
-            last = last.Append(bytes.AsMemory(cuts[i], end - cuts[i]));
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }
