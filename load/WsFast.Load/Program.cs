@@ -24,4 +24,5 @@ foreach (FeedCommand.Kind kind in Enum.GetValues<FeedCommand.Kind>())
 
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(AttackCommand.Create());
+root.Subcommands.Add(SoakCommand.Create());
 return await root.Parse(args).InvokeAsync();
