@@ -140,21 +140,24 @@ internal sealed class BroadcastSoakClient : SoakClient
 }
 
 /// <summary>
-/// A slow consumer: a WebSocket subscriber with a small socket receive buffer that stops reading for a while,
-/// then reads one message every half second (slower than its topic is published), until the server ends it:
-/// with <c>1008</c> at its queue bound under <c>--slow-consumer disconnect</c> (README, "Slow consumers"),
-/// <c>1011</c> when it read nothing for longer than the ping timeout, or by dropping it after the send stall
-/// timeout. Each is its expected end; it then waits a second and subscribes again. It is never churned.
+/// A slow consumer: a WebSocket subscriber with a small socket receive buffer that stops reading, then reads
+/// everything that waits for it, in turns. Stalls alternate between shorter than the server's heartbeat (30 s
+/// ping interval plus 20 s timeout) and longer: after a short one it catches up (a message published less than a
+/// second ago) and stalls again; after a long one the server has ended it, with <c>1011</c> for the unanswered
+/// ping, <c>1008</c> at its queue bound under <c>--slow-consumer disconnect</c> (README, "Slow consumers"; on
+/// loopback the kernel's send buffer, megabytes for its 64 KiB segments, fills first), or by dropping it after
+/// the close timeout. Each is its expected end; it then subscribes again. Its messages are not checked, and it is
+/// never churned.
 /// </summary>
 internal sealed class SlowConsumerSoakClient : SoakClient
 {
-    // Kernel buffers on loopback hold hundreds of kilobytes unless the receiver keeps its own small.
     private const int SocketBuffer = 4096;
 
-    private static readonly TimeSpan Stall = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan SlowRead = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan ShortStall = TimeSpan.FromSeconds(40);
+    private static readonly TimeSpan LongStall = TimeSpan.FromSeconds(70);
 
     private readonly WsClientOptions _options;
+    private long _stalls;
 
     public SlowConsumerSoakClient(int index, SoakShared shared)
         : base(index, shared) => _options = shared.WebSocket($"/broadcast/{shared.Settings.TopicOf(index)}", SocketBuffer);
@@ -174,44 +177,52 @@ internal sealed class SlowConsumerSoakClient : SoakClient
             MarkConnected();
             try
             {
-                await Task.Delay(Stall, stopping).ConfigureAwait(false);
                 while (true)
                 {
-                    if (client.TryReadMessage(out WsMessage message))
+                    await Task.Delay(_stalls++ % 2 == 0 ? ShortStall : LongStall, stopping).ConfigureAwait(false);
+                    bool caughtUp = false;
+                    while (!caughtUp)
                     {
-                        switch (message.Opcode)
+                        while (!caughtUp && client.TryReadMessage(out WsMessage message))
                         {
-                            case Opcode.Ping:
-                                await client.PongAsync(message).ConfigureAwait(false);
-                                break;
-                            case Opcode.Close:
-                                int code = CloseCode(message);
-                                if (code is 1008 or 1011)
-                                {
-                                    Tally.SlowConsumerClosed($"WebSocket {code} to a slow consumer");
-                                }
-                                else
-                                {
-                                    Tally.Unexpect($"WebSocket {code} to a slow consumer", $"client {Index}");
-                                }
+                            switch (message.Opcode)
+                            {
+                                case Opcode.Ping:
+                                    await client.PongAsync(message).ConfigureAwait(false);
+                                    break;
+                                case Opcode.Close:
+                                    int code = CloseCode(message);
+                                    if (code is 1008 or 1011)
+                                    {
+                                        Tally.SlowConsumerClosed($"WebSocket {code} to a slow consumer");
+                                    }
+                                    else
+                                    {
+                                        Tally.Unexpect($"WebSocket {code} to a slow consumer", $"client {Index}");
+                                    }
 
-                                return null;
-                            default:
-                                await Task.Delay(SlowRead, stopping).ConfigureAwait(false);
-                                break;
+                                    return null;
+                                case Opcode.Text or Opcode.Binary:
+                                    caughtUp = Scenarios.Feed.FeedPayload.TryParse(message.Payload.Span, out _, out long published)
+                                        && RunClock.Now - published < System.Diagnostics.Stopwatch.Frequency;
+                                    break;
+                            }
                         }
 
-                        continue;
+                        if (!caughtUp)
+                        {
+                            await client.ReceiveMoreAsync(stopping).ConfigureAwait(false);
+                        }
                     }
 
-                    await client.ReceiveMoreAsync(stopping).ConfigureAwait(false);
+                    Tally.Expected("slow consumer caught up after a stall");
                 }
             }
             catch (Exception e) when (!stopping.IsCancellationRequested && e is WsClientException { Kind: ErrorKind.ClosedByServer } or System.Net.Sockets.SocketException)
             {
-                // The server gave up on it without a close frame it could read: the send stall timeout, or a close
-                // frame that could not be sent into its full window before the close timeout.
-                Tally.SlowConsumerClosed("connection dropped under a slow consumer");
+                // The server gave up on it without a close frame it could read: its close frame stuck behind what
+                // filled the buffers, the connection was aborted after the close timeout.
+                Tally.SlowConsumerClosed("slow consumer's connection dropped by the server");
                 return null;
             }
         }
