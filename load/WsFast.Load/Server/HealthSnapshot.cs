@@ -8,6 +8,9 @@ public sealed record HealthSnapshot(long Connections, long MessagesIn, long Mess
     /// <summary>The server's managed heap as its last garbage collection left it (<c>gcHeapBytes</c>), or -1.</summary>
     public long GcHeapBytes { get; init; } = -1;
 
+    /// <summary>Full (generation 2) collections since it started (<c>gcFullCollections</c>), or -1.</summary>
+    public long FullCollections { get; init; } = -1;
+
     /// <summary>Its pinned object heap, where its sockets' blocks live (<c>pinnedBytes</c>), or -1.</summary>
     public long PinnedBytes { get; init; } = -1;
 
@@ -33,6 +36,7 @@ public sealed record HealthSnapshot(long Connections, long MessagesIn, long Mess
         {
             GcHeapBytes = Read(root, "gcHeapBytes"),
             PinnedBytes = Read(root, "pinnedBytes"),
+            FullCollections = Read(root, "gcFullCollections"),
         };
     }
 

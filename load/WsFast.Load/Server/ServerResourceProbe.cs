@@ -45,7 +45,10 @@ public sealed class ServerResourceProbe : IDisposable
             // Not answered within the timeout: a missing sample, not a stopped run.
         }
 
-        return new ServerResources(rss, threads, fds, health?.Connections ?? -1, health?.GcHeapBytes ?? -1, health?.PinnedBytes ?? -1);
+        return new ServerResources(rss, threads, fds, health?.Connections ?? -1, health?.GcHeapBytes ?? -1, health?.PinnedBytes ?? -1)
+        {
+            FullCollections = health?.FullCollections ?? -1,
+        };
     }
 
     /// <inheritdoc/>

@@ -6,6 +6,9 @@ namespace WsFast.Load.Server;
 /// </summary>
 public sealed record ServerResources(long RssBytes, long Threads, long FileDescriptors, long Connections, long GcHeapBytes, long PinnedBytes)
 {
+    /// <summary>The server's full garbage collections so far (<c>gcFullCollections</c>), or -1.</summary>
+    public long FullCollections { get; init; } = -1;
+
     /// <summary>Nothing could be read.</summary>
     public static readonly ServerResources None = new(-1, -1, -1, -1, -1, -1);
 }

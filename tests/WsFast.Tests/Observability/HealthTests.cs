@@ -79,6 +79,7 @@ public class HealthTests
         Assert.True(heap > 0, $"gcHeapBytes {heap}");
         Assert.True(pinned >= 4096, $"pinnedBytes {pinned}: at least one 4 KiB socket block is pinned");
         Assert.True(pinned < heap, $"pinnedBytes {pinned} is part of gcHeapBytes {heap}");
+        Assert.True(details.RootElement.GetProperty("gcFullCollections").GetInt32() >= 1, "the GC.Collect() above was a full collection");
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
     }
 

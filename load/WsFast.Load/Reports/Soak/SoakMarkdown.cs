@@ -46,7 +46,7 @@ public static class SoakMarkdown
             TrendResult t = series.Trend;
             SeriesDefinition d = series.Definition;
             string judged = !t.Judged ? "not judged" : t.TrendsUp ? "**up**" : "flat";
-            text.AppendLine(c, $"| {d.Name} | {t.Samples}{(series.Missing > 0 ? $" ({series.Missing} unread)" : "")} | {d.Format(t.FittedStart)} | {d.Format(t.FittedEnd)} | {d.Format(t.Median)} | {Signed(d, t.SlopePerSecond * 60)} | {Signed(d, t.Growth)} | {d.Format(t.Tolerance)} | {judged} |");
+            text.AppendLine(c, $"| {d.Name}{(series.Note is null ? "" : $" ({series.Note})")} | {t.Samples}{(series.Missing > 0 ? $" ({series.Missing} unread)" : "")} | {d.Format(t.FittedStart)} | {d.Format(t.FittedEnd)} | {d.Format(t.Median)} | {Signed(d, t.SlopePerSecond * 60)} | {Signed(d, t.Growth)} | {d.Format(t.Tolerance)} | {judged} |");
         }
 
         text.AppendLine();
