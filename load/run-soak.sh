@@ -69,6 +69,7 @@ curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the server did n
 load_args=(soak --url "http://127.0.0.1:$port" --server-pid "$server_pid" --clients "$clients" --duration "$duration"
   --ramp-up "$ramp_up" --warm-up "$warm_up" --rate "$rate" --source-addresses "$sources" --out "$results")
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src load/WsFast.Load || echo ' (with uncommitted changes)')"
 echo "soak: server PID $server_pid on CPU 0, load tool on CPU 1, results in $results" >&2
 status=0
 taskset -c 1 dotnet "$load_dll" "${load_args[@]}" >/dev/null 2>"$results/progress.log" || status=$?
@@ -78,7 +79,7 @@ stop_server
 {
   echo "# WsFast soak with churn, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
-  echo "- commit: \`$(git rev-parse --short HEAD)\`$(git diff --quiet HEAD -- src load/WsFast.Load || echo ' (with uncommitted changes)')"
+  echo "- commit: \`$commit\` (at the start)"
   echo "- machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), .NET $(dotnet --version); open files $(ulimit -n); load average $load_before at the start, $load_after at the end"
   echo "- server: \`taskset -c 0 dotnet $server_dll ${server_args[*]}\`"
   echo "- load: \`taskset -c 1 dotnet $load_dll ${load_args[*]}\`"

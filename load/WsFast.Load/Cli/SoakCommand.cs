@@ -35,10 +35,11 @@ internal static class SoakCommand
         var size = new Option<int>("--size", "-s") { Description = "Bytes of each feed message.", DefaultValueFactory = _ => 512 };
         var sources = new Option<int>("--source-addresses") { Description = "Spread clients over 127.0.0.1..127.0.0.N as source addresses. 1: the system chooses.", DefaultValueFactory = _ => 1 };
         var serverPid = new Option<int?>("--server-pid") { Description = "PID of the server (for /proc). Default: the process listening on the URL's port." };
+        var chartFrom = new Option<string?>("--chart-from") { Description = "Run nothing: draw FOLDER/soak.svg again from FOLDER/timeline.csv of a finished soak, with the --clients, --churn, --ramp-up and --warm-up it ran with." };
         var outFolder = new Option<string?>("--out", "-o") { Description = "Folder for report.md, timeline.csv and soak.svg. Default: load/results/soak-<timestamp>." };
 
         var command = new Command("soak", "N clients (echo, WebSocket subscribers, SSE, long polls, slow consumers) for a duration with 5% of them disconnecting and reconnecting every second (abrupt, reset, close handshake, mid-message) and a steady feed; samples the server's RSS, GC heap, pinned bytes, descriptors, threads and connections once a second; fails (exit 1) on an upward trend after the warm-up, a lost or reordered message of a healthy subscriber, or an unexpected close code or status.");
-        foreach (Option option in new Option[] { url, clients, duration, rampUp, warmUp, mix, slow, churn, topics, rate, size, sources, serverPid, outFolder })
+        foreach (Option option in new Option[] { url, clients, duration, rampUp, warmUp, mix, slow, churn, topics, rate, size, sources, serverPid, outFolder, chartFrom })
         {
             command.Options.Add(option);
         }
@@ -53,6 +54,11 @@ internal static class SoakCommand
             {
                 Console.Error.WriteLine("wsfast-load soak: --url must be http:// or ws://, --mix four shares E:B:S:P, --clients, --rate and --topics above 0, --churn from 0 to 1.");
                 return 2;
+            }
+
+            if (parse.GetValue(chartFrom) is string done)
+            {
+                return DrawAgain(done, count, parse.GetValue(churn), TimeSpan.FromSeconds(parse.GetValue(rampUp)), TimeSpan.FromSeconds(parse.GetValue(warmUp)));
             }
 
             IPAddress address = IPAddress.TryParse(baseUrl.Host, out IPAddress? literal) ? literal : Dns.GetHostAddresses(baseUrl.Host).First();
@@ -104,6 +110,27 @@ internal static class SoakCommand
         string title = string.Create(CultureInfo.InvariantCulture, $"WsFast soak: {result.Settings.Clients:N0} clients, {result.Settings.ChurnPerSecond:P0} reconnecting a second");
         File.WriteAllText(Path.Combine(folder, "soak.svg"), SoakChart.Render(result, verdict, title), Utf8);
         return markdown;
+    }
+
+    // The chart of a finished run from its timeline: the series' trends are all it needs of the result.
+    private static int DrawAgain(string folder, int clients, double churn, TimeSpan rampUp, TimeSpan warmUp)
+    {
+        List<SoakSample> samples = SoakTimelineCsv.Read(File.ReadAllText(Path.Combine(folder, "timeline.csv")));
+        var settings = new SoakSettings
+        {
+            Server = new IPEndPoint(IPAddress.Loopback, 0),
+            Authority = "",
+            TopicPrefix = "",
+            Clients = clients,
+            ChurnPerSecond = churn,
+            RampUp = rampUp,
+            WarmUp = warmUp,
+        };
+        var result = new SoakResult(settings, samples, new SoakTally(), new Dictionary<SoakRole, (int, long, long, long)>(), new(), new(), 0, null);
+        string title = string.Create(CultureInfo.InvariantCulture, $"WsFast soak: {clients:N0} clients, {churn:P0} reconnecting a second");
+        File.WriteAllText(Path.Combine(folder, "soak.svg"), SoakChart.Render(result, SoakVerdict.Judge(result), title), Utf8);
+        Console.Error.WriteLine($"Drew {Path.Combine(folder, "soak.svg")} again from timeline.csv");
+        return 0;
     }
 
     private static int[]? ParseMix(string text)

@@ -39,11 +39,11 @@ public static class SoakChart
                 }
             }
 
-            series.Add(new ChartSeries($"{trend.Definition.Name} ({trend.Definition.Format(median)})", Colors[i % Colors.Length], points));
+            series.Add(new ChartSeries($"{trend.Definition.Short ?? trend.Definition.Name} {trend.Definition.Format(median)}", Colors[i % Colors.Length], points));
         }
 
         double warm = (result.Settings.RampUp + result.Settings.WarmUp).TotalSeconds;
-        return new LineChart
+        string svg = new LineChart
         {
             Title = title,
             XLabel = $"seconds (ramp-up and warm-up until {warm:0} s; median after it in the legend)",
@@ -53,5 +53,8 @@ public static class SoakChart
             Width = 960,
             Height = 420,
         }.Render();
+
+        // The chart is written as a file of its own (the report links it), not inline in HTML: it needs its namespace.
+        return svg.StartsWith("<svg xmlns", StringComparison.Ordinal) ? svg : "<svg xmlns=\"http://www.w3.org/2000/svg\" " + svg["<svg ".Length..];
     }
 }

@@ -21,12 +21,12 @@ public sealed class SoakVerdict
     public static IReadOnlyList<SeriesDefinition> Definitions { get; } =
     [
         // Bytes: the share of the level and the noise decide. Counts: a resolution of a few units as well.
-        new("server RSS", "MiB", 1.0 / 1048576, r => r.RssBytes, new TrendTest()),
+        new("server RSS", "MiB", 1.0 / 1048576, r => r.RssBytes, new TrendTest()) { Short = "RSS" },
         new("GC heap", "MiB", 1.0 / 1048576, r => r.GcHeapBytes, new TrendTest()) { WholeGcCycles = true },
-        new("pinned bytes", "MiB", 1.0 / 1048576, r => r.PinnedBytes, new TrendTest { Floor = 1048576 }),
-        new("file descriptors", "", 1, r => r.FileDescriptors, new TrendTest { Floor = 8 }),
+        new("pinned bytes", "MiB", 1.0 / 1048576, r => r.PinnedBytes, new TrendTest { Floor = 1048576 }) { Short = "pinned" },
+        new("file descriptors", "", 1, r => r.FileDescriptors, new TrendTest { Floor = 8 }) { Short = "fds" },
         new("threads", "", 1, r => r.Threads, new TrendTest { Floor = 3 }),
-        new("open connections", "", 1, r => r.Connections, new TrendTest { Floor = 8 }),
+        new("open connections", "", 1, r => r.Connections, new TrendTest { Floor = 8 }) { Short = "connections" },
     ];
 
     /// <summary>Each series' trend.</summary>
@@ -191,6 +191,9 @@ public sealed class SoakVerdict
 /// <param name="Test">The trend test, with this series' resolution.</param>
 public sealed record SeriesDefinition(string Name, string Unit, double Scale, Func<ServerResources, long> Read, TrendTest Test)
 {
+    /// <summary>The name in a chart's legend; <see cref="Name"/> when not given.</summary>
+    public string? Short { get; init; }
+
     /// <summary>Fit over whole garbage-collection cycles (see <see cref="SoakVerdict.WholeCycles"/>).</summary>
     public bool WholeGcCycles { get; init; }
 
