@@ -14,6 +14,7 @@ namespace WsFast.Load.Tests;
 /// The verdict must pass: no series of the server trending up after the warm-up, no message lost or out of
 /// order, no close code or status nobody asked for. The server is stopped by its PID.
 /// </summary>
+[Collection(SoakCollection.Name)]
 public sealed class SoakTests(ITestOutputHelper output)
 {
     [Fact]
@@ -54,4 +55,14 @@ public sealed class SoakTests(ITestOutputHelper output)
         Assert.Equal(6, verdict.Series.Count(s => s.Trend.Judged));
         Assert.Equal(0, await server.StopAsync());
     }
+}
+
+/// <summary>
+/// The soak runs alone, after the tests that run in parallel: its minute of 1,500 clients takes both cores, which
+/// would slow the others' servers enough to change what they measure (the allocation tests' bytes per message).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SoakCollection
+{
+    public const string Name = "Soak, alone";
 }
