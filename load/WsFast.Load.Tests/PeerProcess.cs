@@ -81,9 +81,10 @@ internal sealed partial class PeerProcess : IAsyncDisposable
     /// it listens: a peer of load/peers ("bun", "node-ws"), which fails the test with the install command when the
     /// peers are not installed, or WsFast's own executable of this build ("wsfast", its default socket engine;
     /// "wsfast-runtime", the runtime's sockets). With <paramref name="tls"/>, a peer also listens over TLS on
-    /// another free port (--tls-port 0) with that certificate, and the wait is for both.
+    /// another free port (--tls-port 0) with that certificate, and the wait is for both. <paramref name="extraArguments"/>
+    /// go last, after (and over) those.
     /// </summary>
-    public static async Task<PeerProcess> StartAsync(string name, TestCertificates? tls = null)
+    public static async Task<PeerProcess> StartAsync(string name, TestCertificates? tls = null, IReadOnlyList<string>? extraArguments = null)
     {
         string peers = PeersDirectory();
         string program;
@@ -131,6 +132,11 @@ internal sealed partial class PeerProcess : IAsyncDisposable
             {
                 arguments.AddRange(["--tls-port", "0", "--tls-cert", tls.CertificateFile, "--tls-key", tls.KeyFile]);
             }
+        }
+
+        if (extraArguments is not null)
+        {
+            arguments.AddRange(extraArguments);
         }
 
         var start = new ProcessStartInfo(program)

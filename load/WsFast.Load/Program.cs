@@ -13,6 +13,7 @@ if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
 
 var root = new RootCommand(
     "WsFast load tool: runs a scenario (ws-echo, ws-idle, and the feeds ws-broadcast, sse, poll-long, poll-short) under a load simulation (N clients kept constant for D seconds after a ramp-up), " +
+    "or a soak with churn (soak: its own report, timeline and chart, and a verdict as its exit code), " +
     "and reports rate, latency percentiles, errors, the server's CPU time, allocations and memory, and the tool's own CPU. " +
     "Markdown goes to stdout and, with a CSV, to load/results/<timestamp>/; progress goes to stderr.");
 root.Subcommands.Add(EchoCommand.Create());
@@ -24,4 +25,5 @@ foreach (FeedCommand.Kind kind in Enum.GetValues<FeedCommand.Kind>())
 
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(AttackCommand.Create());
+root.Subcommands.Add(SoakCommand.Create());
 return await root.Parse(args).InvokeAsync();

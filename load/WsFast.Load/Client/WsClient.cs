@@ -85,6 +85,12 @@ internal sealed class WsClient : IDisposable
     public static async Task<WsClient> ConnectAsync(WsClientOptions options, int clientIndex, int expectedPayload, CancellationToken cancellationToken)
     {
         var socket = new Socket(options.Server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (options.SocketReceiveBufferSize is int window)
+        {
+            // Before connect, so that the window advertised in the handshake is already the small one.
+            socket.ReceiveBufferSize = window;
+        }
+
         try
         {
             IPAddress? source = options.SourceAddressFor(clientIndex);
@@ -259,6 +265,7 @@ internal sealed class WsClient : IDisposable
                 {
                     if (message.Opcode == Opcode.Close)
                     {
+                        ServerCloseCode = message.Payload.Length >= 2 ? (message.Payload.Span[0] << 8) | message.Payload.Span[1] : 0;
                         // Anything after the close is not read; wait for the end of the stream.
                         _start = _end = 0;
                         while (await ReadAsync(_receive, CancellationToken.None).ConfigureAwait(false) > 0)
@@ -278,8 +285,66 @@ internal sealed class WsClient : IDisposable
         }
     }
 
+    /// <summary>The status code of the close frame the server sent last (section 7.1.5), or 0 when none came or it had none.</summary>
+    public int ServerCloseCode { get; private set; }
+
     /// <summary>Drops the connection at once (used when a clean close takes too long).</summary>
     public void Abort() => _socket.Dispose();
+
+    /// <summary>
+    /// Ends the connection without a close frame: with a FIN (<paramref name="reset"/> false), as a process that
+    /// exits leaves it, or with a RST (linger time 0), as a crashed peer or a middlebox does.
+    /// </summary>
+    public void Drop(bool reset)
+    {
+        try
+        {
+            if (reset)
+            {
+                _socket.LingerState = new LingerOption(true, 0);
+            }
+            else
+            {
+                _socket.Shutdown(SocketShutdown.Both);
+            }
+        }
+        catch (SocketException)
+        {
+            // Already gone from the other side: dropped all the same.
+        }
+
+        _socket.Dispose();
+    }
+
+    /// <summary>
+    /// Sends the first half of a masked text frame of <paramref name="payload"/> (its header and part of its
+    /// payload, never the rest) and resets the connection: the server is left with a frame cut in the middle.
+    /// </summary>
+    public async Task DropMidFrameAsync(ReadOnlyMemory<byte> payload)
+    {
+        int size = ClientFrames.FrameSize(payload.Length);
+        if (_send.Length < size)
+        {
+            _send = new byte[size];
+        }
+
+        ClientFrames.Write(_send, Opcode.Text, payload.Span, _keys.Next());
+        int half = size - (payload.Length / 2) - 1; // the header and less than half of the payload
+        try
+        {
+            int sent = 0;
+            while (sent < half)
+            {
+                sent += await _socket.SendAsync(_send.AsMemory(sent, half - sent), SocketFlags.None).ConfigureAwait(false);
+            }
+        }
+        catch (SocketException)
+        {
+            // The server went first: the drop below is all that is left.
+        }
+
+        Drop(reset: true);
+    }
 
     /// <inheritdoc/>
     public void Dispose()

@@ -22,6 +22,12 @@ public sealed record WsClientOptions
     /// <summary>Size of each connection's receive buffer; messages larger than it arrive in pieces.</summary>
     public int ReceiveBufferSize { get; init; } = 4096;
 
+    /// <summary>
+    /// The socket's receive buffer (SO_RCVBUF) in bytes, set before connecting, or null for the system's default:
+    /// a small one makes a client that stops reading show it to the server within a few messages (a slow consumer).
+    /// </summary>
+    public int? SocketReceiveBufferSize { get; init; }
+
     /// <summary>The largest message accepted from the server (inflated, when it came compressed).</summary>
     public long MaxMessageSize { get; init; } = 16 * 1024 * 1024;
 

@@ -29,6 +29,32 @@ internal static partial class ProcFs
         throw new InvalidOperationException($"/proc/{pid}/status has no VmRSS.");
     }
 
+    /// <summary>Threads of <paramref name="pid"/> (Threads of /proc/pid/status).</summary>
+    public static int ReadThreadCount(int pid)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("Threads:", StringComparison.Ordinal))
+            {
+                return int.Parse(line.AsSpan("Threads:".Length).Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException($"/proc/{pid}/status has no Threads.");
+    }
+
+    /// <summary>Open file descriptors (handles: sockets, files, epoll and event descriptors) of <paramref name="pid"/>: the entries of /proc/pid/fd.</summary>
+    public static int CountFileDescriptors(int pid)
+    {
+        int count = 0;
+        foreach (string _ in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     /// <summary>User and system CPU time of <paramref name="pid"/> (utime and stime of /proc/pid/stat).</summary>
     public static (TimeSpan User, TimeSpan Kernel) ReadCpuTimes(int pid) =>
         ParseCpuTimes(File.ReadAllText($"/proc/{pid}/stat"), ClockTicksPerSecond);

@@ -63,6 +63,27 @@ public class HealthTests
     }
 
     [Fact]
+    public async Task The_details_give_the_managed_heap_and_the_pinned_heap_the_socket_blocks_live_on()
+    {
+        await using ObservedServer server = await ObservedServer.StartAsync();
+        using var http = new HttpClient { Timeout = ObservedServer.Timeout };
+
+        // A connection's receive blocks come from the pinned pool; a collection makes the figures current.
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(server.Ws("/echo"), CancellationToken.None);
+        GC.Collect();
+        using JsonDocument details = JsonDocument.Parse(await http.GetStringAsync(server.Http("/healthz?details")));
+
+        long heap = details.RootElement.GetProperty("gcHeapBytes").GetInt64();
+        long pinned = details.RootElement.GetProperty("pinnedBytes").GetInt64();
+        Assert.True(heap > 0, $"gcHeapBytes {heap}");
+        Assert.True(pinned >= 4096, $"pinnedBytes {pinned}: at least one 4 KiB socket block is pinned");
+        Assert.True(pinned < heap, $"pinnedBytes {pinned} is part of gcHeapBytes {heap}");
+        Assert.True(details.RootElement.GetProperty("gcFullCollections").GetInt32() >= 1, "the GC.Collect() above was a full collection");
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task With_an_admin_port_metrics_and_the_details_are_served_there_only()
     {
         await using ObservedServer server = await ObservedServer.StartAsync(admin: true);

@@ -125,6 +125,31 @@ public sealed class HttpConnection : IDisposable
     /// <summary>Drops the connection at once.</summary>
     public void Dispose() => _socket.Dispose();
 
+    /// <summary>
+    /// Ends the connection: with a FIN after both directions are shut (<paramref name="reset"/> false), the way an
+    /// HTTP client closes a connection it is done with, or with a RST (linger time 0), as a crashed peer does.
+    /// </summary>
+    public void Close(bool reset)
+    {
+        try
+        {
+            if (reset)
+            {
+                _socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            }
+            else
+            {
+                _socket.Shutdown(SocketShutdown.Both);
+            }
+        }
+        catch (SocketException)
+        {
+            // Already gone from the other side.
+        }
+
+        _socket.Dispose();
+    }
+
     // Receives into the free end of the buffer (making room first); false when the server has closed.
     private async ValueTask<bool> ReceiveAsync(CancellationToken cancellationToken)
     {
