@@ -14,7 +14,8 @@
 # ephemeral ports. Slow consumers are closed at their queue bound (--slow-consumer disconnect) rather than
 # skipping messages, so that a skip can never hide in a healthy subscriber's figures.
 #
-# Writes load/reports/soak-<date>.md and soak-<date>.svg (REPORT_NAME changes soak-<date>), and the run's folder
+# Writes load/reports/soak-<date>.md, soak-<date>.svg and the timeline soak-<date>.csv (REPORT_NAME changes
+# soak-<date>), and the run's folder
 # (report.md, timeline.csv, soak.svg, server.log, progress.log) under RESULTS. Exits as the soak's verdict does.
 #
 # Environment: PORT (18090), CLIENTS (10000), DURATION (600 s after the ramp-up), RAMP_UP (20 s), WARM_UP (120 s),
@@ -83,11 +84,12 @@ stop_server
   echo "- machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), .NET $(dotnet --version); open files $(ulimit -n); load average $load_before at the start, $load_after at the end"
   echo "- server: \`taskset -c 0 dotnet $server_dll ${server_args[*]}\`"
   echo "- load: \`taskset -c 1 dotnet $load_dll ${load_args[*]}\`"
-  echo "- exit code of the load tool: $status"
+  echo "- exit code of the load tool: $status; the timeline, one line a second: [$name.csv]($name.csv)"
   echo
   sed "s|(soak.svg)|($name.svg)|" "$results/report.md"
 } >"load/reports/$name.md"
 cp "$results/soak.svg" "load/reports/$name.svg"
+cp "$results/timeline.csv" "load/reports/$name.csv"
 tail -n 1 "$results/progress.log" >&2
-echo "Report: load/reports/$name.md and $name.svg; run folder $results" >&2
+echo "Report: load/reports/$name.md, $name.svg and the timeline $name.csv; run folder $results" >&2
 exit "$status"
