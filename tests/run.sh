@@ -16,7 +16,7 @@ dotnet test WsFast.sln -c Release --logger "console;verbosity=normal" 2>&1 | tee
 # The server's tests once more with WsFast's own epoll socket engine, where this machine can run it (Linux x86-64):
 # every test of the server and the transport holds for both engines. The AFL++ runs of the fuzz targets (category
 # Afl, Fuzz/AflRunTests) drive the sans-I/O code directly, never a socket: the first pass ran them, a second would
-# spend another three minutes on the same thing.
+# spend another two minutes on the same thing.
 if [[ "$(uname -s)" == Linux && "$(uname -m)" == x86_64 ]]; then
   WSFAST_TEST_SOCKET_ENGINE=epoll dotnet test tests/WsFast.Tests -c Release --no-build --filter "Category!=Afl" \
     --logger "console;verbosity=normal" 2>&1 \

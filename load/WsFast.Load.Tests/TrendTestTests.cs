@@ -101,6 +101,22 @@ public sealed class TrendTestTests
         Assert.True(test.Evaluate(points).TrendsUp);
     }
 
+    [Fact]
+    public void One_whole_cycle_is_not_fitted_alone_its_climb_is_no_trend()
+    {
+        // A minute's run: the warm-up ends at 25 s, full collections at 30 and 46 s, each cycle climbing 5 MiB. A fit
+        // over 30-46 s alone is a climb closed by one low sample, and would read as +4 MiB.
+        SeriesDefinition heap = SoakVerdict.Definitions[1];
+        List<SoakSample> samples = Heap(60, t => (9 * MiB) + (Cycle(t) * 5 * MiB), t => t < 30 ? 0 : t < 46 ? 1 : 2);
+
+        (List<(double, double)> points, TrendTest test, string note) = SoakVerdict.WholeCycles(samples, 25, Points(samples, 25, heap), heap);
+
+        Assert.False(test.Evaluate(points).TrendsUp, note);
+        Assert.StartsWith("fewer than two whole GC cycles", note);
+
+        static double Cycle(int t) => t < 30 ? (t - 14) / 16.0 : t < 46 ? (t - 30) / 16.0 : (t - 46) / 16.0;
+    }
+
     private static List<(double, double)> Series(int seconds, Func<int, double> value)
     {
         var samples = new List<(double, double)>();
