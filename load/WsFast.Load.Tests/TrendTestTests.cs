@@ -58,6 +58,12 @@ public sealed class TrendTestTests
 
         Assert.False(result.TrendsUp);
         Assert.True(new TrendTest { Floor = 3 }.Evaluate(Series(300, t => 20 + (t / 30))).TrendsUp); // 10 threads more
+
+        // The soak's own threads series: the pool moving between 14 and 19 passes, a thread a minute more does not.
+        TrendTest threads = SoakVerdict.Definitions[4].Test;
+        Assert.Equal("threads", SoakVerdict.Definitions[4].Name);
+        Assert.False(threads.Evaluate(Series(480, t => t < 150 ? 14 : t < 300 ? 15 : t % 60 < 30 ? 19 : 17)).TrendsUp);
+        Assert.True(threads.Evaluate(Series(600, t => 14 + (t / 60) + (t % 7 == 0 ? 2 : 0))).TrendsUp);
     }
 
     [Fact]

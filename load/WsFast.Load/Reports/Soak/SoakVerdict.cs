@@ -25,7 +25,11 @@ public sealed class SoakVerdict
         new("GC heap", "MiB", 1.0 / 1048576, r => r.GcHeapBytes, new TrendTest()) { WholeGcCycles = true },
         new("pinned bytes", "MiB", 1.0 / 1048576, r => r.PinnedBytes, new TrendTest { Floor = 1048576 }) { Short = "pinned" },
         new("file descriptors", "", 1, r => r.FileDescriptors, new TrendTest { Floor = 8 }) { Short = "fds" },
-        new("threads", "", 1, r => r.Threads, new TrendTest { Floor = 3 }),
+        // The thread pool adds and retires workers on its own as the load moves (hill climbing, blocked-thread
+        // injection): in a 10-minute soak of 10,000 clients it went between 14 and 19 with no leak, a fitted +4.2.
+        // 8 threads is the resolution below which the count says nothing here: over the run's 8 judged minutes, a
+        // leak faster than a thread a minute (one per 30,000 reconnects at its churn) is beyond it.
+        new("threads", "", 1, r => r.Threads, new TrendTest { Floor = 8 }),
         new("open connections", "", 1, r => r.Connections, new TrendTest { Floor = 8 }) { Short = "connections" },
     ];
 
