@@ -100,73 +100,15 @@ internal static class DeflateStreamCheck
         var deflate = new ConnectionDeflate(agreement, Options);
         var assembler = new MessageAssembler(poison: false);
         var events = new List<string>();
-        byte[] pending = [];
-        int offset = 0;
-        int call = 0;
         try
         {
-            while (offset < input.Length)
+            FrameStreamCheck.Read(reader, input, sizes, seed, events, (in FrameChunk chunk) =>
             {
-                int size = Math.Min(sizes[Math.Min(call, sizes.Length - 1)], input.Length - offset);
-                // A fresh, writable copy for every read: the reader unmasks in place.
-                byte[] read = [.. pending, .. input.Slice(offset, size)];
-                offset += size;
-                call++;
-                seed = Splits.Next(seed);
-                ReadOnlySequence<byte> buffer = Splits.AsSequence(read, seed);
-
-                while (true)
-                {
-                    long before = buffer.Length;
-                    FrameReadStatus status;
-                    FrameChunk chunk;
-                    try
-                    {
-                        status = reader.Read(ref buffer, out chunk);
-                    }
-                    catch (Exception e)
-                    {
-                        throw new ContractViolationException($"the frame reader threw {e}");
-                    }
-
-                    if (status == FrameReadStatus.NeedMoreData)
-                    {
-                        pending = buffer.ToArray();
-                        ContractViolationException.Check(pending.Length <= 2 + 4 + FrameReader.MaxControlPayload, $"the reader left {pending.Length} bytes pending");
-                        break;
-                    }
-
-                    if (status == FrameReadStatus.Error)
-                    {
-                        ProtocolError error = reader.Error;
-                        ContractViolationException.Check(Enum.IsDefined(error) && error != ProtocolError.None, $"undefined error {error}");
-                        int code = (int)error.ToCloseCode();
-                        ContractViolationException.Check(code is 1002 or 1007 or 1009, $"{error} maps to close code {code}");
-                        events.Add(error.ToString());
-                        return events;
-                    }
-
-                    ContractViolationException.Check(buffer.Length < before, $"{status} without consuming a byte");
-                    if (status == FrameReadStatus.Control)
-                    {
-                        FrameStreamCheck.CheckControl(chunk);
-                        events.Add($"{chunk.Opcode}:{Convert.ToHexString(chunk.Payload.ToArray())}");
-                        continue;
-                    }
-
-                    ContractViolationException.Check(chunk.Opcode is Opcode.Text or Opcode.Binary, $"data chunk with opcode {chunk.Opcode}");
-                    string? outcome = chunk.IsCompressed
-                        ? OnCompressed(deflate, ref assembler, chunk, limit, events)
-                        : OnUncompressed(ref assembler, chunk, limit, events);
-                    if (outcome is not null)
-                    {
-                        // The connection is failed: nothing more is read (RFC 6455 section 7.1.7).
-                        events.Add(outcome);
-                        return events;
-                    }
-                }
-            }
-
+                ContractViolationException.Check(chunk.Opcode is Opcode.Text or Opcode.Binary, $"data chunk with opcode {chunk.Opcode}");
+                return chunk.IsCompressed
+                    ? OnCompressed(deflate, ref assembler, chunk, limit, events)
+                    : OnUncompressed(ref assembler, chunk, limit, events);
+            });
             return events;
         }
         finally

@@ -35,16 +35,53 @@ internal static class FrameStreamCheck
 
     private static List<string> Feed(FrameReaderOptions options, ReadOnlySpan<byte> input, int[] sizes, ulong seed)
     {
-        var reader = new FrameReader(options);
         var events = new List<string>();
         var message = new List<byte>();
+        Read(new FrameReader(options), input, sizes, seed, events, (in FrameChunk chunk) =>
+        {
+            ContractViolationException.Check(
+                chunk.Opcode is Opcode.Text or Opcode.Binary && !chunk.IsCompressed,
+                $"data chunk with opcode {chunk.Opcode}, compressed {chunk.IsCompressed}");
+            if (chunk.IsMessageStart)
+            {
+                message.Clear();
+            }
+
+            message.AddRange(chunk.Payload.ToArray());
+            ContractViolationException.Check(message.Count <= MaxMessage, $"a message grew to {message.Count} bytes");
+            if (chunk.IsMessageEnd)
+            {
+                byte[] payload = message.ToArray();
+                ContractViolationException.Check(
+                    chunk.Opcode != Opcode.Text || Utf8.IsValid(payload),
+                    $"text message handed out with invalid UTF-8 {Convert.ToHexString(payload)}");
+                events.Add($"{chunk.Opcode}:{Convert.ToHexString(payload)}");
+            }
+
+            return null;
+        });
+        return events;
+    }
+
+    /// <summary>What a data chunk came to: null to read on, or the event that fails the connection.</summary>
+    internal delegate string? DataChunkHandler(in FrameChunk chunk);
+
+    /// <summary>
+    /// Feeds <paramref name="input"/> to <paramref name="reader"/> in reads of <paramref name="sizes"/> (each a fresh,
+    /// writable copy, since the reader unmasks in place, cut into segments as <paramref name="seed"/> says), and checks
+    /// what the reader owes whoever reads it: only a defined error (1002, 1007 or 1009), never more left pending than
+    /// a control frame, a byte consumed for every chunk, valid control frames. Control frames and the error are added
+    /// to <paramref name="events"/>; data chunks go to <paramref name="onData"/>. Nothing is read after an error or an
+    /// outcome of <paramref name="onData"/>: the connection is failed (RFC 6455 section 7.1.7).
+    /// </summary>
+    internal static void Read(FrameReader reader, ReadOnlySpan<byte> input, int[] sizes, ulong seed, List<string> events, DataChunkHandler onData)
+    {
         byte[] pending = [];
         int offset = 0;
         int call = 0;
         while (offset < input.Length)
         {
             int size = Math.Min(sizes[Math.Min(call, sizes.Length - 1)], input.Length - offset);
-            // A fresh, writable copy for every read: the reader unmasks in place.
             byte[] read = [.. pending, .. input.Slice(offset, size)];
             offset += size;
             call++;
@@ -79,8 +116,7 @@ internal static class FrameStreamCheck
                     int code = (int)error.ToCloseCode();
                     ContractViolationException.Check(code is 1002 or 1007 or 1009, $"{error} maps to close code {code}");
                     events.Add(error.ToString());
-                    // Nothing is read after a violation: the connection is failed (section 7.1.7).
-                    return events;
+                    return;
                 }
 
                 ContractViolationException.Check(buffer.Length < before, $"{status} without consuming a byte");
@@ -91,28 +127,13 @@ internal static class FrameStreamCheck
                     continue;
                 }
 
-                ContractViolationException.Check(
-                    chunk.Opcode is Opcode.Text or Opcode.Binary && !chunk.IsCompressed,
-                    $"data chunk with opcode {chunk.Opcode}, compressed {chunk.IsCompressed}");
-                if (chunk.IsMessageStart)
+                if (onData(chunk) is { } outcome)
                 {
-                    message.Clear();
-                }
-
-                message.AddRange(chunk.Payload.ToArray());
-                ContractViolationException.Check(message.Count <= MaxMessage, $"a message grew to {message.Count} bytes");
-                if (chunk.IsMessageEnd)
-                {
-                    byte[] payload = message.ToArray();
-                    ContractViolationException.Check(
-                        chunk.Opcode != Opcode.Text || Utf8.IsValid(payload),
-                        $"text message handed out with invalid UTF-8 {Convert.ToHexString(payload)}");
-                    events.Add($"{chunk.Opcode}:{Convert.ToHexString(payload)}");
+                    events.Add(outcome);
+                    return;
                 }
             }
         }
-
-        return events;
     }
 
     /// <summary>A control frame handed out: whole, at most 125 bytes, and a close frame's code and reason valid.</summary>
