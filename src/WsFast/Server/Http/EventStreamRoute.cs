@@ -52,7 +52,7 @@ internal static class EventStreamRoute
         cursor = null;
         if (!TopicRegistry.IsValidName(topicName))
         {
-            return new HttpRefusal(400, $"invalid topic name: {TopicRegistry.NameRule}");
+            return HttpRefusal.InvalidTopicName;
         }
 
         string? text = request.GetHeader("Last-Event-ID") ?? HttpRouter.QueryValue(request.Query, "after");

@@ -542,7 +542,7 @@ internal sealed partial class HttpConnection : IServerConnection
 
         if (topicName is not null && !TopicRegistry.IsValidName(topicName))
         {
-            Refuse(400, $"invalid topic name: {TopicRegistry.NameRule}");
+            HttpRefusal.InvalidTopicName.Send(this);
             return false;
         }
 

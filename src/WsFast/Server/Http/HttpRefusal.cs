@@ -10,6 +10,9 @@ namespace WsFast.Server;
 /// <param name="Header">A header the status calls for (<c>Allow</c> with 405, <c>WWW-Authenticate</c> with 401).</param>
 internal readonly record struct HttpRefusal(int Status, string Reason, KeyValuePair<string, string>? Header = null)
 {
+    /// <summary>400 for a path's topic that is not a topic name (<see cref="TopicRegistry.NameRule"/>): every route with a topic says it alike.</summary>
+    public static readonly HttpRefusal InvalidTopicName = new(400, $"invalid topic name: {TopicRegistry.NameRule}");
+
     /// <summary>Answers <paramref name="connection"/> with this refusal and ends it.</summary>
     public void Send(HttpConnection connection)
     {

@@ -113,7 +113,7 @@ internal static class PollRoute
         wait = TimeSpan.Zero;
         if (!TopicRegistry.IsValidName(topicName))
         {
-            return new HttpRefusal(400, $"invalid topic name: {TopicRegistry.NameRule}");
+            return HttpRefusal.InvalidTopicName;
         }
 
         string? afterText = HttpRouter.QueryValue(request.Query, "after");

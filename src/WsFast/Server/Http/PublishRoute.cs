@@ -94,7 +94,7 @@ internal static class PublishRoute
 
         if (!TopicRegistry.IsValidName(topicName))
         {
-            return new HttpRefusal(400, $"invalid topic name: {TopicRegistry.NameRule}");
+            return HttpRefusal.InvalidTopicName;
         }
 
         return null;

@@ -14,7 +14,7 @@ internal static class TopicInfoRoute
     {
         if (!TopicRegistry.IsValidName(topicName))
         {
-            connection.Refuse(400, $"invalid topic name: {TopicRegistry.NameRule}");
+            HttpRefusal.InvalidTopicName.Send(connection);
             return false;
         }
 

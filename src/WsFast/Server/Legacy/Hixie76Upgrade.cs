@@ -40,7 +40,7 @@ internal static class Hixie76Upgrade
 
         if (topicName is not null && !TopicRegistry.IsValidName(topicName))
         {
-            http.Refuse(400, $"invalid topic name: {TopicRegistry.NameRule}");
+            HttpRefusal.InvalidTopicName.Send(http);
             return false;
         }
 
