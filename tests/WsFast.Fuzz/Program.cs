@@ -9,27 +9,13 @@ namespace WsFast.Fuzz;
 /// </summary>
 public static class Program
 {
-    /// <summary>The targets by the name run.sh and the corpus folders use.</summary>
-    public static readonly IReadOnlyDictionary<string, ReadOnlySpanAction> Targets = new Dictionary<string, ReadOnlySpanAction>
-    {
-        ["frame-server"] = FrameServerTarget.Run,
-        ["frame-client"] = FrameClientTarget.Run,
-        ["handshake"] = HandshakeTarget.Run,
-        ["utf8"] = Utf8Target.Run,
-        ["hixie76"] = Hixie76Target.Run,
-        ["extension-offer"] = ExtensionOfferTarget.Run,
-        ["frame-server-deflate"] = FrameServerDeflateTarget.Run,
-        ["frame-client-deflate"] = FrameClientDeflateTarget.Run,
-        ["http-request-paths"] = HttpRequestPathsTarget.Run,
-    };
-
     /// <summary>Exit codes: 0 done, 1 a corpus file broke the contract, 2 bad arguments.</summary>
     public static int Main(string[] args)
     {
-        if (args.Length is not (1 or 3) || !Targets.TryGetValue(args[0], out ReadOnlySpanAction? target)
+        if (args.Length is not (1 or 3) || !FuzzTargets.ByName.TryGetValue(args[0], out FuzzTarget? target)
             || (args.Length == 3 && args[1] != "--replay"))
         {
-            Console.Error.WriteLine($"usage: WsFast.Fuzz TARGET [--replay DIR]; targets: {string.Join(", ", Targets.Keys)}");
+            Console.Error.WriteLine($"usage: WsFast.Fuzz TARGET [--replay DIR]; targets: {string.Join(", ", FuzzTargets.ByName.Keys)}");
             return 2;
         }
 
@@ -48,7 +34,7 @@ public static class Program
         return Replay(target, args[2]);
     }
 
-    private static int Replay(ReadOnlySpanAction target, string directory)
+    private static int Replay(FuzzTarget target, string directory)
     {
         if (!Directory.Exists(directory))
         {

@@ -9,32 +9,14 @@ namespace WsFast.Tests.Fuzz;
 /// </summary>
 public class CorpusReplayTests
 {
+    /// <summary>Every target of <see cref="FuzzTargets.ByName"/>, by name.</summary>
+    public static TheoryData<string> Targets => [.. FuzzTargets.ByName.Keys];
+
     [Theory]
-    [InlineData("frame-server")]
-    [InlineData("frame-client")]
-    [InlineData("handshake")]
-    [InlineData("utf8")]
-    [InlineData("hixie76")]
-    [InlineData("extension-offer")]
-    [InlineData("frame-server-deflate")]
-    [InlineData("frame-client-deflate")]
-    [InlineData("http-request-paths")]
+    [MemberData(nameof(Targets))]
     public void Every_corpus_file_keeps_the_targets_contract(string target)
     {
-        Action<byte[]> run = target switch
-        {
-            "frame-server" => input => FrameServerTarget.Run(input),
-            "frame-client" => input => FrameClientTarget.Run(input),
-            "handshake" => input => HandshakeTarget.Run(input),
-            "utf8" => input => Utf8Target.Run(input),
-            "hixie76" => input => Hixie76Target.Run(input),
-            "extension-offer" => input => ExtensionOfferTarget.Run(input),
-            "frame-server-deflate" => input => FrameServerDeflateTarget.Run(input),
-            "frame-client-deflate" => input => FrameClientDeflateTarget.Run(input),
-            "http-request-paths" => input => HttpRequestPathsTarget.Run(input),
-            _ => throw new ArgumentOutOfRangeException(nameof(target)),
-        };
-
+        FuzzTarget run = FuzzTargets.ByName[target];
         string[] files = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "FuzzCorpus", target));
         Assert.True(files.Length >= 10, $"the {target} corpus has {files.Length} files");
         foreach (string file in files)
@@ -48,6 +30,14 @@ public class CorpusReplayTests
                 Assert.Fail($"{target} corpus file {Path.GetFileName(file)}: {e}");
             }
         }
+    }
+
+    [Fact]
+    public void Every_corpus_folder_is_a_target_and_every_target_has_one()
+    {
+        string[] folders = Directory.GetDirectories(Path.Combine(AppContext.BaseDirectory, "FuzzCorpus"));
+        Assert.Equal(FuzzTargets.ByName.Keys.Order(), folders.Select(Path.GetFileName).Order());
+        Assert.Equal(9, FuzzTargets.ByName.Count);
     }
 
     [Fact]
