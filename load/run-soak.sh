@@ -47,25 +47,16 @@ done
 server_dll=src/WsFast.Server/bin/Release/net10.0/WsFast.Server.dll
 load_dll=load/WsFast.Load/bin/Release/net10.0/WsFast.Load.dll
 
-server_pid=""
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
-trap stop_server EXIT
+source load/server-control.sh
+# The soak keeps each connection's message and byte rates at their defaults (its clients send far below them):
+# only the per-address limits are off, by the flags below.
+unset WSFAST_MESSAGES_PER_SECOND WSFAST_BYTES_PER_SECOND
 
 server_args=(--host 127.0.0.1 --port "$port" --log-level Warning
   --max-connections-per-address 0 --handshakes-per-second 0 --slow-consumer disconnect)
 taskset -c 0 dotnet "$server_dll" "${server_args[@]}" >"$results/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 100); do
-  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the server did not answer /healthz; see $results/server.log" >&2; exit 1; }
+wait_for_healthz "$port" || { echo "the server did not answer /healthz; see $results/server.log" >&2; exit 1; }
 
 load_args=(soak --url "http://127.0.0.1:$port" --server-pid "$server_pid" --clients "$clients" --duration "$duration"
   --ramp-up "$ramp_up" --warm-up "$warm_up" --rate "$rate" --source-addresses "$sources" --out "$results")
